@@ -1,0 +1,32 @@
+// What every module is built from: the validated config and the chosen adapters.
+import type { Logger } from 'pino';
+import type { EventBus } from '../bus/bus.js';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/database.js';
+import type { Clock } from '../shared/clock.js';
+
+export interface Secrets {
+  /** HMAC key for session JWTs. */
+  jwtSecret: Uint8Array;
+  /** 32-byte AES-256-GCM key for provider credentials. */
+  encryptionKey: Buffer;
+}
+
+export interface Core {
+  config: Config;
+  db: Db;
+  bus: EventBus;
+  clock: Clock;
+  log: Logger;
+  secrets: Secrets;
+}
+
+/** A feature module as the composition root sees it. */
+export interface Module {
+  /** Fastify plugin registering the module's routes (admin API and/or gateway). */
+  routes?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  /** Background work to start after the server listens (jobs, flushers). */
+  start?: () => Promise<void>;
+  /** Graceful shutdown: drain, flush, return leases. Called in reverse order of creation. */
+  close?: () => Promise<void>;
+}

@@ -1,0 +1,15 @@
+// Gateway module: the /v1 model endpoints, routing, provider calls. (P3)
+import type { Core, Module } from '../app/core.js';
+import type { BudgetsModule } from '../budgets/module.js';
+import type { IdentityModule } from '../identity/module.js';
+import type { MoneyModule } from '../ledger/module.js';
+import type { MeteringModule } from '../metering/module.js';
+
+export type GatewayModule = Module;
+
+export async function createGatewayModule(
+  _core: Core,
+  _deps: { identity: IdentityModule; money: MoneyModule; budgets: BudgetsModule; metering: MeteringModule },
+): Promise<GatewayModule> {
+  return {};
+}

@@ -1,0 +1,103 @@
+// The HTTP surface: one Fastify instance for the admin API (/api/*, seed routes) and the gateway
+// (/v1/* model routes, registered by the gateway module in its own encapsulated scope).
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Module } from '../app/core.js';
+import type { RequestAuthenticator } from '../identity/ports.js';
+import { newId } from '../shared/ids.js';
+import { accessGuard } from './access.js';
+import { adminErrorHandler } from './error-handler.js';
+import { AppError } from '../shared/errors.js';
+import { registerHealthRoutes } from './health.js';
+
+export interface HttpDeps {
+  config: Config;
+  log: Logger;
+  authenticator: RequestAuthenticator;
+  modules: readonly Module[];
+  /** Is the database reachable? (for /ready) */
+  ready: () => Promise<boolean>;
+  /** Folder of the built web app (served at /), if present. */
+  webDist?: string;
+}
+
+export type App = FastifyInstance;
+
+export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : newId('req');
+    },
+    requestIdLogLabel: 'requestId',
+    bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    disableRequestLogging: true,
+    // Explicit server timeouts; long enough for streamed completions.
+    connectionTimeout: 0,
+    keepAliveTimeout: 72_000,
+    requestTimeout: 0,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(adminErrorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    adminErrorHandler(new AppError('not_found', `route ${request.method} ${request.url.split('?')[0]} not found`), request, reply);
+  });
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', accessGuard(deps.authenticator));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.url === '/health' || request.url === '/ready') return;
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Tollgate API', version: '0.1.0', description: 'Multi-tenant LLM gateway with metering, budgets and billing.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          billingKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          adminKey: { type: 'apiKey', in: 'header', name: 'X-Admin-Key' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  await registerHealthRoutes(app, deps);
+  for (const m of deps.modules) if (m.routes) await app.register(m.routes);
+
+  const webDist = deps.webDist ?? resolve(import.meta.dirname, '../../../web/dist');
+  if (existsSync(webDist)) {
+    await app.register(fastifyStatic, { root: webDist, prefix: '/app-assets/', serve: false });
+    await app.register(fastifyStatic, { root: resolve(webDist, 'assets'), prefix: '/assets/', decorateReply: false });
+  }
+  return app;
+}

@@ -1,0 +1,12 @@
+// Identity module: tenants, people, sessions, API keys, audit, service keys. (P1)
+import type { Core, Module } from '../app/core.js';
+import type { KeyAuthenticator, RequestAuthenticator } from './ports.js';
+
+export interface IdentityModule extends Module {
+  authenticator: RequestAuthenticator;
+  keys: KeyAuthenticator;
+}
+
+export async function createIdentityModule(_core: Core): Promise<IdentityModule> {
+  throw new Error('identity module not built yet');
+}

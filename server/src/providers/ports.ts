@@ -1,0 +1,90 @@
+// Provider adapters: pure wire transforms between Tollgate's canonical shape (OpenAI's Chat
+// Completions / Embeddings / Completions wire format) and each provider's. No I/O here: the gateway
+// sends the UpstreamRequest it is given and feeds bytes back in.
+import type { TokenCounts } from '../pricing/ports.js';
+
+export type ProviderType = 'openai' | 'azure-openai' | 'anthropic' | 'gemini' | 'echo';
+
+export interface ProviderEndpoint {
+  id: string;
+  type: ProviderType;
+  baseUrl: string;
+  /** Decrypted secret, only ever held in memory. */
+  apiKey: string | null;
+  /** azure-openai: api-version query parameter. */
+  apiVersion?: string | null;
+  /** Extra static headers (e.g. OpenRouter's HTTP-Referer). */
+  headers?: Record<string, string>;
+}
+
+export interface UpstreamRequest {
+  url: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/** OpenAI chat request as received (validated loosely: unknown fields pass through). */
+export type ChatRequest = Record<string, unknown> & {
+  model: string;
+  messages: unknown[];
+  stream?: boolean;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  stream_options?: { include_usage?: boolean };
+};
+
+export type ChatResponse = Record<string, unknown> & {
+  id: string;
+  object: 'chat.completion';
+  choices: unknown[];
+  usage?: OpenAIUsage;
+};
+
+export type ChatChunk = Record<string, unknown> & {
+  id: string;
+  object: 'chat.completion.chunk';
+  choices: unknown[];
+  usage?: OpenAIUsage | null;
+};
+
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number };
+}
+
+/** Normalised usage; null fields = the provider said nothing (count with a tokenizer). */
+export type Usage = TokenCounts;
+
+export interface ProviderError {
+  status: number;
+  message: string;
+  /** Worth retrying on another attempt / deployment (429, 5xx, overloaded). */
+  retryable: boolean;
+}
+
+/** Incremental stream parser: feed raw bytes as they arrive; get OpenAI chunks out. */
+export interface StreamParser {
+  push(text: string): ChatChunk[];
+  /** End of upstream body: flush what remains. */
+  end(): ChatChunk[];
+  /** Usage reported by the provider in the stream, once seen. */
+  usage(): Usage | null;
+  /** An error frame the provider sent mid-stream, if any. */
+  error(): ProviderError | null;
+}
+
+export interface ProviderAdapter {
+  readonly type: ProviderType;
+  buildChatRequest(p: ProviderEndpoint, upstreamModel: string, req: ChatRequest): UpstreamRequest;
+  parseChatResponse(body: unknown, publicModel: string): { response: ChatResponse; usage: Usage | null };
+  createStreamParser(publicModel: string): StreamParser;
+  buildEmbeddingsRequest?(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest;
+  parseEmbeddingsResponse?(body: unknown, publicModel: string): { response: Record<string, unknown>; usage: Usage | null };
+  buildCompletionsRequest?(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest;
+  parseCompletionsResponse?(body: unknown, publicModel: string): { response: Record<string, unknown>; usage: Usage | null };
+  parseError(status: number, body: string): ProviderError;
+}

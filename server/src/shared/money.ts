@@ -1,0 +1,114 @@
+// Money: the one module that owns amounts. Every amount in Tollgate is a `bigint` count of
+// nano-units of the deployment currency (1 unit = 1e9 nano). No float ever touches money.
+//
+// The single rounding rule: a computed cost rounds UP to the next nano-unit (`ceilDiv`), once,
+// at the end of a calculation. Nothing else in the code base rounds money.
+
+export type Nano = bigint;
+
+export const NANO_PER_UNIT = 1_000_000_000n;
+/** Prices are quoted per million tokens. */
+export const TOKENS_PER_PRICE_UNIT = 1_000_000n;
+/** Multipliers (tenant markup/discount) are held as parts-per-million: 1.25 → 1_250_000n. */
+export const PPM = 1_000_000n;
+
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+export class MoneyFormatError extends Error {
+  constructor(readonly input: string, reason: string) {
+    super(`invalid decimal amount ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
+/** Parse a decimal string with up to `scaleDigits` fraction digits into an integer at that scale. */
+export function parseScaled(input: string, scaleDigits: number): bigint {
+  const m = DECIMAL.exec(input.trim());
+  if (!m) throw new MoneyFormatError(input, 'not a decimal number');
+  const [, sign, whole, frac = ''] = m;
+  if (frac.length > scaleDigits) {
+    throw new MoneyFormatError(input, `more than ${scaleDigits} fraction digits`);
+  }
+  const v = BigInt(whole! + frac.padEnd(scaleDigits, '0'));
+  return sign ? -v : v;
+}
+
+/** "12.34" → 12_340_000_000n. Rejects more than 9 fraction digits (never rounds silently). */
+export function parseMoney(input: string): Nano {
+  return parseScaled(input, 9);
+}
+
+/** A JSON number from a seed contract (e.g. seed 003 `cost_total: 0.05`) → nano, exactly as written. */
+export function moneyFromNumber(n: number): Nano {
+  if (!Number.isFinite(n)) throw new MoneyFormatError(String(n), 'not finite');
+  // toFixed(9) gives the decimal the sender meant for any number with ≤ 9 fraction digits.
+  return parseMoney(n.toFixed(9));
+}
+
+/** 12_340_000_000n → "12.34" (trailing zeros trimmed, at least `minFraction` digits). */
+export function formatMoney(v: Nano, minFraction = 2): string {
+  return formatScaled(v, 9, minFraction);
+}
+
+export function formatScaled(v: bigint, scaleDigits: number, minFraction = 0): string {
+  const neg = v < 0n;
+  const abs = neg ? -v : v;
+  const s = abs.toString().padStart(scaleDigits + 1, '0');
+  const whole = s.slice(0, s.length - scaleDigits);
+  let frac = s.slice(s.length - scaleDigits).replace(/0+$/, '');
+  if (frac.length < minFraction) frac = frac.padEnd(minFraction, '0');
+  return (neg ? '-' : '') + whole + (frac ? '.' + frac : '');
+}
+
+/** For seed contracts that show a JSON number: the amount rounded half-up to `digits` decimals. */
+export function moneyToNumber(v: Nano, digits = 6): number {
+  const unit = 10n ** BigInt(9 - digits);
+  const neg = v < 0n;
+  const abs = neg ? -v : v;
+  const rounded = (abs + unit / 2n) / unit;
+  return Number((neg ? '-' : '') + formatScaled(rounded, digits));
+}
+
+/** Integer division rounding toward +infinity, for non-negative numerators and positive divisors. */
+export function ceilDiv(a: bigint, b: bigint): bigint {
+  if (b <= 0n) throw new RangeError('ceilDiv divisor must be positive');
+  if (a <= 0n) return -(-a / b);
+  return (a + b - 1n) / b;
+}
+
+/** Parse a multiplier like "1.25" or "0.9" into parts-per-million. */
+export function parseMultiplier(input: string): bigint {
+  const v = parseScaled(input, 6);
+  if (v <= 0n) throw new MoneyFormatError(input, 'multiplier must be positive');
+  return v;
+}
+
+export function formatMultiplier(ppm: bigint): string {
+  return formatScaled(ppm, 6, 1);
+}
+
+/** One priced component of a call: a token count and its price in nano-units per million tokens. */
+export interface PricedTokens {
+  tokens: bigint;
+  pricePerMTok: Nano;
+}
+
+/**
+ * THE cost rule: sum(tokens × price per Mtok) × multiplier, divided once, rounded up to a nano-unit.
+ * Dividing once (not per component) keeps the result exact and independent of grouping.
+ */
+export function costOf(parts: readonly PricedTokens[], multiplierPpm: bigint = PPM): Nano {
+  let acc = 0n;
+  for (const p of parts) {
+    if (p.tokens < 0n) throw new RangeError('token count must be non-negative');
+    acc += p.tokens * p.pricePerMTok;
+  }
+  return ceilDiv(acc * multiplierPpm, TOKENS_PER_PRICE_UNIT * PPM);
+}
+
+export function minNano(a: Nano, b: Nano): Nano {
+  return a < b ? a : b;
+}
+
+export function maxNano(a: Nano, b: Nano): Nano {
+  return a > b ? a : b;
+}
