@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { loadSecrets } from '../config/secrets.js';
 import { openDb, type Db } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
+import { createCatalogModule, type CatalogModule } from '../catalog/module.js';
 import { createBudgetsModule, type BudgetsModule } from '../budgets/module.js';
 import { createGatewayModule, type GatewayModule } from '../gateway/module.js';
 import { createHttpApp, type App } from '../http/app.js';
@@ -33,6 +34,7 @@ export interface Tollgate {
   money: MoneyModule;
   budgets: BudgetsModule;
   metering: MeteringModule;
+  catalog: CatalogModule;
   gateway: GatewayModule;
   /** Start background work (after listen). */
   start(): Promise<void>;
@@ -58,8 +60,9 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const money = await createMoneyModule(core);
   const budgets = await createBudgetsModule(core, { money });
   const metering = await createMeteringModule(core, { identity, money, budgets });
-  const gateway = await createGatewayModule(core, { identity, money, budgets, metering });
-  const modules: Module[] = [identity, money, budgets, metering, gateway];
+  const catalog = await createCatalogModule(core, { money });
+  const gateway = await createGatewayModule(core, { identity, money, budgets, metering, catalog });
+  const modules: Module[] = [identity, money, budgets, metering, catalog, gateway];
 
   const app = await createHttpApp({
     config,
@@ -82,6 +85,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     money,
     budgets,
     metering,
+    catalog,
     gateway,
     async start() {
       for (const m of modules) await m.start?.();

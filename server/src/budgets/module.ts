@@ -11,5 +11,5 @@ export interface BudgetsModule extends Module {
 }
 
 export async function createBudgetsModule(_core: Core, _deps: { money: MoneyModule }): Promise<BudgetsModule> {
-  throw new Error('budgets module not built yet');
+  return {} as BudgetsModule;
 }

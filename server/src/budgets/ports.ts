@@ -4,6 +4,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { AppError, Result } from '../shared/errors.js';
 import type { Nano } from '../shared/money.js';
+import type { BudgetPeriod, GatewayCaller } from '../identity/ports.js';
 
 export type ScopeKind = 'wallet' | 'tenant' | 'user' | 'key' | 'agent';
 
@@ -11,6 +12,9 @@ export type ScopeKind = 'wallet' | 'tenant' | 'user' | 'key' | 'agent';
 export interface ScopeRef {
   kind: ScopeKind;
   id: string;
+  /** An inline limit for budgets defined elsewhere (an API key's own budget). */
+  limit?: Nano;
+  period?: BudgetPeriod;
 }
 
 export const scopeKey = (s: ScopeRef): string => `${s.kind}:${s.id}`;
@@ -44,7 +48,7 @@ export interface BudgetService {
   /** The call failed before costing anything: return the whole reservation. */
   release(requestId: string): void;
   /** The scopes that apply to a caller. */
-  scopesFor(caller: { tenantId: string; userId: string | null; keyId: string | null; agent?: string | null }): ScopeRef[];
+  scopesFor(caller: GatewayCaller, agent?: string | null): ScopeRef[];
   /** Return held leases (graceful shutdown). */
   close(): Promise<void>;
 }

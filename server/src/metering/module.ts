@@ -13,5 +13,5 @@ export async function createMeteringModule(
   _core: Core,
   _deps: { identity: IdentityModule; money: MoneyModule; budgets: BudgetsModule },
 ): Promise<MeteringModule> {
-  throw new Error('metering module not built yet');
+  return {} as MeteringModule;
 }

@@ -47,3 +47,22 @@ export interface PriceCatalog {
   /** Upper-bound cost for a reservation: prompt estimate + max output at the output rate. */
   upperBound(tenantId: string, model: string, promptTokens: number, maxOutputTokens: number, at: number, deploymentId?: string | null): Nano | null;
 }
+
+/** Decimal-string prices as the API and the YAML file give them (per million tokens). */
+export interface PriceInput {
+  model: string;
+  deploymentId?: string | null;
+  inputPerMTok: string;
+  outputPerMTok: string;
+  cachedInputPerMTok?: string | null;
+  cacheWritePerMTok?: string | null;
+  reasoningPerMTok?: string | null;
+  free?: boolean;
+  /** epoch ms; default now. */
+  effectiveFrom?: number;
+}
+
+export interface PriceWriter {
+  /** Add a price version; a no-op returning the current version when nothing changed. */
+  setPrice(input: PriceInput, actorId?: string | null): Promise<ModelPrice>;
+}
