@@ -1,4 +1,5 @@
 // What every module is built from: the validated config and the chosen adapters.
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus/bus.js';
 import type { Config } from '../config/config.js';
@@ -24,7 +25,7 @@ export interface Core {
 /** A feature module as the composition root sees it. */
 export interface Module {
   /** Fastify plugin registering the module's routes (admin API and/or gateway). */
-  routes?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  routes?: (app: FastifyInstance) => Promise<void>;
   /** Background work to start after the server listens (jobs, flushers). */
   start?: () => Promise<void>;
   /** Graceful shutdown: drain, flush, return leases. Called in reverse order of creation. */

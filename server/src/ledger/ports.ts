@@ -65,5 +65,11 @@ export interface Ledger {
    * Pass `trx` to join a caller's transaction (the metering batch does).
    */
   post(input: TransactionInput, trx?: DbOrTrx): Promise<PostedTransaction>;
+  /**
+   * Post many transactions inside the caller's transaction, efficiently (multi-row inserts, one
+   * balance-cache update per account): the metering batch charges thousands of usage events at
+   * once this way. Same validation and idempotency semantics per item as post().
+   */
+  postBatch(inputs: readonly TransactionInput[], trx: DbOrTrx): Promise<PostedTransaction[]>;
   balance(account: string, trx?: DbOrTrx): Promise<Nano>;
 }

@@ -67,24 +67,47 @@ export interface ProviderError {
 }
 
 /** Incremental stream parser: feed raw bytes as they arrive; get OpenAI chunks out. */
-export interface StreamParser {
-  push(text: string): ChatChunk[];
+export interface StreamParser<C = ChatChunk> {
+  /** Text or raw bytes (bytes are UTF-8 decoded statefully, so any split point is safe). */
+  push(text: string | Uint8Array): C[];
   /** End of upstream body: flush what remains. */
-  end(): ChatChunk[];
+  end(): C[];
   /** Usage reported by the provider in the stream, once seen. */
   usage(): Usage | null;
   /** An error frame the provider sent mid-stream, if any. */
   error(): ProviderError | null;
+  /** True once the provider's end-of-stream marker was seen ([DONE], message_stop, a finishReason);
+   *  false at end() means the stream was truncated. */
+  completed?(): boolean;
+}
+
+/** Values the pure parsers cannot derive themselves (no clock in providers/). */
+export interface ParseContext {
+  /** `created` (epoch seconds) for providers whose responses carry no timestamp. */
+  created?: number;
+}
+
+/** What a network-free adapter (echo) answers instead of an upstream server. */
+export interface SimulatedResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON body, or the whole SSE transcript when the request streams. */
+  body: string;
 }
 
 export interface ProviderAdapter {
   readonly type: ProviderType;
   buildChatRequest(p: ProviderEndpoint, upstreamModel: string, req: ChatRequest): UpstreamRequest;
-  parseChatResponse(body: unknown, publicModel: string): { response: ChatResponse; usage: Usage | null };
-  createStreamParser(publicModel: string): StreamParser;
+  parseChatResponse(body: unknown, publicModel: string, ctx?: ParseContext): { response: ChatResponse; usage: Usage | null };
+  createStreamParser(publicModel: string, ctx?: ParseContext): StreamParser;
   buildEmbeddingsRequest?(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest;
   parseEmbeddingsResponse?(body: unknown, publicModel: string): { response: Record<string, unknown>; usage: Usage | null };
   buildCompletionsRequest?(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest;
   parseCompletionsResponse?(body: unknown, publicModel: string): { response: Record<string, unknown>; usage: Usage | null };
+  /** Legacy completions stream (`text_completion` chunks). */
+  createCompletionsStreamParser?(publicModel: string): StreamParser<Record<string, unknown>>;
   parseError(status: number, body: string): ProviderError;
+  /** Set only for network-free providers (echo): the gateway calls this instead of the network
+   *  and feeds the result through the same parse/stream path as a real upstream's answer. */
+  simulate?(req: UpstreamRequest): SimulatedResponse;
 }

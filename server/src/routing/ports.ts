@@ -27,6 +27,8 @@ export interface ModelEntry {
   deployments: readonly Deployment[];
   /** Operator marked the model free (no price needed). */
   free: boolean;
+  /** Per-model strategy override (YAML `routing.strategy` of the model); absent = the global default. */
+  routingStrategy?: RoutingStrategy | null;
 }
 
 /** OpenRouter's provider preferences object (per tenant settings.provider, per request body.provider). */
@@ -47,5 +49,13 @@ export interface RoutePlanner {
   /** Deployments to try, in order (already filtered by preferences and open circuits). */
   plan(entry: ModelEntry, prefs: ProviderPreferences | null, nowMs: number): Deployment[];
   /** Feed back an attempt's outcome: latency for lowest-latency, failures for the breaker. */
-  record(deploymentId: string, outcome: { ok: boolean; latencyMs: number; retryable: boolean }, nowMs: number): void;
+  record(deploymentId: string, outcome: AttemptOutcome, nowMs: number): void;
+}
+
+/** What one upstream attempt taught us. `outputTokens` (optional) feeds the throughput average. */
+export interface AttemptOutcome {
+  ok: boolean;
+  latencyMs: number;
+  retryable: boolean;
+  outputTokens?: number;
 }

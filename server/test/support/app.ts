@@ -20,7 +20,7 @@ export interface TestApp extends Tollgate {
 export async function createTestApp(
   dialect: DialectName = 'sqlite',
   env: Record<string, string> = {},
-  opts: { clock?: Clock } = {},
+  opts: { clock?: Clock; webDist?: string } = {},
 ): Promise<TestApp> {
   const db = await createTestDb(dialect, { migrate: false });
   const config = loadConfig({
@@ -33,7 +33,9 @@ export async function createTestApp(
     ADMIN_SECRET_KEY,
     ...env,
   });
-  const tollgate = await createTollgate({ config, db, log: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const tollgate = await createTollgate({ config, db, log: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.webDist ? { webDist: opts.webDist } : {}),
+  });
   await tollgate.start();
   const close = tollgate.close.bind(tollgate);
   return Object.assign(tollgate, {

@@ -1,0 +1,109 @@
+// Pure planning of one metering batch: which events are new (in-batch de-duplication), the usage
+// rows to insert, the ledger charges, the budget spends and the rollup deltas. No I/O: the batch
+// writer executes the plan inside one database transaction.
+import type { SpendAttribution, ScopeRef } from '../budgets/ports.js';
+import { ACCOUNTS, walletAccount, type TransactionInput } from '../ledger/ports.js';
+import type { Nano } from '../shared/money.js';
+import { eventTime, type PreparedEvent } from './prepared-event.js';
+import type { IngestOutcome } from './ports.js';
+
+/** Column order shared by the SQLite prepared statement and the PostgreSQL unnest insert. */
+export const USAGE_COLUMNS = [
+  'id', 'request_id', 'tenant_id', 'user_id', 'key_id', 'agent', 'conversation_id', 'conversation_title',
+  'project', 'provider', 'deployment_id', 'model', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
+  'cache_write_tokens', 'reasoning_tokens', 'total_tokens', 'cost', 'provider_cost', 'price_id',
+  'multiplier_ppm', 'latency_ms', 'ttft_ms', 'status', 'usage_source', 'source', 'stream', 'started_at',
+  'ended_at', 'metadata', 'content_hash', 'created_at',
+] as const;
+
+/** Which columns are bigint (the rest are text): PostgreSQL's unnest needs the array types. */
+export const USAGE_INT_COLUMNS: ReadonlySet<string> = new Set([
+  'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens',
+  'total_tokens', 'cost', 'provider_cost', 'multiplier_ppm', 'latency_ms', 'ttft_ms', 'stream',
+  'started_at', 'ended_at', 'created_at',
+]);
+
+export type UsageRowValues = (string | number | bigint | null)[];
+
+export function usageRowValues(p: PreparedEvent, id: string, createdAt: number): UsageRowValues {
+  const e = p.event;
+  return [
+    id, e.requestId, e.tenantId, e.userId, e.keyId, e.agent, e.conversationId, e.conversationTitle,
+    e.project, e.provider, e.deploymentId, e.model, e.promptTokens, e.completionTokens, e.cachedTokens,
+    e.cacheWriteTokens, e.reasoningTokens, e.promptTokens + e.completionTokens, p.cost,
+    e.providerCost === null ? null : BigInt(e.providerCost), p.priceId, p.multiplierPpm, e.latencyMs, e.ttftMs,
+    e.status, e.usageSource, e.source, e.stream ? 1 : 0, e.startedAt, e.endedAt,
+    e.metadata === null ? null : JSON.stringify(e.metadata), p.hash, createdAt,
+  ];
+}
+
+/**
+ * First occurrence of each request id wins inside a batch; later ones are duplicates (same hash)
+ * or conflicts (different hash). Returns the winners' indexes and, per loser, its outcome relative
+ * to the winner (resolved once the winner's own outcome is known).
+ */
+export function dedupeInBatch(items: readonly PreparedEvent[]): {
+  winners: number[];
+  losers: { index: number; winner: number; sameContent: boolean }[];
+} {
+  const first = new Map<string, number>();
+  const winners: number[] = [];
+  const losers: { index: number; winner: number; sameContent: boolean }[] = [];
+  items.forEach((p, i) => {
+    const w = first.get(p.event.requestId);
+    if (w === undefined) {
+      first.set(p.event.requestId, i);
+      winners.push(i);
+    } else {
+      losers.push({ index: i, winner: w, sameContent: items[w]!.hash === p.hash });
+    }
+  });
+  return { winners, losers };
+}
+
+/** A later copy inherits the winner's fate: a copy of a conflict is a conflict too. */
+export function loserOutcome(winner: IngestOutcome, sameContent: boolean): IngestOutcome {
+  return sameContent && winner !== 'conflict' ? 'duplicate' : 'conflict';
+}
+
+export const usageChargeKey = (requestId: string): string => `usage:${requestId}`;
+
+export function chargeFor(p: PreparedEvent): TransactionInput {
+  const e = p.event;
+  return {
+    idempotencyKey: usageChargeKey(e.requestId),
+    kind: 'usage_charge',
+    tenantId: e.tenantId,
+    postings: [
+      { account: walletAccount(e.tenantId), amount: -p.cost },
+      { account: ACCOUNTS.revenue, amount: p.cost },
+    ],
+    memo: `usage ${e.model}`,
+    reference: e.requestId,
+    at: eventTime(e),
+  };
+}
+
+/** External sources (seed 003, the queue) hold no lease: their spend hits every scope directly. */
+export function directAttribution(p: PreparedEvent): SpendAttribution {
+  const e = p.event;
+  const scopes: ScopeRef[] = [
+    { kind: 'wallet', id: e.tenantId },
+    { kind: 'tenant', id: e.tenantId },
+  ];
+  if (e.userId) scopes.push({ kind: 'user', id: e.userId });
+  if (e.keyId) scopes.push({ kind: 'key', id: e.keyId });
+  if (e.agent) scopes.push({ kind: 'agent', id: `${e.tenantId}/${e.agent}` });
+  return { scopes, leases: {} };
+}
+
+export interface Spend {
+  tenantId: string;
+  amount: Nano;
+  at: number;
+  attribution: SpendAttribution;
+}
+
+export function spendFor(p: PreparedEvent): Spend {
+  return { tenantId: p.event.tenantId, amount: p.cost, at: eventTime(p.event), attribution: p.attribution ?? directAttribution(p) };
+}

@@ -1,0 +1,62 @@
+// A usage event after the pipeline's synchronous front half: validated, priced and hashed. This is
+// what is written to the spool, so a replay after a crash charges exactly what was acknowledged
+// (a price edited in between cannot change it).
+import type { SpendAttribution } from '../budgets/ports.js';
+import type { PriceCatalog } from '../pricing/ports.js';
+import { AppError, err, ok, type Result } from '../shared/errors.js';
+import { contentHash } from './content-hash.js';
+import { usageEventSchema, type UsageEnvelope, type UsageEvent } from './ports.js';
+
+export interface PreparedEvent {
+  event: UsageEvent;
+  /** Customer cost in nano-units: the event's own cost, or the catalog's at the event time. */
+  cost: bigint;
+  priceId: string | null;
+  multiplierPpm: bigint | null;
+  /** Absent for external sources: the batch charges them directly (no lease). */
+  attribution: SpendAttribution | null;
+  hash: string;
+}
+
+/** The time an event is priced, charged and rolled up at: when the call started (UTC). */
+export const eventTime = (e: UsageEvent): number => e.startedAt;
+
+/** Validate + price + hash. Failures are values: validation_error or model_not_priced. */
+export function prepareEvent(envelope: UsageEnvelope, catalog: PriceCatalog): Result<PreparedEvent> {
+  const parsed = usageEventSchema.safeParse(envelope.event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || 'event';
+    return err(new AppError('validation_error', `${field}: ${issue?.message ?? 'invalid'}`, { field }));
+  }
+  const event = parsed.data;
+  if (event.endedAt < event.startedAt) {
+    return err(new AppError('validation_error', 'endedAt: must not be before startedAt', { field: 'endedAt' }));
+  }
+  let cost: bigint;
+  let priceId = envelope.priceId ?? null;
+  let multiplierPpm = envelope.multiplierPpm ?? null;
+  if (event.cost !== null) {
+    cost = BigInt(event.cost);
+  } else {
+    const priced = catalog.price(
+      event.tenantId,
+      event.model,
+      {
+        promptTokens: event.promptTokens,
+        completionTokens: event.completionTokens,
+        cachedTokens: event.cachedTokens,
+        cacheWriteTokens: event.cacheWriteTokens,
+        reasoningTokens: event.reasoningTokens,
+      },
+      eventTime(event),
+      event.deploymentId,
+    );
+    // Never silently zero: an unpriced model is refused unless the operator marked it free.
+    if (!priced) return err(new AppError('model_not_priced', `model "${event.model}" has no price`, { model: event.model }));
+    cost = priced.cost;
+    priceId = priced.priceId;
+    multiplierPpm = priced.multiplierPpm;
+  }
+  return ok({ event, cost, priceId, multiplierPpm, attribution: envelope.attribution ?? null, hash: contentHash(event) });
+}

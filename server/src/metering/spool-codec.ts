@@ -1,0 +1,58 @@
+// One spool line per prepared event (JSON; bigints as decimal strings). Decoding re-validates the
+// event: a spool file is stored data crossing a trust boundary (disk) like any other.
+import type { ScopeRef, SpendAttribution } from '../budgets/ports.js';
+import type { PreparedEvent } from './prepared-event.js';
+import { usageEventSchema } from './ports.js';
+
+interface SpoolLine {
+  e: unknown;
+  c: string;
+  p: string | null;
+  m: string | null;
+  a: { scopes: (Omit<ScopeRef, 'limit'> & { limit?: string })[]; leases: Record<string, string> } | null;
+  h: string;
+}
+
+export function encodeSpoolLine(p: PreparedEvent): string {
+  const line: SpoolLine = {
+    e: p.event,
+    c: p.cost.toString(),
+    p: p.priceId,
+    m: p.multiplierPpm === null ? null : p.multiplierPpm.toString(),
+    a: p.attribution
+      ? {
+          scopes: p.attribution.scopes.map((s) => ({ ...s, ...(s.limit !== undefined ? { limit: s.limit.toString() } : {}) })),
+          leases: p.attribution.leases,
+        }
+      : null,
+    h: p.hash,
+  };
+  return JSON.stringify(line) + '\n';
+}
+
+/** null for a line that cannot be read (a torn write is never an acknowledged event). */
+export function decodeSpoolLine(text: string): PreparedEvent | null {
+  try {
+    const line = JSON.parse(text) as SpoolLine;
+    const event = usageEventSchema.parse(line.e);
+    const attribution: SpendAttribution | null = line.a
+      ? {
+          scopes: line.a.scopes.map((s) => {
+            const { limit, ...rest } = s;
+            return limit !== undefined ? { ...rest, limit: BigInt(limit) } : rest;
+          }),
+          leases: line.a.leases,
+        }
+      : null;
+    return {
+      event,
+      cost: BigInt(line.c),
+      priceId: line.p,
+      multiplierPpm: line.m === null ? null : BigInt(line.m),
+      attribution,
+      hash: String(line.h),
+    };
+  } catch {
+    return null;
+  }
+}

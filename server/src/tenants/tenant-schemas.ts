@@ -1,0 +1,79 @@
+// Tenant shapes at the HTTP boundary (seed 002 field names) and for stored settings JSON.
+import { z } from 'zod';
+import { SLUG_PATTERN } from './slug.js';
+
+export const TENANT_TYPES = ['internal', 'demo', 'development', 'customer'] as const;
+export const TENANT_STATUSES = ['pending', 'active', 'suspended', 'deleted'] as const;
+export type TenantType = (typeof TENANT_TYPES)[number];
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+/** OpenRouter-style provider preferences (consumed by routing later). */
+export const providerPreferencesSchema = z
+  .object({
+    order: z.array(z.string().min(1)).max(50).optional(),
+    only: z.array(z.string().min(1)).max(50).optional(),
+    ignore: z.array(z.string().min(1)).max(50).optional(),
+    allow_fallbacks: z.boolean().optional(),
+    sort: z.enum(['price', 'latency', 'throughput']).optional(),
+  })
+  .strict();
+
+export const tenantSettingsSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((v, ctx) => {
+    if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'settings are larger than 16 KiB' });
+    if (v['provider'] !== undefined) {
+      const r = providerPreferencesSchema.safeParse(v['provider']);
+      if (!r.success) ctx.addIssue({ code: 'custom', path: ['provider'], message: r.error.issues[0]?.message ?? 'invalid' });
+    }
+  });
+
+const name = z.string().trim().min(1).max(200);
+const domain = z
+  .string()
+  .trim()
+  .max(253)
+  .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name like app.example.com');
+
+export const tenantCreateSchema = z.object({
+  name,
+  slug: z.string().regex(SLUG_PATTERN, 'lowercase letters, digits and dashes (max 48)').optional(),
+  domain: domain.nullable().optional(),
+  type: z.enum(TENANT_TYPES).default('customer'),
+  status: z.enum(['pending', 'active', 'suspended']).default('active'),
+  billing_plan: z.string().trim().min(1).max(100).nullable().optional(),
+  max_users: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  settings: tenantSettingsSchema.optional(),
+});
+export type TenantCreate = z.input<typeof tenantCreateSchema>;
+
+export const tenantUpdateSchema = z.object({
+  name: name.optional(),
+  slug: z.string().regex(SLUG_PATTERN, 'lowercase letters, digits and dashes (max 48)').optional(),
+  domain: domain.nullable().optional(),
+  type: z.enum(TENANT_TYPES).optional(),
+  status: z.enum(TENANT_STATUSES).optional(),
+  billing_plan: z.string().trim().min(1).max(100).nullable().optional(),
+  max_users: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  settings: tenantSettingsSchema.optional(),
+});
+export type TenantUpdate = z.infer<typeof tenantUpdateSchema>;
+
+/** What a tenant admin may change about their own tenant. */
+export const ownTenantUpdateSchema = tenantUpdateSchema.pick({ name: true, domain: true, settings: true });
+
+export const tenantSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  domain: z.string().nullable(),
+  type: z.enum(TENANT_TYPES),
+  status: z.enum(TENANT_STATUSES),
+  billing_plan: z.string().nullable(),
+  max_users: z.number().nullable(),
+  settings: z.record(z.string(), z.unknown()),
+  referral_code: z.string().nullable(),
+  created: z.string(),
+  updated: z.string(),
+});
+export type Tenant = z.infer<typeof tenantSchema>;
