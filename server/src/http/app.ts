@@ -4,7 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -43,10 +43,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : newId('req');
     },
-    requestIdLogLabel: 'requestId',
+    // We log one line per request ourselves (onResponse), with the request id on every line.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
-    disableRequestLogging: true,
     // Explicit server timeouts; long enough for streamed completions.
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
@@ -62,6 +62,12 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     adminErrorHandler(new AppError('not_found', `route ${request.method} ${request.url.split('?')[0]} not found`), request, reply);
   });
   app.decorateRequest('principal', null);
+  // Routes added by plugins (static assets, the OpenAPI UI) are public; every other route must
+  // declare its access (the guard refuses undeclared ones).
+  app.addHook('onRoute', (route) => {
+    const publicPrefix = route.url.startsWith('/assets/') || route.url.startsWith('/api/docs');
+    if (publicPrefix && !route.config?.access) route.config = { ...route.config, access: 'public' };
+  });
   app.addHook('onRequest', accessGuard(deps.authenticator));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -5,7 +5,7 @@
 // in a fixed account order so concurrent posts cannot deadlock.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { toBig, toNum } from '../db/database.js';
+import { toBig } from '../db/database.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Nano } from '../shared/money.js';
@@ -235,4 +235,3 @@ export function createLedgerStore(db: Kysely<Database>, opts: LedgerStoreOptions
   return { post, postBatch, balance, reverse };
 }
 
-export { toNum };

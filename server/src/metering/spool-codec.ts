@@ -21,7 +21,10 @@ export function encodeSpoolLine(p: PreparedEvent): string {
     m: p.multiplierPpm === null ? null : p.multiplierPpm.toString(),
     a: p.attribution
       ? {
-          scopes: p.attribution.scopes.map((s) => ({ ...s, ...(s.limit !== undefined ? { limit: s.limit.toString() } : {}) })),
+          scopes: p.attribution.scopes.map((s) => {
+            const { limit, ...rest } = s;
+            return limit !== undefined ? { ...rest, limit: limit.toString() } : rest;
+          }),
           leases: p.attribution.leases,
         }
       : null,

@@ -112,3 +112,13 @@ export function minNano(a: Nano, b: Nano): Nano {
 export function maxNano(a: Nano, b: Nano): Nano {
   return a > b ? a : b;
 }
+
+/**
+ * A JSON number that must denote an exact nano amount (an API input such as seed 001's
+ * `{amount: 100.0}`): refuses more than 9 fraction digits instead of rounding them away.
+ */
+export function exactMoneyFromNumber(n: number): Nano {
+  const v = moneyFromNumber(n);
+  if (Number(formatMoney(v)) !== n) throw new MoneyFormatError(String(n), 'more than 9 fraction digits');
+  return v;
+}

@@ -18,6 +18,7 @@ export class SseDecoder {
 
   push(input: string | Uint8Array): SseEvent[] {
     let text = typeof input === 'string' ? input : this.utf8.decode(input, { stream: true });
+    if (text.length === 0) return [];
     if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
     this.pendingCr = false;
     this.buffer += text;

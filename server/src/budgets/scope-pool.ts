@@ -1,0 +1,146 @@
+// One scope's budget as this process holds it: its leases, and the single-flight acquisition of
+// new slices (200 concurrent callers wait for ONE slice take, then are served from memory).
+// When the shared counter runs low the pool switches to exact-size takes (one lease per
+// reservation) and gives its own parked free room back before refusing, so a budget that fits N
+// calls admits exactly N, also with several processes.
+import type { BudgetStore, CounterRef } from './budget-store.js';
+import { LocalLease } from './local-lease.js';
+import { MIN_SLICE_UNITS, nextSliceUnits, sliceAmount, sliceThreshold } from './slice-policy.js';
+
+export interface PoolContext {
+  store: BudgetStore;
+  holder: string;
+  ttlMs: number;
+  now: () => number;
+  /** A lease is not used for new holds this close to its expiry (renewal lag). */
+  marginMs: number;
+  /** Run DB work in the background, tracked for close()/drain(). */
+  track: (p: Promise<unknown>) => void;
+}
+
+/** After a slice take failed, go straight to exact takes for this long. */
+const TIGHT_MS = 2_000;
+const INITIAL_UNITS = 16;
+
+export class ScopePool {
+  readonly leases: LocalLease[] = [];
+  private inflight: Promise<boolean> | null = null;
+  units = INITIAL_UNITS;
+  private tightUntil = 0;
+
+  constructor(
+    readonly scopeKey: string,
+    private readonly ctx: PoolContext,
+  ) {}
+
+  /** Serve a hold from a lease already held (no I/O). */
+  holdLocal(amount: bigint, periodStart: number, now: number): LocalLease | null {
+    for (const l of this.leases) {
+      if (l.row.periodStart === periodStart && l.usable(now, this.ctx.marginMs) && l.tryHold(amount, now)) return l;
+    }
+    return null;
+  }
+
+  /** A hold of `amount` on some lease of this scope, or null when the budget cannot cover it. */
+  async hold(counter: CounterRef, amount: bigint): Promise<LocalLease | null> {
+    const local = this.holdLocal(amount, counter.periodStart, this.ctx.now());
+    if (local) return local;
+    for (;;) {
+      if (this.inflight) {
+        await this.inflight;
+      } else {
+        if (this.ctx.now() < this.tightUntil) break;
+        this.inflight = this.acquireSlice(counter, amount).finally(() => {
+          this.inflight = null;
+        });
+        if (!(await this.inflight)) {
+          const l = this.holdLocal(amount, counter.periodStart, this.ctx.now());
+          if (l) return l;
+          break;
+        }
+      }
+      const l = this.holdLocal(amount, counter.periodStart, this.ctx.now());
+      if (l) return l;
+    }
+    return this.holdExact(counter, amount);
+  }
+
+  private async acquireSlice(counter: CounterRef, amount: bigint): Promise<boolean> {
+    const now = this.ctx.now();
+    const last = this.leases.findLast((l) => !l.row.exact);
+    if (last && last.free() < amount) this.units = nextSliceUnits(this.units, now - last.row.createdAt, 0, this.ctx.ttlMs);
+    const slice = sliceAmount(amount, this.units);
+    const row = await this.ctx.store.take({
+      counter,
+      amount: slice,
+      minRemaining: sliceThreshold(slice),
+      holder: this.ctx.holder,
+      exact: false,
+      now,
+      ttlMs: this.ctx.ttlMs,
+    });
+    if (!row) {
+      this.tightUntil = now + TIGHT_MS;
+      this.units = Math.max(MIN_SLICE_UNITS, Math.floor(this.units / 2));
+      return false;
+    }
+    this.leases.push(new LocalLease(row));
+    return true;
+  }
+
+  /** Exact-size take for one reservation; before refusing, give back our own parked free room. */
+  private async holdExact(counter: CounterRef, amount: bigint): Promise<LocalLease | null> {
+    const take = () =>
+      this.ctx.store.take({
+        counter,
+        amount,
+        minRemaining: amount,
+        holder: this.ctx.holder,
+        exact: true,
+        now: this.ctx.now(),
+        ttlMs: this.ctx.ttlMs,
+      });
+    let row = await take();
+    if (!row) {
+      const local = this.holdLocal(amount, counter.periodStart, this.ctx.now());
+      if (local) return local;
+      if ((await this.returnFree()) > 0n) row = await take();
+    }
+    if (!row) return this.holdLocal(amount, counter.periodStart, this.ctx.now());
+    const lease = new LocalLease(row);
+    lease.tryHold(amount, this.ctx.now());
+    this.leases.push(lease);
+    return lease;
+  }
+
+  /** Give the free room of our slice leases back to the counter (budget is tight). */
+  async returnFree(): Promise<bigint> {
+    let total = 0n;
+    for (const l of this.leases) {
+      if (l.row.exact || l.closing) continue;
+      const back = l.free();
+      if (back === 0n) continue;
+      l.amount -= back; // first locally, so no hold can use it while the DB call runs
+      if (await this.ctx.store.shrink({ ...l.row, amount: l.amount + back }, back)) total += back;
+      else l.closing = true;
+    }
+    return total;
+  }
+
+  remove(lease: LocalLease): void {
+    const i = this.leases.indexOf(lease);
+    if (i >= 0) this.leases.splice(i, 1);
+  }
+
+  /** A slice lease ended: adapt the slice size to how it was used. */
+  noteEnded(lease: LocalLease, now: number): void {
+    if (lease.row.exact || lease.row.amount === 0n) return;
+    const unused = Number(lease.unspent()) / Number(lease.row.amount);
+    this.units = nextSliceUnits(this.units, now - lease.row.createdAt, unused, this.ctx.ttlMs);
+  }
+
+  /** Forget the "tight" hint (budget changed or was reset). */
+  loosen(): void {
+    this.tightUntil = 0;
+  }
+}

@@ -1,0 +1,131 @@
+// Everything that must pass before a provider is contacted, in order: model known → allowed for
+// this key → served for this endpoint → provider preferences valid → rate limits → a deployment
+// is available → priced → the upper-bound cost reserved across every budget scope. All of it from
+// memory (identity, pricing and budget services keep their state cached). A refusal here means no
+// upstream request is ever made.
+import type { ScopeRef } from '../budgets/ports.js';
+import type { GatewayCaller } from '../identity/ports.js';
+import type { RateLimitDecision, RateLimitRule } from '../ratelimit/ports.js';
+import type { Deployment, GatewayDeps, ModelEntry, ProviderPreferences } from './deps.js';
+import { fromAppError, gatewayError, type GatewayError } from './gateway-error.js';
+import { checkProviderPreferences, mergePreferences } from './request-checks.js';
+
+export type EndpointKind = 'chat' | 'embeddings' | 'completions';
+
+export interface AdmitInput {
+  caller: GatewayCaller;
+  requestId: string;
+  model: string;
+  kind: EndpointKind;
+  promptTokens: number;
+  /** Output cap for a deployment (request's max_tokens, else the deployment's cap, else default); 0 for embeddings. */
+  maxOutputFor: (deploymentCap: number | null) => number;
+  /** The request body's `provider` object, unvalidated. */
+  requestPreferences: unknown;
+  agent: string | null;
+  nowMs: number;
+}
+
+export interface Admission {
+  entry: ModelEntry;
+  plan: Deployment[];
+  rules: RateLimitRule[];
+  rateHeaders: Record<string, string> | null;
+  /** Tokens counted against tpm up front (corrected after the call). */
+  countedTokens: number;
+  reserved: bigint;
+  scopes: ScopeRef[];
+}
+
+type Admit = { ok: true; value: Admission } | { ok: false; error: GatewayError };
+const refuse = (error: GatewayError): Admit => ({ ok: false, error });
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+}
+
+/** Rate-limit rules for a caller: the key's own rpm/tpm, and the tenant's from settings.rate_limit. */
+export function rateLimitRules(caller: GatewayCaller): RateLimitRule[] {
+  const rules: RateLimitRule[] = [];
+  const k = caller.key;
+  if (k.rpm !== null || k.tpm !== null) rules.push({ subject: `key:${k.id}`, rpm: k.rpm, tpm: k.tpm });
+  const t = caller.tenant.settings['rate_limit'];
+  if (typeof t === 'object' && t !== null) {
+    const rpm = numberOrNull((t as Record<string, unknown>)['rpm']);
+    const tpm = numberOrNull((t as Record<string, unknown>)['tpm']);
+    if (rpm !== null || tpm !== null) rules.push({ subject: `tenant:${caller.tenant.id}`, rpm, tpm });
+  }
+  return rules;
+}
+
+function tenantPreferences(caller: GatewayCaller): ProviderPreferences | null {
+  // Tenant settings were validated when saved; a malformed leftover is ignored rather than
+  // failing every call of the tenant.
+  const r = checkProviderPreferences(caller.tenant.settings['provider'], 'settings.provider');
+  return r.ok ? r.value : null;
+}
+
+export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit> {
+  const { caller, model } = input;
+  const entry = deps.registry.resolve(model);
+  if (!entry) {
+    return refuse(gatewayError(404, 'model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`, 'model'));
+  }
+  const allowed = caller.key.allowedModels;
+  if (allowed !== null && !allowed.includes(entry.name)) {
+    return refuse(gatewayError(403, 'model_not_allowed', `This API key may not use the model \`${model}\`.`, 'model'));
+  }
+  if (!entry.kinds.includes(input.kind)) {
+    return refuse(gatewayError(400, 'model_not_supported', `The model \`${model}\` does not serve ${input.kind} requests.`, 'model'));
+  }
+  const reqPrefs = checkProviderPreferences(input.requestPreferences, 'provider');
+  if (!reqPrefs.ok) return refuse(reqPrefs.error);
+  const prefs = mergePreferences(tenantPreferences(caller), reqPrefs.value);
+
+  const plan = deps.planner.plan(entry, prefs, input.nowMs);
+  if (plan.length === 0) {
+    return refuse(gatewayError(503, 'no_deployment_available', `No deployment of \`${model}\` is available right now; try again later.`));
+  }
+
+  // Upper bound over every deployment the attempt loop may fall back to.
+  let reserved = 0n;
+  let maxOut = 0;
+  for (const d of plan) {
+    const out = input.maxOutputFor(d.maxOutputTokens);
+    if (out > maxOut) maxOut = out;
+    if (entry.free) continue;
+    const ub = deps.pricing.upperBound(caller.tenant.id, entry.name, input.promptTokens, out, input.nowMs, d.id);
+    if (ub === null) {
+      return refuse(gatewayError(422, 'model_not_priced', `The model \`${model}\` has no price yet; ask the operator to set one.`, 'model'));
+    }
+    if (ub > reserved) reserved = ub;
+  }
+
+  const rules = rateLimitRules(caller);
+  const countedTokens = input.promptTokens + maxOut;
+  let rateHeaders: Record<string, string> | null = null;
+  if (rules.length > 0) {
+    const d = deps.rateLimiter.check(rules, countedTokens, input.nowMs);
+    const decision: RateLimitDecision = d instanceof Promise ? await d : d;
+    rateHeaders = decision.headers;
+    if (!decision.allowed) {
+      deps.metrics.refused('rate_limited');
+      return refuse(
+        gatewayError(429, 'rate_limit_exceeded', 'Rate limit reached for this API key; retry after the indicated time.', null, {
+          ...decision.headers,
+          'retry-after': String(Math.max(1, Math.ceil(decision.retryAfterSeconds))),
+        }),
+      );
+    }
+  }
+
+  const scopes = deps.budgets.scopesFor(caller, input.agent);
+  const r = await deps.budgets.reserve({ requestId: input.requestId, tenantId: caller.tenant.id, scopes, amount: reserved });
+  if (!r.ok) {
+    if (rules.length > 0) deps.rateLimiter.adjustTokens(rules, -countedTokens, input.nowMs);
+    deps.metrics.refused(r.error.code);
+    const e = fromAppError(r.error);
+    return refuse(e.status === 402 ? e : { ...e, status: e.status >= 500 ? 503 : e.status });
+  }
+  return { ok: true, value: { entry, plan, rules, rateHeaders, countedTokens, reserved, scopes } };
+}

@@ -1,0 +1,124 @@
+// The gateway's Fastify plugin: the /v1 model endpoints in an encapsulated scope with their own
+// JSON parser (no schema validation on the hot path), body limit (GATEWAY_BODY_LIMIT_BYTES → 413),
+// API-key authentication before the body is read, and an error handler that answers in OpenAI's
+// envelope (Anthropic's on /v1/messages). Plus GET /metrics for operators.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { newId } from '../shared/ids.js';
+import { anthropicDialect } from './anthropic-dialect.js';
+import { anthropicToChat } from './anthropic-inbound.js';
+import { handleChatCall } from './chat-call.js';
+import type { GatewayDeps } from './deps.js';
+import { gatewayError, toGatewayError, type ErrorFlavor } from './gateway-error.js';
+import { authenticateRequest } from './key-auth.js';
+import { getModel, listModels } from './models-handler.js';
+import { openAiDialect } from './openai-dialect.js';
+import { checkChatRequest, checkCompletionsRequest, checkEmbeddingsRequest } from './request-checks.js';
+import { callerOf, sendError } from './request-context.js';
+import { handleSimpleCall } from './simple-call.js';
+
+const INVALID_JSON = Object.assign(new SyntaxError('request body is not valid JSON'), { statusCode: 400 });
+
+const flavorOf = (request: FastifyRequest): ErrorFlavor => request.routeOptions.config?.gatewayFlavor ?? 'openai';
+
+export function gatewayRoutes(deps: GatewayDeps) {
+  const bodyLimit = deps.config.GATEWAY_BODY_LIMIT_BYTES;
+  const modelsCreated = Math.floor(deps.clock.now() / 1000);
+
+  async function v1(scope: FastifyInstance): Promise<void> {
+    scope.decorateRequest('gatewayCaller', null);
+    scope.decorateRequest('gatewayT0', 0);
+    scope.decorateRequest('gatewayStartedAt', 0);
+    scope.removeAllContentTypeParsers();
+    // Any content type is read as JSON: SDKs send application/json, curl users often forget it.
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
+      if (body === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(INVALID_JSON, undefined);
+      }
+    });
+    scope.setErrorHandler((error, request, reply) => {
+      const e = toGatewayError(error);
+      if (e.status >= 500) request.log.error({ err: error }, 'gateway request failed');
+      deps.metrics.request(request.routeOptions.url ?? 'unknown', e.status);
+      return sendError(reply, flavorOf(request), e);
+    });
+    // Authenticate before the body is read: an unauthenticated caller cannot make us parse 8 MiB.
+    scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      request.gatewayT0 = performance.now();
+      const now = deps.clock.now();
+      request.gatewayStartedAt = now;
+      // The request id is the billing idempotency key: never let a client choose it.
+      if (request.headers['x-request-id'] !== undefined) request.id = newId('req', now);
+      const auth = await authenticateRequest(deps.keys, request.headers, now);
+      if (!auth.ok) {
+        deps.metrics.refused(auth.error.code);
+        deps.metrics.request(request.routeOptions.url ?? 'unknown', auth.error.status);
+        return sendError(reply, flavorOf(request), auth.error);
+      }
+      request.gatewayCaller = auth.caller;
+    });
+
+    const post = { bodyLimit, config: { access: 'gateway' as const } };
+
+    scope.post('/v1/chat/completions', { ...post, schema: { tags: ['gateway'], summary: 'OpenAI-compatible chat completions (stream and non-stream)' } }, async (request, reply) => {
+      const c = checkChatRequest(request.body);
+      if (!c.ok) return sendError(reply, 'openai', c.error);
+      await handleChatCall(deps, request, reply, c.value, openAiDialect, 'chat');
+      return reply;
+    });
+
+    scope.post(
+      '/v1/messages',
+      { ...post, config: { access: 'gateway', gatewayFlavor: 'anthropic' }, schema: { tags: ['gateway'], summary: 'Anthropic Messages API (stream and non-stream) on any configured model' } },
+      async (request, reply) => {
+        const c = anthropicToChat(request.body);
+        if (!c.ok) return sendError(reply, 'anthropic', c.error);
+        await handleChatCall(deps, request, reply, c.value, anthropicDialect, 'messages');
+        return reply;
+      },
+    );
+
+    scope.post('/v1/embeddings', { ...post, schema: { tags: ['gateway'], summary: 'OpenAI-compatible embeddings' } }, async (request, reply) => {
+      const c = checkEmbeddingsRequest(request.body);
+      if (!c.ok) return sendError(reply, 'openai', c.error);
+      await handleSimpleCall(deps, request, reply, c.value, 'embeddings', 'embeddings');
+      return reply;
+    });
+
+    scope.post('/v1/completions', { ...post, schema: { tags: ['gateway'], summary: 'Legacy completions (non-stream), where the provider has them' } }, async (request, reply) => {
+      const c = checkCompletionsRequest(request.body);
+      if (!c.ok) return sendError(reply, 'openai', c.error);
+      await handleSimpleCall(deps, request, reply, c.value, 'completions', 'completions');
+      return reply;
+    });
+
+    scope.get('/v1/models', { config: { access: 'gateway' }, schema: { tags: ['gateway'], summary: 'The models this API key may use' } }, async (request, reply) => {
+      deps.metrics.request('models', 200);
+      return reply.type('application/json').send(JSON.stringify(listModels(deps.registry, callerOf(request), modelsCreated)));
+    });
+
+    scope.get<{ Params: { model: string } }>(
+      '/v1/models/:model',
+      { config: { access: 'gateway' }, schema: { tags: ['gateway'], summary: 'One model, if this API key may use it' } },
+      async (request, reply) => {
+        const m = getModel(deps.registry, callerOf(request), request.params.model, modelsCreated);
+        if (!m) return sendError(reply, 'openai', gatewayError(404, 'model_not_found', `The model \`${request.params.model}\` does not exist or you do not have access to it.`, 'model'));
+        return reply.type('application/json').send(JSON.stringify(m));
+      },
+    );
+  }
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    await app.register(v1);
+    app.get(
+      '/metrics',
+      { config: { access: { roles: ['platform_admin'], services: ['admin'] } }, schema: { tags: ['operations'], summary: 'Prometheus metrics (platform admin or X-Admin-Key)' } },
+      async (_request, reply) => {
+        const m = await deps.metrics.render();
+        return reply.type(m.contentType).send(m.body);
+      },
+    );
+  };
+}

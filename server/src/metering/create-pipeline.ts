@@ -1,0 +1,42 @@
+// Builds the metering pipeline from its adapters (used by the module, tests and the bench).
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { SpendRecorder } from '../budgets/ports.js';
+import type { Db } from '../db/database.js';
+import type { Ledger } from '../ledger/ports.js';
+import type { PriceCatalog } from '../pricing/ports.js';
+import type { Clock } from '../shared/clock.js';
+import { createBatchWriter } from './batch-writer.js';
+import { SpooledPipeline } from './pipeline.js';
+import { Spool } from './spool.js';
+
+export interface MeteringPipelineDeps {
+  db: Db;
+  ledger: Ledger;
+  spend: SpendRecorder;
+  catalog: PriceCatalog;
+  log: Logger;
+  clock: Clock;
+  dataDir: string;
+  batchSize: number;
+  flushMs: number;
+  retryDelayMs?: (attempt: number) => number;
+}
+
+export function createMeteringPipeline(deps: MeteringPipelineDeps): SpooledPipeline {
+  const write = createBatchWriter({ db: deps.db, ledger: deps.ledger, spend: deps.spend, log: deps.log, now: () => deps.clock.now() });
+  return new SpooledPipeline({
+    catalog: deps.catalog,
+    spool: new Spool(join(deps.dataDir, 'spool')),
+    write,
+    healthy: async () => {
+      await sql`select 1`.execute(deps.db.kysely);
+      return true;
+    },
+    log: deps.log,
+    batchSize: deps.batchSize,
+    flushMs: deps.flushMs,
+    ...(deps.retryDelayMs ? { retryDelayMs: deps.retryDelayMs } : {}),
+  });
+}

@@ -1,0 +1,185 @@
+// The metering pipeline: every source's usage events go through here. Front half (synchronous, in
+// the caller): validate → price → hash → append to the spool → acknowledge. Back half (batched,
+// one writer at a time): seal the spool segment, write its events in chunks of METERING_BATCH_SIZE
+// (one DB transaction each), settle ingest() promises with their outcome (group commit), delete
+// the segment. A chunk that fails against a healthy database is bisected so one poisonous event
+// cannot sink its neighbours; when the database itself is down the chunk waits and retries.
+import type { Logger } from 'pino';
+import type { PriceCatalog } from '../pricing/ports.js';
+import { AppError } from '../shared/errors.js';
+import type { BatchWriter } from './batch-writer.js';
+import type { IngestOutcome, MeteringPipeline, UsageEnvelope } from './ports.js';
+import { prepareEvent, type PreparedEvent } from './prepared-event.js';
+import { decodeSpoolLine, encodeSpoolLine } from './spool-codec.js';
+import type { Spool } from './spool.js';
+
+interface Pending {
+  p: PreparedEvent;
+  settle?: (outcome: IngestOutcome | AppError) => void;
+}
+
+interface Segment {
+  path: string | null;
+  items: Pending[];
+}
+
+export interface PipelineOptions {
+  catalog: PriceCatalog;
+  spool: Spool;
+  write: BatchWriter;
+  /** Is the database reachable? Tells "this event is bad" from "the database is down". */
+  healthy: () => Promise<boolean>;
+  log: Logger;
+  batchSize: number;
+  flushMs: number;
+  /** Back-off while the database is down (tests shorten it). */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+const SINGLE_EVENT_ATTEMPTS = 3;
+
+export class SpooledPipeline implements MeteringPipeline {
+  private open: Pending[] = [];
+  private readonly sealed: Segment[] = [];
+  private draining: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** close() has begun: a database outage now leaves events in the spool instead of waiting. */
+  private closing = false;
+  /** Gave up at shutdown with the database down; what is left stays spooled for the next start. */
+  private abandoned = false;
+
+  constructor(private readonly o: PipelineOptions) {}
+
+  enqueue(envelope: UsageEnvelope): void {
+    const r = prepareEvent(envelope, this.o.catalog);
+    if (!r.ok) throw r.error;
+    this.accept({ p: r.value });
+  }
+
+  ingest(envelope: UsageEnvelope): Promise<IngestOutcome> {
+    const r = prepareEvent(envelope, this.o.catalog);
+    if (!r.ok) return Promise.reject(r.error);
+    return new Promise<IngestOutcome>((resolve, reject) => {
+      // A promise settles once; later calls (e.g. an abandoned shutdown after a bisect) are no-ops.
+      this.accept({ p: r.value, settle: (o) => (o instanceof AppError ? reject(o) : resolve(o)) });
+    });
+  }
+
+  /** Queue segments left by a previous process and write them; resolves when all are stored. */
+  async replay(): Promise<{ segments: number; events: number; unreadable: number }> {
+    let events = 0;
+    let unreadable = 0;
+    const paths = this.o.spool.leftovers();
+    for (const path of paths) {
+      const items: Pending[] = [];
+      for (const line of this.o.spool.read(path)) {
+        const p = decodeSpoolLine(line);
+        if (p) items.push({ p });
+        else {
+          unreadable += 1;
+          this.o.spool.deadLetter(line, 'unreadable spool line');
+        }
+      }
+      events += items.length;
+      this.sealed.push({ path, items });
+    }
+    if (paths.length > 0) {
+      this.o.log.info({ segments: paths.length, events, unreadable }, 'replaying metering spool');
+      await this.flush();
+    }
+    return { segments: paths.length, events, unreadable };
+  }
+
+  async flush(): Promise<void> {
+    while (!this.abandoned && (this.open.length > 0 || this.sealed.length > 0 || this.draining)) {
+      this.kick();
+      await this.draining;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.closing = true;
+    await this.flush();
+    this.closed = true;
+    this.o.spool.close();
+  }
+
+  private accept(item: Pending): void {
+    // Written before we acknowledge; after close() events still land in the spool for the next start.
+    this.o.spool.append(encodeSpoolLine(item.p));
+    this.open.push(item);
+    if (this.closed) return;
+    if (this.open.length >= this.o.batchSize) this.kick();
+    else if (!this.timer && !this.draining) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.kick();
+      }, this.o.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.sealed.length === 0) {
+        if (this.open.length === 0) return;
+        this.sealed.push({ path: this.o.spool.seal(), items: this.open });
+        this.open = [];
+      }
+      const seg = this.sealed[0]!;
+      while (seg.items.length > 0) {
+        const chunk = seg.items.slice(0, this.o.batchSize);
+        if (!(await this.commit(chunk))) return; // database down and we are closing: keep the segment
+        seg.items.splice(0, chunk.length);
+      }
+      if (seg.path) this.o.spool.remove(seg.path);
+      this.sealed.shift();
+    }
+  }
+
+  /** Write a chunk; false only when the database is unreachable while closing (left spooled). */
+  private async commit(chunk: Pending[], attempt = 0): Promise<boolean> {
+    try {
+      const outcomes = await this.o.write(chunk.map((c) => c.p));
+      chunk.forEach((c, i) => c.settle?.(outcomes[i]!));
+      return true;
+    } catch (e) {
+      if (!(await this.o.healthy().catch(() => false))) {
+        if (this.closing && attempt >= 2) return this.leave(e);
+        this.o.log.error({ err: e, attempt }, 'metering store unavailable; retrying batch');
+        await sleep(this.o.retryDelayMs?.(attempt) ?? Math.min(30_000, 100 * 2 ** attempt));
+        return this.commit(chunk, attempt + 1);
+      }
+      if (chunk.length > 1) {
+        const mid = chunk.length >> 1;
+        return (await this.commit(chunk.slice(0, mid))) && (await this.commit(chunk.slice(mid)));
+      }
+      if (attempt + 1 < SINGLE_EVENT_ATTEMPTS) return this.commit(chunk, attempt + 1);
+      const bad = chunk[0]!;
+      this.o.log.error({ err: e, requestId: bad.p.event.requestId }, 'usage event failed on its own: dead-lettered');
+      this.o.spool.deadLetter(encodeSpoolLine(bad.p), e instanceof Error ? e.message : String(e));
+      bad.settle?.(new AppError('internal', 'usage event could not be stored'));
+      return true;
+    }
+  }
+
+  private leave(e: unknown): false {
+    this.abandoned = true;
+    this.o.log.error({ err: e }, 'metering store unavailable at shutdown; unwritten events stay in the spool');
+    const waiting = [...this.sealed.flatMap((s) => s.items), ...this.open];
+    for (const c of waiting) c.settle?.(new AppError('upstream_unavailable', 'usage store unavailable; the event is spooled'));
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,122 @@
+// Canonical (OpenAI) chat request → Anthropic Messages API request. Anthropic wants the system
+// prompt apart, strictly alternating user/assistant turns, tool results as user-turn blocks and an
+// explicit max_tokens.
+import type { ChatRequest, ProviderEndpoint, UpstreamRequest } from '../ports.js';
+import { arr, isObject, safeParse, str, type Json } from '../common/json.js';
+import { endsWithVersion, joinUrl } from '../common/url.js';
+import { blocksFromContent, textOf } from './content.js';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+interface Turn {
+  role: 'user' | 'assistant';
+  content: Json[];
+}
+
+function toolUseBlock(call: unknown): Json | null {
+  if (!isObject(call) || !isObject(call['function'])) return null;
+  const fn = call['function'];
+  const args = safeParse(str(fn['arguments']) ?? '{}');
+  return { type: 'tool_use', id: str(call['id']) ?? '', name: str(fn['name']) ?? '', input: isObject(args) ? args : {} };
+}
+
+function toolResultBlock(msg: Json): Json {
+  const c = msg['content'];
+  return { type: 'tool_result', tool_use_id: str(msg['tool_call_id']) ?? '', content: typeof c === 'string' ? c : blocksFromContent(c) };
+}
+
+/** Returns the system prompt and the alternating turns. */
+export function toAnthropicMessages(messages: unknown[]): { system: string | undefined; turns: Turn[] } {
+  const system: string[] = [];
+  const turns: Turn[] = [];
+  const add = (role: Turn['role'], blocks: Json[]): void => {
+    if (blocks.length === 0) return;
+    const last = turns[turns.length - 1];
+    // Consecutive same-role messages (e.g. several tool results) merge into one turn.
+    if (last && last.role === role) last.content.push(...blocks);
+    else turns.push({ role, content: blocks });
+  };
+  for (const m of messages) {
+    if (!isObject(m)) continue;
+    const role = m['role'];
+    if (role === 'system' || role === 'developer') {
+      const t = textOf(m['content']);
+      if (t) system.push(t);
+    } else if (role === 'assistant') {
+      const blocks = blocksFromContent(m['content']);
+      for (const call of arr(m['tool_calls'])) {
+        const b = toolUseBlock(call);
+        if (b) blocks.push(b);
+      }
+      add('assistant', blocks);
+    } else if (role === 'tool') {
+      add('user', [toolResultBlock(m)]);
+    } else {
+      add('user', blocksFromContent(m['content']));
+    }
+  }
+  return { system: system.length > 0 ? system.join('\n\n') : undefined, turns };
+}
+
+function toolsOf(tools: unknown): Json[] | undefined {
+  const out: Json[] = [];
+  for (const t of arr(tools)) {
+    if (!isObject(t) || !isObject(t['function'])) continue;
+    const fn = t['function'];
+    const tool: Json = { name: str(fn['name']) ?? '', input_schema: isObject(fn['parameters']) ? fn['parameters'] : { type: 'object', properties: {} } };
+    if (typeof fn['description'] === 'string') tool['description'] = fn['description'];
+    out.push(tool);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+function toolChoiceOf(choice: unknown, parallel: unknown): Json | undefined {
+  let out: Json | undefined;
+  if (choice === 'auto') out = { type: 'auto' };
+  else if (choice === 'required') out = { type: 'any' };
+  else if (choice === 'none') out = { type: 'none' };
+  else if (isObject(choice) && isObject(choice['function'])) out = { type: 'tool', name: str(choice['function']['name']) ?? '' };
+  if (parallel === false) out = { ...(out ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  return out;
+}
+
+export function toAnthropicBody(upstreamModel: string, req: ChatRequest): Json {
+  const { system, turns } = toAnthropicMessages(req.messages);
+  const body: Json = {
+    model: upstreamModel,
+    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+    messages: turns,
+  };
+  if (system !== undefined) body['system'] = system;
+  if (typeof req['temperature'] === 'number') body['temperature'] = Math.min(req['temperature'], 1); // Anthropic's range is 0..1
+  if (typeof req['top_p'] === 'number') body['top_p'] = req['top_p'];
+  const stop = req['stop'];
+  if (typeof stop === 'string') body['stop_sequences'] = [stop];
+  else if (Array.isArray(stop) && stop.length > 0) body['stop_sequences'] = stop;
+  const tools = toolsOf(req['tools']);
+  // Tools stay declared even with tool_choice none: history may hold tool_use blocks naming them.
+  if (tools) body['tools'] = tools;
+  const tc = tools ? toolChoiceOf(req['tool_choice'], req['parallel_tool_calls']) : undefined;
+  if (tc) body['tool_choice'] = tc;
+  if (typeof req['user'] === 'string') body['metadata'] = { user_id: req['user'] };
+  if (req.stream === true) body['stream'] = true;
+  return body;
+}
+
+export function anthropicHeaders(p: ProviderEndpoint): Record<string, string> {
+  const h: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'anthropic-version': ANTHROPIC_VERSION,
+    ...p.headers,
+  };
+  if (p.apiKey) h['x-api-key'] = p.apiKey;
+  return h;
+}
+
+export function buildAnthropicChatRequest(p: ProviderEndpoint, upstreamModel: string, req: ChatRequest): UpstreamRequest {
+  // Base URL may be given with or without the /v1 segment (https://api.anthropic.com[/v1]).
+  const url = joinUrl(p.baseUrl, endsWithVersion(p.baseUrl) ? '/messages' : '/v1/messages');
+  return { url, method: 'POST', headers: anthropicHeaders(p), body: JSON.stringify(toAnthropicBody(upstreamModel, req)) };
+}

@@ -1,0 +1,134 @@
+// Anthropic Messages SSE events → canonical chat.completion.chunk objects.
+// message_start → role chunk; text_delta → content; tool_use start + input_json_delta → tool_calls
+// deltas (OpenAI indexes tool calls separately from content blocks); message_delta → finish_reason
+// and final usage; message_stop → the usage chunk (choices: []) OpenAI sends with include_usage.
+import type { ChatChunk, ParseContext, ProviderError, StreamParser, Usage } from '../ports.js';
+import { isObject, num, safeParse, str, type Json } from '../common/json.js';
+import { SseDecoder, type SseEvent } from '../common/sse-decoder.js';
+import { errorMessageOf } from '../common/upstream-error.js';
+import { usageToOpenAI } from '../common/usage.js';
+import { anthropicErrorType, statusOfAnthropicErrorType } from './parse-error.js';
+import { finishReasonFromAnthropic } from './stop-reason.js';
+import { usageFromAnthropic } from './usage.js';
+
+const RETRYABLE_TYPES = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);
+
+class AnthropicStreamParser implements StreamParser {
+  private readonly sse = new SseDecoder();
+  private id = 'msg_unknown';
+  private startUsage: Json = {};
+  private finalUsage: Usage | null = null;
+  private failure: ProviderError | null = null;
+  private done = false;
+  /** content block index → OpenAI tool_calls index */
+  private readonly toolIndex = new Map<number, number>();
+
+  constructor(
+    private readonly publicModel: string,
+    private readonly created: number,
+  ) {}
+
+  push(text: string | Uint8Array): ChatChunk[] {
+    return this.handle(this.sse.push(text));
+  }
+  end(): ChatChunk[] {
+    return this.handle(this.sse.end());
+  }
+  usage(): Usage | null {
+    return this.finalUsage;
+  }
+  error(): ProviderError | null {
+    return this.failure;
+  }
+  completed(): boolean {
+    return this.done;
+  }
+
+  private chunk(delta: Json, finishReason: string | null = null): ChatChunk {
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.publicModel,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    };
+  }
+
+  private handle(events: SseEvent[]): ChatChunk[] {
+    const out: ChatChunk[] = [];
+    for (const ev of events) {
+      if (this.done || this.failure) break;
+      const data = safeParse(ev.data);
+      if (!isObject(data)) {
+        this.failure = { status: 502, message: 'upstream sent an invalid stream event', retryable: true };
+        break;
+      }
+      const type = str(data['type']) ?? ev.event;
+      this.apply(type, data, ev.data, out);
+    }
+    return out;
+  }
+
+  private apply(type: string | null, data: Json, raw: string, out: ChatChunk[]): void {
+    switch (type) {
+      case 'message_start': {
+        const msg = isObject(data['message']) ? data['message'] : {};
+        this.id = str(msg['id']) ?? this.id;
+        this.startUsage = isObject(msg['usage']) ? msg['usage'] : {};
+        out.push(this.chunk({ role: 'assistant', content: '' }));
+        return;
+      }
+      case 'content_block_start': {
+        const block = isObject(data['content_block']) ? data['content_block'] : {};
+        if (block['type'] === 'tool_use') {
+          const idx = this.toolIndex.size;
+          this.toolIndex.set(num(data['index']), idx);
+          out.push(this.chunk({ tool_calls: [{ index: idx, id: str(block['id']) ?? '', type: 'function', function: { name: str(block['name']) ?? '', arguments: '' } }] }));
+        } else if (block['type'] === 'text' && typeof block['text'] === 'string' && block['text'].length > 0) {
+          out.push(this.chunk({ content: block['text'] }));
+        }
+        return;
+      }
+      case 'content_block_delta': {
+        const delta = isObject(data['delta']) ? data['delta'] : {};
+        if (delta['type'] === 'text_delta') {
+          out.push(this.chunk({ content: str(delta['text']) ?? '' }));
+        } else if (delta['type'] === 'input_json_delta') {
+          const idx = this.toolIndex.get(num(data['index']));
+          const partial = str(delta['partial_json']) ?? '';
+          if (idx !== undefined && partial.length > 0) out.push(this.chunk({ tool_calls: [{ index: idx, function: { arguments: partial } }] }));
+        }
+        // thinking_delta / signature_delta / citations_delta: no Chat Completions equivalent.
+        return;
+      }
+      case 'message_delta': {
+        const delta = isObject(data['delta']) ? data['delta'] : {};
+        const u = isObject(data['usage']) ? data['usage'] : {};
+        // message_delta usage is cumulative; its input fields, when present, supersede message_start's.
+        const merged: Json = { ...this.startUsage };
+        for (const [k, v] of Object.entries(u)) if (v !== null && v !== undefined) merged[k] = v;
+        this.finalUsage = usageFromAnthropic(merged);
+        if (delta['stop_reason'] != null) out.push(this.chunk({}, finishReasonFromAnthropic(delta['stop_reason'])));
+        return;
+      }
+      case 'message_stop': {
+        this.done = true;
+        if (this.finalUsage) {
+          out.push({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.publicModel, choices: [], usage: usageToOpenAI(this.finalUsage) });
+        }
+        return;
+      }
+      case 'error': {
+        const errType = anthropicErrorType(raw);
+        this.failure = { status: statusOfAnthropicErrorType(errType), message: errorMessageOf(raw), retryable: errType !== undefined && RETRYABLE_TYPES.has(errType) };
+        return;
+      }
+      default:
+        return; // ping, content_block_stop and future event types carry nothing to forward
+    }
+  }
+}
+
+export function createAnthropicStreamParser(publicModel: string, ctx?: ParseContext): StreamParser {
+  return new AnthropicStreamParser(publicModel, ctx?.created ?? 0);
+}

@@ -1,0 +1,17 @@
+// Anthropic usage → normalised counts. Anthropic's input_tokens EXCLUDES cache reads and writes;
+// OpenAI's prompt_tokens includes them, so the three are summed.
+import type { Usage } from '../ports.js';
+import { isObject, num } from '../common/json.js';
+
+export function usageFromAnthropic(u: unknown): Usage | null {
+  if (!isObject(u)) return null;
+  const cacheRead = num(u['cache_read_input_tokens']);
+  const cacheWrite = num(u['cache_creation_input_tokens']);
+  return {
+    promptTokens: num(u['input_tokens']) + cacheRead + cacheWrite,
+    completionTokens: num(u['output_tokens']),
+    cachedTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    reasoningTokens: 0,
+  };
+}

@@ -1,0 +1,97 @@
+// Gemini streamGenerateContent?alt=sse → canonical chunks. Each SSE event is a whole
+// GenerateContentResponse holding the next piece of every candidate; usageMetadata is cumulative
+// (the last one wins). Gemini has no terminator event: a finishReason marks completion, and the
+// usage chunk is emitted when the body ends.
+import type { ChatChunk, ParseContext, ProviderError, StreamParser, Usage } from '../ports.js';
+import { arr, isObject, num, safeParse, str, type Json } from '../common/json.js';
+import { SseDecoder, type SseEvent } from '../common/sse-decoder.js';
+import { errorMessageOf, isRetryableStatus } from '../common/upstream-error.js';
+import { usageToOpenAI } from '../common/usage.js';
+import { finishReasonFromGemini, readCandidate, usageFromGemini } from './candidate.js';
+
+class GeminiStreamParser implements StreamParser {
+  private readonly sse = new SseDecoder();
+  private id = 'gemini-unknown';
+  private lastUsage: Usage | null = null;
+  private failure: ProviderError | null = null;
+  private finished = false;
+  private usageSent = false;
+  /** per candidate index: tool calls so far (OpenAI numbers them per choice) */
+  private readonly callCount = new Map<number, number>();
+  private readonly started = new Set<number>();
+
+  constructor(
+    private readonly publicModel: string,
+    private readonly created: number,
+  ) {}
+
+  push(text: string | Uint8Array): ChatChunk[] {
+    return this.handle(this.sse.push(text));
+  }
+  end(): ChatChunk[] {
+    const out = this.handle(this.sse.end());
+    if (this.lastUsage && !this.usageSent && !this.failure) {
+      this.usageSent = true;
+      out.push({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.publicModel, choices: [], usage: usageToOpenAI(this.lastUsage) });
+    }
+    return out;
+  }
+  usage(): Usage | null {
+    return this.lastUsage;
+  }
+  error(): ProviderError | null {
+    return this.failure;
+  }
+  completed(): boolean {
+    return this.finished;
+  }
+
+  private handle(events: SseEvent[]): ChatChunk[] {
+    const out: ChatChunk[] = [];
+    for (const ev of events) {
+      if (this.failure) break;
+      const parsed = safeParse(ev.data);
+      const data = Array.isArray(parsed) ? parsed[0] : parsed;
+      if (!isObject(data)) {
+        this.failure = { status: 502, message: 'upstream sent an invalid stream event', retryable: true };
+        break;
+      }
+      if (isObject(data['error'])) {
+        const status = num(data['error']['code']) || 502;
+        this.failure = { status, message: errorMessageOf(ev.data), retryable: isRetryableStatus(status) };
+        break;
+      }
+      this.id = str(data['responseId']) ?? this.id;
+      const u = usageFromGemini(data['usageMetadata']);
+      if (u) this.lastUsage = u;
+      for (const [i, c] of arr(data['candidates']).entries()) {
+        if (isObject(c)) out.push(this.chunkOf(c, i));
+      }
+    }
+    return out;
+  }
+
+  private chunkOf(cand: Json, position: number): ChatChunk {
+    const index = typeof cand['index'] === 'number' ? cand['index'] : position;
+    const before = this.callCount.get(index) ?? 0;
+    const piece = readCandidate(cand, `call_${this.id}_${index}_`, before);
+    const delta: Json = {};
+    if (!this.started.has(index)) {
+      this.started.add(index);
+      delta['role'] = 'assistant';
+    }
+    if (piece.hasText) delta['content'] = piece.text;
+    if (piece.calls.length > 0) {
+      // Gemini sends each function call whole, so one delta carries id, name and all arguments.
+      delta['tool_calls'] = piece.calls.map((c, k) => ({ index: before + k, id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      this.callCount.set(index, before + piece.calls.length);
+    }
+    const finish = finishReasonFromGemini(cand['finishReason'], (this.callCount.get(index) ?? 0) > 0);
+    if (finish) this.finished = true;
+    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.publicModel, choices: [{ index, delta, logprobs: null, finish_reason: finish }] };
+  }
+}
+
+export function createGeminiStreamParser(publicModel: string, ctx?: ParseContext): StreamParser {
+  return new GeminiStreamParser(publicModel, ctx?.created ?? 0);
+}

@@ -1,0 +1,107 @@
+// Inbound Anthropic Messages request → canonical (OpenAI) chat request, so /v1/messages can be
+// served by any configured model. Tool results become `tool` messages placed right after the
+// assistant turn that called them (OpenAI's ordering rule); images become image_url parts.
+import type { ChatRequest } from '../ports.js';
+import type { Result } from '../../shared/errors.js';
+import { isObject, str, type Json } from '../common/json.js';
+import { messagesRequestSchema, type MessagesRequest } from './schema.js';
+
+export interface MessagesRequestError {
+  field: string;
+  message: string;
+}
+
+function imageUrlPart(block: Json): Json | null {
+  const src = isObject(block['source']) ? block['source'] : {};
+  if (src['type'] === 'base64') return { type: 'image_url', image_url: { url: `data:${String(src['media_type'])};base64,${String(src['data'])}` } };
+  if (src['type'] === 'url') return { type: 'image_url', image_url: { url: String(src['url']) } };
+  return null;
+}
+
+function toolResultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((b) => (isObject(b) && b['type'] === 'text' ? (str(b['text']) ?? '') : '')).join('');
+}
+
+/** One text part stays a plain string (what most upstreams handle best). */
+function collapse(parts: Json[]): unknown {
+  if (parts.length === 1 && parts[0]!['type'] === 'text') return parts[0]!['text'];
+  return parts;
+}
+
+function userMessages(content: MessagesRequest['messages'][number]['content']): Json[] {
+  if (typeof content === 'string') return [{ role: 'user', content }];
+  const tools: Json[] = [];
+  const parts: Json[] = [];
+  for (const b of content as Json[]) {
+    if (b['type'] === 'tool_result') {
+      const text = toolResultText(b['content']);
+      tools.push({ role: 'tool', tool_call_id: String(b['tool_use_id']), content: b['is_error'] === true ? `Error: ${text}` : text });
+    } else if (b['type'] === 'text') parts.push({ type: 'text', text: String(b['text']) });
+    else if (b['type'] === 'image') {
+      const p = imageUrlPart(b);
+      if (p) parts.push(p);
+    }
+  }
+  return parts.length > 0 ? [...tools, { role: 'user', content: collapse(parts) }] : tools;
+}
+
+function assistantMessage(content: MessagesRequest['messages'][number]['content']): Json {
+  if (typeof content === 'string') return { role: 'assistant', content };
+  let text = '';
+  const calls: Json[] = [];
+  for (const b of content as Json[]) {
+    if (b['type'] === 'text') text += String(b['text']);
+    else if (b['type'] === 'tool_use') {
+      calls.push({ id: String(b['id']), type: 'function', function: { name: String(b['name']), arguments: JSON.stringify(b['input'] ?? {}) } });
+    }
+  }
+  const msg: Json = { role: 'assistant', content: text.length > 0 || calls.length === 0 ? text : null };
+  if (calls.length > 0) msg['tool_calls'] = calls;
+  return msg;
+}
+
+export function messagesToChatRequest(m: MessagesRequest): ChatRequest {
+  const messages: Json[] = [];
+  if (typeof m.system === 'string' && m.system.length > 0) messages.push({ role: 'system', content: m.system });
+  else if (Array.isArray(m.system) && m.system.length > 0) messages.push({ role: 'system', content: m.system.map((b) => b.text).join('\n') });
+  for (const msg of m.messages) {
+    if (msg.role === 'user') messages.push(...userMessages(msg.content));
+    else messages.push(assistantMessage(msg.content));
+  }
+  const req: ChatRequest = { model: m.model, messages, max_tokens: m.max_tokens };
+  if (m.stop_sequences && m.stop_sequences.length > 0) req['stop'] = m.stop_sequences;
+  if (m.temperature !== undefined) req['temperature'] = m.temperature;
+  if (m.top_p !== undefined) req['top_p'] = m.top_p;
+  if (m.tools && m.tools.length > 0) {
+    req['tools'] = m.tools.map((t) => ({ type: 'function', function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema } }));
+  }
+  const tc = m.tool_choice;
+  if (tc) {
+    if (tc.type === 'auto') req['tool_choice'] = 'auto';
+    else if (tc.type === 'any') req['tool_choice'] = 'required';
+    else if (tc.type === 'none') req['tool_choice'] = 'none';
+    else req['tool_choice'] = { type: 'function', function: { name: tc.name ?? '' } };
+    if (tc.disable_parallel_tool_use === true) req['parallel_tool_calls'] = false;
+  }
+  if (typeof m.metadata?.user_id === 'string') req['user'] = m.metadata.user_id;
+  if (m.stream === true) {
+    req.stream = true;
+    req.stream_options = { include_usage: true };
+  }
+  return req;
+}
+
+/** Validate and translate; failures name the offending field (`messages.0.content`). */
+export function parseMessagesRequest(body: unknown): Result<ChatRequest, MessagesRequestError> {
+  const parsed = messagesRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+    return { ok: false, error: { field, message: `${field}: ${issue?.message ?? 'invalid'}` } };
+  }
+  const tc = parsed.data.tool_choice;
+  if (tc?.type === 'tool' && !tc.name) return { ok: false, error: { field: 'tool_choice.name', message: 'tool_choice.name: required when type is "tool"' } };
+  return { ok: true, value: messagesToChatRequest(parsed.data) };
+}

@@ -1,0 +1,47 @@
+// Canonical chat.completion → Anthropic Message (the non-stream /v1/messages answer).
+import type { ChatResponse, Usage } from '../ports.js';
+import { arr, isObject, safeParse, str, type Json } from '../common/json.js';
+import { usageFromOpenAI } from '../common/usage.js';
+import { stopReasonFromOpenAI } from '../anthropic/stop-reason.js';
+
+/** Anthropic's input_tokens excludes cache reads/writes; OpenAI's prompt_tokens includes them. */
+export function anthropicUsageOf(u: Usage | null): Json {
+  if (!u) return { input_tokens: 0, output_tokens: 0 };
+  return {
+    input_tokens: Math.max(0, u.promptTokens - u.cachedTokens - u.cacheWriteTokens),
+    output_tokens: u.completionTokens,
+    cache_read_input_tokens: u.cachedTokens,
+    cache_creation_input_tokens: u.cacheWriteTokens,
+  };
+}
+
+export function messageIdOf(id: string): string {
+  return id.startsWith('msg_') ? id : `msg_${id}`;
+}
+
+export function toolUseBlock(id: string, name: string, args: string): Json {
+  const input = safeParse(args);
+  return { type: 'tool_use', id, name, input: isObject(input) ? input : {} };
+}
+
+export function chatResponseToMessage(res: ChatResponse, model: string, usage: Usage | null = usageFromOpenAI(res.usage)): Json {
+  const choice = isObject(res.choices[0]) ? res.choices[0] : {};
+  const msg = isObject(choice['message']) ? choice['message'] : {};
+  const content: Json[] = [];
+  const text = typeof msg['content'] === 'string' ? msg['content'] : '';
+  if (text.length > 0) content.push({ type: 'text', text });
+  for (const tc of arr(msg['tool_calls'])) {
+    if (!isObject(tc) || !isObject(tc['function'])) continue;
+    content.push(toolUseBlock(str(tc['id']) ?? '', str(tc['function']['name']) ?? '', str(tc['function']['arguments']) ?? '{}'));
+  }
+  return {
+    id: messageIdOf(res.id),
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: stopReasonFromOpenAI(choice['finish_reason']),
+    stop_sequence: null,
+    usage: anthropicUsageOf(usage),
+  };
+}
