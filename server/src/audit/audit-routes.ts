@@ -12,36 +12,40 @@ const when = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
 export function auditRoutes(audit: AuditService) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    r.get('/api/v1/audit', {
-      config: { access: { roles: ADMINS } },
-      schema: {
-        tags: ['audit'],
-        summary: 'Audit log, newest first',
-        querystring: z.object({
-          tenant_id: z.string().min(1).max(100).optional(),
-          action: z.string().min(1).max(100).optional(),
-          actor_id: z.string().min(1).max(100).optional(),
-          target_type: z.string().min(1).max(100).optional(),
-          target_id: z.string().min(1).max(100).optional(),
-          from: when.optional(),
-          to: when.optional(),
-          ...pageQuery,
-        }),
-        response: { 200: auditPageSchema },
+    r.get(
+      '/api/v1/audit',
+      {
+        config: { access: { roles: ADMINS } },
+        schema: {
+          tags: ['audit'],
+          summary: 'Audit log, newest first',
+          querystring: z.object({
+            tenant_id: z.string().min(1).max(100).optional(),
+            action: z.string().min(1).max(100).optional(),
+            actor_id: z.string().min(1).max(100).optional(),
+            target_type: z.string().min(1).max(100).optional(),
+            target_id: z.string().min(1).max(100).optional(),
+            from: when.optional(),
+            to: when.optional(),
+            ...pageQuery,
+          }),
+          response: { 200: auditPageSchema },
+        },
       },
-    }, async (req) => {
-      const q = req.query;
-      return audit.list({
-        tenantId: tenantScope(userOf(req), q.tenant_id),
-        limit: q.limit,
-        ...(q.cursor ? { cursor: q.cursor } : {}),
-        ...(q.action ? { action: q.action } : {}),
-        ...(q.actor_id ? { actorId: q.actor_id } : {}),
-        ...(q.target_type ? { targetType: q.target_type } : {}),
-        ...(q.target_id ? { targetId: q.target_id } : {}),
-        ...(q.from !== undefined ? { from: q.from } : {}),
-        ...(q.to !== undefined ? { to: q.to } : {}),
-      });
-    });
+      async (req) => {
+        const q = req.query;
+        return audit.list({
+          tenantId: tenantScope(userOf(req), q.tenant_id),
+          limit: q.limit,
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+          ...(q.action ? { action: q.action } : {}),
+          ...(q.actor_id ? { actorId: q.actor_id } : {}),
+          ...(q.target_type ? { targetType: q.target_type } : {}),
+          ...(q.target_id ? { targetId: q.target_id } : {}),
+          ...(q.from !== undefined ? { from: q.from } : {}),
+          ...(q.to !== undefined ? { to: q.to } : {}),
+        });
+      },
+    );
   };
 }

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import type { Principal } from '../identity/ports.js';
 import { pageOf, toPage, type Page } from '../identity/pagination.js';
 import { isoOrNull, parseJsonObject } from '../identity/json.js';
-import { newId } from '../shared/ids.js';
+import { nextId } from '../identity/monotonic-id.js';
 import { z } from 'zod';
 import { diffChanges, jsonSafe, type Changes } from './audit-diff.js';
 
@@ -81,7 +81,7 @@ export function createAuditService(deps: { db: Kysely<Database>; now: () => numb
       await db
         .insertInto('audit_log')
         .values({
-          id: newId('aud', at),
+          id: nextId('aud', at),
           at,
           ...actorColumns(input.actor),
           tenant_id: input.tenantId,
@@ -104,7 +104,10 @@ export function createAuditService(deps: { db: Kysely<Database>; now: () => numb
       if (q.from !== undefined) query = query.where('at', '>=', BigInt(q.from));
       if (q.to !== undefined) query = query.where('at', '<', BigInt(q.to));
       if (q.cursor) query = query.where('id', '<', q.cursor);
-      const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       return toPage(rows, q.limit, (r) => ({
         id: r.id,
         at: isoOrNull(r.at) ?? '',

@@ -39,7 +39,11 @@ export function authRoutes(deps: AuthRouteDeps) {
     const base = { httpOnly: true, sameSite: 'lax' as const, secure: deps.secureCookies };
     void reply.setCookie(SESSION_COOKIE, result.token, { ...base, path: '/', maxAge: deps.jwtTtlSeconds });
     // The refresh token only travels to the auth routes.
-    void reply.setCookie(REFRESH_COOKIE, result.refreshToken, { ...base, path: '/api/v1/auth', maxAge: deps.refreshTtlSeconds });
+    void reply.setCookie(REFRESH_COOKIE, result.refreshToken, {
+      ...base,
+      path: '/api/v1/auth',
+      maxAge: deps.refreshTtlSeconds,
+    });
   }
 
   function clearCookies(reply: FastifyReply): void {
@@ -51,72 +55,117 @@ export function authRoutes(deps: AuthRouteDeps) {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
     for (const url of ['/api/v1/auth/login', '/v1/auth/login']) {
-      r.post(url, {
-        config: { access: 'public' },
-        schema: { tags, summary: 'Sign in with email and password', body: loginBodySchema, response: { 200: loginResultSchema } },
-      }, async (req, reply) => {
-        const result = await deps.login.login(req.body.email, req.body.password, meta(req));
-        setCookies(reply, result);
-        return result;
-      });
+      r.post(
+        url,
+        {
+          config: { access: 'public' },
+          schema: {
+            tags,
+            summary: 'Sign in with email and password',
+            body: loginBodySchema,
+            response: { 200: loginResultSchema },
+          },
+        },
+        async (req, reply) => {
+          const result = await deps.login.login(req.body.email, req.body.password, meta(req));
+          setCookies(reply, result);
+          return result;
+        },
+      );
     }
 
-    r.post('/api/v1/auth/refresh', {
-      config: { access: 'public' },
-      schema: { tags, summary: 'Exchange a refresh token (body or cookie) for a new session token; the refresh token rotates', body: refreshBodySchema, response: { 200: loginResultSchema } },
-    }, async (req, reply) => {
-      const token = req.body?.refreshToken ?? cookieValue(req, REFRESH_COOKIE);
-      if (!token) throw new AppError('validation_error', 'refreshToken: required', { field: 'refreshToken' });
-      const result = await deps.login.refresh(token);
-      setCookies(reply, result);
-      return result;
-    });
+    r.post(
+      '/api/v1/auth/refresh',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags,
+          summary: 'Exchange a refresh token (body or cookie) for a new session token; the refresh token rotates',
+          body: refreshBodySchema,
+          response: { 200: loginResultSchema },
+        },
+      },
+      async (req, reply) => {
+        const token = req.body?.refreshToken ?? cookieValue(req, REFRESH_COOKIE);
+        if (!token) throw new AppError('validation_error', 'refreshToken: required', { field: 'refreshToken' });
+        const result = await deps.login.refresh(token);
+        setCookies(reply, result);
+        return result;
+      },
+    );
 
-    r.post('/api/v1/auth/logout', {
-      config: { access: 'public' },
-      schema: { tags, summary: 'End the session (its JWT and refresh token stop working)', body: refreshBodySchema, response: { 200: z.object({ message: z.string() }) } },
-    }, async (req, reply) => {
-      const authz = req.headers.authorization;
-      const bearer = authz && /^bearer\s+/i.test(authz) ? authz.replace(/^bearer\s+/i, '').trim() : undefined;
-      const jwt = bearer ?? cookieValue(req, SESSION_COOKIE);
-      let sid: string | null = null;
-      if (jwt) {
-        // An expired or unknown token is ignored: the refresh token (body or cookie) still ends the session.
-        const found = await deps.authenticator.principalFromToken(jwt).catch(() => null);
-        if (found) sid = found.sid;
-      }
-      const refresh = req.body?.refreshToken ?? cookieValue(req, REFRESH_COOKIE);
-      if (sid) await deps.sessions.revoke(sid);
-      if (refresh) sid = (await deps.sessions.revokeByRefreshToken(refresh)) ?? sid;
-      if (sid) deps.authenticator.forgetSession(sid);
-      clearCookies(reply);
-      return { message: 'logged out' };
-    });
+    r.post(
+      '/api/v1/auth/logout',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags,
+          summary: 'End the session (its JWT and refresh token stop working)',
+          body: refreshBodySchema,
+          response: { 200: z.object({ message: z.string() }) },
+        },
+      },
+      async (req, reply) => {
+        const authz = req.headers.authorization;
+        const bearer = authz && /^bearer\s+/i.test(authz) ? authz.replace(/^bearer\s+/i, '').trim() : undefined;
+        const jwt = bearer ?? cookieValue(req, SESSION_COOKIE);
+        let sid: string | null = null;
+        if (jwt) {
+          // An expired or unknown token is ignored: the refresh token (body or cookie) still ends the session.
+          const found = await deps.authenticator.principalFromToken(jwt).catch(() => null);
+          if (found) sid = found.sid;
+        }
+        const refresh = req.body?.refreshToken ?? cookieValue(req, REFRESH_COOKIE);
+        if (sid) await deps.sessions.revoke(sid);
+        if (refresh) sid = (await deps.sessions.revokeByRefreshToken(refresh)) ?? sid;
+        if (sid) deps.authenticator.forgetSession(sid);
+        clearCookies(reply);
+        return { message: 'logged out' };
+      },
+    );
 
-    r.post('/api/v1/auth/accept-invite', {
-      config: { access: 'public' },
-      schema: { tags, summary: 'Set a password with a one-time invite token and activate the account', body: acceptInviteSchema, response: { 200: z.object({ message: z.string(), user: userSchema }) } },
-    }, async (req) => {
-      const user = await deps.invites.accept(req.body.token, req.body.password, req.ip);
-      return { message: 'invite accepted; you can now log in', user };
-    });
+    r.post(
+      '/api/v1/auth/accept-invite',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags,
+          summary: 'Set a password with a one-time invite token and activate the account',
+          body: acceptInviteSchema,
+          response: { 200: z.object({ message: z.string(), user: userSchema }) },
+        },
+      },
+      async (req) => {
+        const user = await deps.invites.accept(req.body.token, req.body.password, req.ip);
+        return { message: 'invite accepted; you can now log in', user };
+      },
+    );
 
     for (const url of ['/api/v1/auth/register', '/v1/auth/register']) {
-      r.post(url, {
-        config: { access: 'public' },
-        schema: { tags, summary: 'Register a company: a tenant and its first admin', body: registerBodySchema, response: { 201: registerResultSchema } },
-      }, async (req, reply) => {
-        const { tenant, user, login } = await deps.register.register(req.body, meta(req));
-        if (login) setCookies(reply, login);
-        return reply.status(201).send({
-          message: login ? 'registered' : 'registered; the organisation is pending approval',
-          token: login?.token ?? null,
-          refreshToken: login?.refreshToken ?? null,
-          expiresAt: login?.expiresAt ?? null,
-          user: login?.user ?? user,
-          tenant,
-        });
-      });
+      r.post(
+        url,
+        {
+          config: { access: 'public' },
+          schema: {
+            tags,
+            summary: 'Register a company: a tenant and its first admin',
+            body: registerBodySchema,
+            response: { 201: registerResultSchema },
+          },
+        },
+        async (req, reply) => {
+          const { tenant, user, login } = await deps.register.register(req.body, meta(req));
+          if (login) setCookies(reply, login);
+          return reply.status(201).send({
+            message: login ? 'registered' : 'registered; the organisation is pending approval',
+            token: login?.token ?? null,
+            refreshToken: login?.refreshToken ?? null,
+            expiresAt: login?.expiresAt ?? null,
+            user: login?.user ?? user,
+            tenant,
+          });
+        },
+      );
     }
   };
 }

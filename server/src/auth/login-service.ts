@@ -44,7 +44,12 @@ export function createLoginService(deps: {
   const { db } = deps;
 
   async function tokenFor(user: User, sid: string, refreshToken: string): Promise<LoginResult> {
-    const { token, expiresAt } = await signSessionJwt({ userId: user.id, sid }, deps.jwtSecret, deps.now(), deps.jwtTtlSeconds);
+    const { token, expiresAt } = await signSessionJwt(
+      { userId: user.id, sid },
+      deps.jwtSecret,
+      deps.now(),
+      deps.jwtTtlSeconds,
+    );
     return { token, refreshToken, expiresAt: iso(expiresAt), user };
   }
 
@@ -67,22 +72,45 @@ export function createLoginService(deps: {
         await verifyPassword(null, password);
         throw badCredentials();
       }
-      const state = { failedLogins: Number(row.failed_logins), lockedUntil: row.locked_until === null ? null : Number(row.locked_until) };
+      const state = {
+        failedLogins: Number(row.failed_logins),
+        lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
+      };
       const lock = checkLock(state, now);
       if (lock.locked) {
-        throw new AppError('account_locked', `account is locked after too many failed attempts; try again in ${lock.retryAfterSeconds} s`, { retryAfterSeconds: lock.retryAfterSeconds }, { 'retry-after': String(lock.retryAfterSeconds) });
+        throw new AppError(
+          'account_locked',
+          `account is locked after too many failed attempts; try again in ${lock.retryAfterSeconds} s`,
+          { retryAfterSeconds: lock.retryAfterSeconds },
+          { 'retry-after': String(lock.retryAfterSeconds) },
+        );
       }
       if (!(await verifyPassword(row.password_hash, password))) {
         const next = afterFailure(state, now, deps.lock);
-        await db.updateTable('users').set({ failed_logins: next.failedLogins, locked_until: next.lockedUntil }).where('id', '=', row.id).execute();
+        await db
+          .updateTable('users')
+          .set({ failed_logins: next.failedLogins, locked_until: next.lockedUntil })
+          .where('id', '=', row.id)
+          .execute();
         if (next.lockedUntil !== null) {
-          await deps.audit.record({ actor: { kind: 'system' }, tenantId: row.tenant_id, action: 'user.locked', targetType: 'user', targetId: row.id, ip: meta.ip ?? null });
+          await deps.audit.record({
+            actor: { kind: 'system' },
+            tenantId: row.tenant_id,
+            action: 'user.locked',
+            targetType: 'user',
+            targetId: row.id,
+            ip: meta.ip ?? null,
+          });
         }
         throw badCredentials();
       }
       const user = toUser(row);
       await assertMayEnter(user);
-      await db.updateTable('users').set({ failed_logins: 0, locked_until: null, last_login_at: now }).where('id', '=', row.id).execute();
+      await db
+        .updateTable('users')
+        .set({ failed_logins: 0, locked_until: null, last_login_at: now })
+        .where('id', '=', row.id)
+        .execute();
       const { sid, refreshToken } = await deps.sessions.open(user.id, meta);
       return tokenFor({ ...user, last_login_at: iso(now) }, sid, refreshToken);
     },

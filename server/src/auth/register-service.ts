@@ -28,18 +28,32 @@ export function createRegisterService(deps: {
     async register(body: RegisterBody, meta: SessionMeta): Promise<RegisterResult> {
       if (!deps.enabled) throw new AppError('forbidden', 'self-registration is disabled on this deployment');
       // Fail on a taken email before creating a tenant that would be left without an admin.
-      if (await deps.users.findByEmail(body.email)) throw new AppError('conflict', `a user with email ${body.email} already exists`);
+      if (await deps.users.findByEmail(body.email))
+        throw new AppError('conflict', `a user with email ${body.email} already exists`);
       const ctx: ActionContext = { actor: systemContext.actor, ip: meta.ip ?? null };
       const profile = Object.fromEntries(
-        Object.entries({ description: body.description, website: body.website, phone: body.phone, address: body.address }).filter(([, v]) => v !== undefined),
+        Object.entries({
+          description: body.description,
+          website: body.website,
+          phone: body.phone,
+          address: body.address,
+        }).filter(([, v]) => v !== undefined),
       );
       const tenant = await deps.tenants.create(
-        { name: body.name, type: 'customer', status: deps.tenantStatus, settings: { profile, contact_email: body.email } },
+        {
+          name: body.name,
+          type: 'customer',
+          status: deps.tenantStatus,
+          settings: { profile, contact_email: body.email },
+        },
         ctx,
       );
       let user: User;
       try {
-        user = await deps.users.create({ email: body.email, name: body.name, role: 'tenant_admin', tenantId: tenant.id, password: body.password }, ctx);
+        user = await deps.users.create(
+          { email: body.email, name: body.name, role: 'tenant_admin', tenantId: tenant.id, password: body.password },
+          ctx,
+        );
       } catch (e) {
         // Lost a race on the email: retire the tenant we just made rather than leave it orphaned.
         await deps.tenants.deactivate(tenant.id, ctx);

@@ -73,7 +73,16 @@ export function createRequestAuthenticator(deps: {
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
       .leftJoin('tenants as t', 't.id', 'u.tenant_id')
-      .select(['s.revoked_at', 's.expires_at', 'u.id as user_id', 'u.email', 'u.role', 'u.status', 'u.tenant_id', 't.status as tenant_status'])
+      .select([
+        's.revoked_at',
+        's.expires_at',
+        'u.id as user_id',
+        'u.email',
+        'u.role',
+        'u.status',
+        'u.tenant_id',
+        't.status as tenant_status',
+      ])
       .where('s.id', '=', sid)
       .executeTakeFirst();
     if (!row || row.user_id !== userId || row.revoked_at !== null || Number(row.expires_at) <= now) return null;
@@ -86,12 +95,14 @@ export function createRequestAuthenticator(deps: {
     const now = deps.now();
     const verified = await verifySessionJwt(token, deps.jwtSecret, now);
     if (!verified.ok) {
-      if (verified.error === 'expired') throw new AppError('token_expired', 'session token has expired; refresh or log in again');
+      if (verified.error === 'expired')
+        throw new AppError('token_expired', 'session token has expired; refresh or log in again');
       return null;
     }
     const { sid, userId } = verified.value;
     const hit = cache.get(sid);
-    if (hit && hit.until > now) return hit.principal && hit.principal.userId === userId ? { principal: hit.principal, sid } : null;
+    if (hit && hit.until > now)
+      return hit.principal && hit.principal.userId === userId ? { principal: hit.principal, sid } : null;
     const principal = await loadSession(sid, userId, now);
     if (cache.size > 10_000) cache.clear();
     cache.set(sid, { principal, until: now + cacheMs });
@@ -105,11 +116,15 @@ export function createRequestAuthenticator(deps: {
     async authenticate(request): Promise<Principal | null> {
       const adminKey = header(request, 'x-admin-key');
       if (adminKey !== undefined) {
-        return deps.adminSecretKey && safeEqual(adminKey, deps.adminSecretKey) ? { kind: 'service', service: 'admin' } : null;
+        return deps.adminSecretKey && safeEqual(adminKey, deps.adminSecretKey)
+          ? { kind: 'service', service: 'admin' }
+          : null;
       }
       const apiKey = header(request, 'x-api-key');
       if (apiKey !== undefined) {
-        return deps.billingApiKey && safeEqual(apiKey, deps.billingApiKey) ? { kind: 'service', service: 'billing' } : null;
+        return deps.billingApiKey && safeEqual(apiKey, deps.billingApiKey)
+          ? { kind: 'service', service: 'billing' }
+          : null;
       }
       const authz = header(request, 'authorization');
       const bearer = authz && /^bearer\s+/i.test(authz) ? authz.replace(/^bearer\s+/i, '').trim() : undefined;

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { randomToken, sha256Hex } from '../identity/crypto.js';
-import { newId } from '../shared/ids.js';
+import { nextId } from '../identity/monotonic-id.js';
 
 export interface SessionMeta {
   ip?: string | null;
@@ -19,13 +19,17 @@ export interface SessionService {
   revokeAllForUser(userId: string): Promise<void>;
 }
 
-export function createSessionService(deps: { db: Kysely<Database>; now: () => number; refreshTtlSeconds: number }): SessionService {
+export function createSessionService(deps: {
+  db: Kysely<Database>;
+  now: () => number;
+  refreshTtlSeconds: number;
+}): SessionService {
   const { db } = deps;
   const ttlMs = deps.refreshTtlSeconds * 1000;
   return {
     async open(userId, meta) {
       const now = deps.now();
-      const sid = newId('ses', now);
+      const sid = nextId('ses', now);
       const refreshToken = randomToken(32);
       await db
         .insertInto('sessions')
@@ -46,7 +50,11 @@ export function createSessionService(deps: { db: Kysely<Database>; now: () => nu
     async rotate(refreshToken) {
       const now = deps.now();
       const hash = sha256Hex(refreshToken);
-      const row = await db.selectFrom('sessions').select(['id', 'user_id', 'expires_at', 'revoked_at']).where('refresh_hash', '=', hash).executeTakeFirst();
+      const row = await db
+        .selectFrom('sessions')
+        .select(['id', 'user_id', 'expires_at', 'revoked_at'])
+        .where('refresh_hash', '=', hash)
+        .executeTakeFirst();
       if (!row || row.revoked_at !== null || Number(row.expires_at) <= now) return null;
       const next = randomToken(32);
       // Guarded on the old hash: two concurrent refreshes with the same token cannot both win.
@@ -62,18 +70,32 @@ export function createSessionService(deps: { db: Kysely<Database>; now: () => nu
     },
 
     async revoke(sid) {
-      await db.updateTable('sessions').set({ revoked_at: deps.now() }).where('id', '=', sid).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('sessions')
+        .set({ revoked_at: deps.now() })
+        .where('id', '=', sid)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
 
     async revokeByRefreshToken(refreshToken) {
-      const row = await db.selectFrom('sessions').select('id').where('refresh_hash', '=', sha256Hex(refreshToken)).executeTakeFirst();
+      const row = await db
+        .selectFrom('sessions')
+        .select('id')
+        .where('refresh_hash', '=', sha256Hex(refreshToken))
+        .executeTakeFirst();
       if (!row) return null;
       await this.revoke(row.id);
       return row.id;
     },
 
     async revokeAllForUser(userId) {
-      await db.updateTable('sessions').set({ revoked_at: deps.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('sessions')
+        .set({ revoked_at: deps.now() })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
   };
 }

@@ -22,11 +22,19 @@ export async function ensureSuperAdmin(deps: {
   try {
     if (deps.email && deps.password) {
       if (await users.findByEmail(deps.email)) return 'exists';
-      await users.create({ email: deps.email, role: 'platform_admin', tenantId: null, password: deps.password, name: 'Super admin' }, systemContext);
+      await users.create(
+        { email: deps.email, role: 'platform_admin', tenantId: null, password: deps.password, name: 'Super admin' },
+        systemContext,
+      );
       deps.log.info({ email: deps.email }, 'created the first platform admin from SUPER_ADMIN_EMAIL');
       return 'created';
     }
-    const any = await deps.db.selectFrom('users').select('id').where('role', '=', 'platform_admin').limit(1).executeTakeFirst();
+    const any = await deps.db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'platform_admin')
+      .limit(1)
+      .executeTakeFirst();
     if (any) return 'exists';
     const email = deps.email ?? GENERATED_ADMIN_EMAIL;
     if (await users.findByEmail(email)) return 'exists';

@@ -144,6 +144,7 @@ export class LeasedBudgetService implements BudgetService {
         now: this.o.now,
         marginMs: Math.min(1000, this.o.leaseTtlMs / 4),
         track: (x) => this.track(x),
+        drain: () => this.drain(),
       });
       this.pools.set(key, p);
     }
@@ -187,11 +188,9 @@ export class LeasedBudgetService implements BudgetService {
         if (lease.idle()) {
           const quiet = now - lease.lastUsedAt;
           const spentUp = lease.row.exact || lease.free() === 0n;
-          if (spentUp || quiet >= idleAfter) {
-            this.endLease(pool, lease, quiet >= flushGrace);
-            continue;
-          }
+          if (spentUp || quiet >= idleAfter) this.endLease(pool, lease, quiet >= flushGrace);
         }
+        // Renew also while a return waits for metering to record the lease's spends.
         if (lease.expiresAt - now < (this.o.leaseTtlMs * 2) / 3) renew.push(lease);
       }
       if (pool.leases.length === 0 && !this.hasHolds(pool)) this.pools.delete(pool.scopeKey);
@@ -201,7 +200,11 @@ export class LeasedBudgetService implements BudgetService {
       const alive = await this.o.store.renew(renew.map((l) => l.id), expiresAt);
       for (const l of renew) {
         if (alive.has(l.id)) l.expiresAt = expiresAt;
-        else l.closing = true; // swept while we could not renew: its money went back to the counter
+        else {
+          // Swept while we could not renew: its money went back to the counter; stop using it.
+          l.closing = true;
+          this.pools.get(l.row.scopeKey)?.remove(l);
+        }
       }
     }
     await this.o.store.sweepExpired(now);

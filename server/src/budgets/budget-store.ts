@@ -12,6 +12,8 @@ import type { ScopeKind } from './ports.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
+const NOT_ACTIVE = Symbol('lease not active');
+
 export interface BudgetDefinition {
   scopeKey: string;
   kind: 'tenant' | 'user' | 'agent';
@@ -144,18 +146,43 @@ export class BudgetStore {
       .execute();
   }
 
+  /**
+   * Lock order, everywhere (also in recordSpend, after the ledger locked the wallet): the wallet or
+   * counter row first, then lease rows. One order means concurrent transactions cannot deadlock.
+   * A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite.
+   */
+  async lockCounter(q: Q, scopeKey: string, periodStart: number): Promise<void> {
+    if (scopeKey.startsWith('wallet:')) {
+      await q.updateTable('wallets').set({ reserved: sql`reserved` }).where('tenant_id', '=', scopeKey.slice(7)).execute();
+      return;
+    }
+    await q
+      .updateTable('budget_counters')
+      .set({ reserved: sql`reserved` })
+      .where('scope_key', '=', scopeKey)
+      .where('period_start', '=', BigInt(periodStart))
+      .execute();
+  }
+
   /** Return `back` of a still-active lease early (exact leases after settle); false if it had ended. */
   async shrink(lease: LeaseRow, back: bigint): Promise<boolean> {
     if (back <= 0n) return true;
-    return this.db.transaction().execute(async (trx) => {
-      const r = await sql<{ id: string }>`
-        update budget_leases set amount = amount - ${back}
-        where id = ${lease.id} and status = 'active' and amount - used >= ${back}
-        returning id`.execute(trx);
-      if (r.rows.length !== 1) return false;
-      await this.unreserve(trx, lease.scopeKey, lease.periodStart, back);
-      return true;
-    });
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        await this.lockCounter(trx, lease.scopeKey, lease.periodStart);
+        const r = await sql<{ id: string }>`
+          update budget_leases set amount = amount - ${back}
+          where id = ${lease.id} and status = 'active' and amount - used >= ${back}
+          returning id`.execute(trx);
+        if (r.rows.length !== 1) throw NOT_ACTIVE;
+        await this.unreserve(trx, lease.scopeKey, lease.periodStart, back);
+        return true;
+      })
+      .catch((e: unknown) => {
+        if (e === NOT_ACTIVE) return false;
+        throw e;
+      });
   }
 
   /**
@@ -168,35 +195,44 @@ export class BudgetStore {
     status: 'returned' | 'expired',
     opts: { minUsed?: bigint; expiredBefore?: number } = {},
   ): Promise<'ended' | 'not_flushed' | 'gone'> {
+    // scope_key and period_start never change: safe to read before taking the locks.
+    const where = await this.db.selectFrom('budget_leases').select(['scope_key', 'period_start']).where('id', '=', id).executeTakeFirst();
+    if (!where) return 'gone';
+    const periodStart = toNum(where.period_start);
     return this.db.transaction().execute(async (trx) => {
+      await this.lockCounter(trx, where.scope_key, periodStart);
       const minUsed = opts.minUsed ?? 0n;
-      const expiry = opts.expiredBefore !== undefined ? sql`and expires_at < ${opts.expiredBefore}` : sql.raw("");
-      const r = await sql<{ scope_key: string; period_start: unknown; amount: unknown; used: unknown }>`
+      const expiry = opts.expiredBefore !== undefined ? sql`and expires_at < ${opts.expiredBefore}` : sql.raw('');
+      const r = await sql<{ amount: unknown; used: unknown }>`
         update budget_leases set status = ${status}
         where id = ${id} and status = 'active' and used >= ${minUsed} ${expiry}
-        returning scope_key, period_start, amount, used`.execute(trx);
+        returning amount, used`.execute(trx);
       const row = r.rows[0];
       if (!row) {
         const still = await trx.selectFrom('budget_leases').select('status').where('id', '=', id).executeTakeFirst();
         return still?.status === 'active' ? 'not_flushed' : 'gone';
       }
       const unused = toBig(row.amount) - toBig(row.used);
-      await this.unreserve(trx, row.scope_key, toNum(row.period_start), unused > 0n ? unused : 0n);
+      await this.unreserve(trx, where.scope_key, periodStart, unused > 0n ? unused : 0n);
       return 'ended';
     });
   }
 
   /** Extend active leases; returns the ids that were still active (the others were swept). */
   async renew(ids: readonly string[], expiresAt: number): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await this.db
-      .updateTable('budget_leases')
-      .set({ expires_at: expiresAt })
-      .where('id', 'in', ids)
-      .where('status', '=', 'active')
-      .returning('id')
-      .execute();
-    return new Set(rows.map((r) => r.id));
+    // One row per statement: a multi-row UPDATE locks rows in no fixed order and could deadlock
+    // with a metering batch that holds some of these leases.
+    const alive = new Set<string>();
+    for (const id of ids) {
+      const r = await this.db
+        .updateTable('budget_leases')
+        .set({ expires_at: expiresAt })
+        .where('id', '=', id)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
+      if (toNum(r.numUpdatedRows) === 1) alive.add(id);
+    }
+    return alive;
   }
 
   /** Expire leases whose holder stopped renewing them; returns how many were swept. */

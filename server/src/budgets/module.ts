@@ -1,15 +1,107 @@
-// Budgets module: budget definitions, reservations, leases, rate limits. (P2)
+// Budgets module: budget definitions, reservations, leases, spend recording and rate limits (P2).
+// Composes the store, the leased BudgetService, the SpendRecorder used by metering, the admin
+// service behind the routes, the in-process rate limiter, and the upkeep timer.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import type { Core, Module } from '../app/core.js';
 import type { MoneyModule } from '../ledger/module.js';
+import { MemoryRateLimiter } from '../ratelimit/memory-rate-limiter.js';
 import type { RateLimiter } from '../ratelimit/ports.js';
-import type { BudgetService, SpendRecorder } from './ports.js';
+import { checkBudgetRoutes } from '../billing-api/check-budget.js';
+import { resetBudgetsRoutes } from '../billing-api/reset-budgets.js';
+import { BudgetAdmin } from './budget-admin.js';
+import { LeasedBudgetService } from './budget-service.js';
+import { BudgetStore } from './budget-store.js';
+import { DefinitionCache } from './definition-cache.js';
+import type { SpendRecorder } from './ports.js';
+import { budgetRoutes } from './routes.js';
+import { CounterSpendRecorder } from './spend-recorder.js';
 
 export interface BudgetsModule extends Module {
-  budgets: BudgetService;
+  budgets: LeasedBudgetService;
   spend: SpendRecorder;
   rateLimiter: RateLimiter;
+  /** Definitions, per-scope state, user budgets, manual resets (routes, seed 003). */
+  admin: BudgetAdmin;
+  store: BudgetStore;
+  /** Run the upkeep once now (tests with a ManualClock). */
+  tick(): Promise<void>;
 }
 
-export async function createBudgetsModule(_core: Core, _deps: { money: MoneyModule }): Promise<BudgetsModule> {
-  return {} as BudgetsModule;
+export interface BudgetServiceParts {
+  store: BudgetStore;
+  definitions: DefinitionCache;
+  budgets: LeasedBudgetService;
+  spend: CounterSpendRecorder;
+}
+
+/** The budget service over one database; several of these on one database act as processes. */
+export function createBudgetServices(
+  core: Pick<Core, 'db' | 'clock' | 'log'>,
+  opts: { leaseTtlSeconds: number; reservationTtlSeconds: number; holder?: string },
+): BudgetServiceParts {
+  const store = new BudgetStore(core.db.kysely);
+  const leaseTtlMs = opts.leaseTtlSeconds * 1000;
+  const definitions = new DefinitionCache(store, Math.max(1000, leaseTtlMs));
+  const budgets = new LeasedBudgetService({
+    store,
+    definitions,
+    holder: opts.holder ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    now: () => core.clock.now(),
+    leaseTtlMs,
+    reservationTtlMs: opts.reservationTtlSeconds * 1000,
+    onError: (e) => core.log.error({ err: e }, 'budget upkeep failed'),
+  });
+  const spend = new CounterSpendRecorder(store, definitions, core.db.dialect);
+  return { store, definitions, budgets, spend };
+}
+
+export async function createBudgetsModule(core: Core, _deps: { money: MoneyModule }): Promise<BudgetsModule> {
+  const { config } = core;
+  const parts = createBudgetServices(core, {
+    leaseTtlSeconds: config.LEASE_TTL_SECONDS,
+    reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+  });
+  const { budgets, store } = parts;
+  const admin = new BudgetAdmin(core.db.kysely, store, core.bus, () => core.clock.now());
+  const rateLimiter = new MemoryRateLimiter();
+  const unsubscribe = core.bus.subscribe('budget.changed', (m) => budgets.invalidate(m.scopeKey));
+
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  const tick = async () => {
+    if (running) return running;
+    running = budgets.tick().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+
+  return {
+    budgets,
+    spend: parts.spend,
+    rateLimiter,
+    admin,
+    store,
+    tick,
+    routes: async (app: FastifyInstance) => {
+      await budgetRoutes(app, { admin, db: core.db.kysely });
+      await checkBudgetRoutes(app, { admin, db: core.db.kysely, pricing: () => _deps.money.pricing, now: () => core.clock.now() });
+      await resetBudgetsRoutes(app, { admin });
+    },
+    async start() {
+      const every = Math.max(250, Math.min(5000, (config.LEASE_TTL_SECONDS * 1000) / 3));
+      timer = setInterval(() => {
+        tick().catch((e) => core.log.error({ err: e }, 'budget upkeep failed'));
+      }, every);
+      timer.unref();
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+      unsubscribe();
+      await running?.catch(() => {});
+      await budgets.close();
+    },
+  };
 }

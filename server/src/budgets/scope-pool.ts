@@ -16,6 +16,8 @@ export interface PoolContext {
   marginMs: number;
   /** Run DB work in the background, tracked for close()/drain(). */
   track: (p: Promise<unknown>) => void;
+  /** Wait for background returns (a just-released exact lease) before refusing. */
+  drain: () => Promise<void>;
 }
 
 /** After a slice take failed, go straight to exact takes for this long. */
@@ -104,7 +106,11 @@ export class ScopePool {
     if (!row) {
       const local = this.holdLocal(amount, counter.periodStart, this.ctx.now());
       if (local) return local;
-      if ((await this.returnFree()) > 0n) row = await take();
+      // Money on its way back (released exact leases) or parked in our slices: get it home first.
+      await this.ctx.drain();
+      const freed = await this.returnFree();
+      row = await take();
+      if (!row && freed > 0n) row = await take();
     }
     if (!row) return this.holdLocal(amount, counter.periodStart, this.ctx.now());
     const lease = new LocalLease(row);

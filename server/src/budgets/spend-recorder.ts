@@ -44,7 +44,24 @@ export class CounterSpendRecorder implements SpendRecorder {
       }
     }
 
-    for (const id of [...byLease.keys()].sort()) {
+    // Lock order (see BudgetStore.lockCounter): counters/wallets sorted, then leases sorted.
+    const leaseIds = [...byLease.keys()].sort();
+    const where = leaseIds.length
+      ? await trx.selectFrom('budget_leases').select(['id', 'scope_key', 'period_start']).where('id', 'in', leaseIds).execute()
+      : [];
+    const counters = new Map<string, { scopeKey: string; periodStart: number }>();
+    for (const w of where) counters.set(`${w.scope_key}\n${toNum(w.period_start)}`, { scopeKey: w.scope_key, periodStart: toNum(w.period_start) });
+    for (const k of direct.keys()) {
+      const [scopeKey, p] = k.split('\n') as [string, string];
+      counters.set(k, { scopeKey, periodStart: Number(p) });
+    }
+    for (const k of [...counters.keys()].sort()) {
+      const c = counters.get(k)!;
+      if (!c.scopeKey.startsWith('wallet:')) await this.store.ensureCounter(trx, c.scopeKey, c.periodStart);
+      await this.store.lockCounter(trx, c.scopeKey, c.periodStart);
+    }
+
+    for (const id of leaseIds) {
       const a = byLease.get(id)!;
       const covered = await this.useLease(trx, id, a);
       if (!covered) continue;
@@ -63,9 +80,10 @@ export class CounterSpendRecorder implements SpendRecorder {
     for (const k of [...direct.keys()].sort()) {
       const [key, period] = k.split('\n') as [string, string];
       await trx
-        .insertInto('budget_counters')
-        .values({ scope_key: key, period_start: BigInt(period), spent: direct.get(k)!, reserved: 0n })
-        .onConflict((oc) => oc.columns(['scope_key', 'period_start']).doUpdateSet({ spent: sql`budget_counters.spent + excluded.spent` }))
+        .updateTable('budget_counters')
+        .set({ spent: sql`spent + ${direct.get(k)!}` })
+        .where('scope_key', '=', key)
+        .where('period_start', '=', BigInt(period))
         .execute();
     }
   }

@@ -58,7 +58,12 @@ const statusSchema = z.enum(['active', 'disabled']);
 export const providerFieldsSchema = z.strictObject({
   type: z.enum(PROVIDER_TYPES),
   base_url: httpUrlSchema.nullish(),
-  api_key: z.string().min(1).max(8192).nullish(),
+  // An empty key (e.g. `${OPENAI_API_KEY:-}` with the variable unset) means "no key".
+  api_key: z
+    .string()
+    .max(8192)
+    .nullish()
+    .transform((v) => (v === '' ? null : v)),
   api_version: z.string().min(1).max(64).nullish(),
   headers: headersSchema.optional(),
   status: statusSchema.optional(),
@@ -73,7 +78,8 @@ function checkProvider(p: z.infer<typeof providerFieldsSchema>, ctx: z.Refinemen
 
 export const providerUpdateSchema = providerFieldsSchema.superRefine(checkProvider);
 export const providerSpecSchema = providerFieldsSchema.extend({ id: providerIdSchema }).superRefine(checkProvider);
-export type ProviderUpdate = z.infer<typeof providerUpdateSchema>;
+/** absent api_key = keep the stored one (PUT), null = none. */
+export type ProviderUpdate = Omit<z.infer<typeof providerUpdateSchema>, 'api_key'> & { api_key?: string | null | undefined };
 export type ProviderSpec = z.infer<typeof providerSpecSchema>;
 
 export const deploymentSpecSchema = z.strictObject({

@@ -8,6 +8,7 @@ import type { ManagedBy } from '../db/tables/gateway.js';
 import type { ActionContext } from '../identity/context.js';
 import type { ModelPrice, PriceCatalog, PriceWriter } from '../pricing/ports.js';
 import type { Clock } from '../shared/clock.js';
+import { isUniqueViolation } from '../identity/db-errors.js';
 import { AppError, conflict, invalid, notFound } from '../shared/errors.js';
 import { deploymentRowsFrom, modelRowFrom, providerRowFrom, sameModel, sameProvider } from './catalog-rows.js';
 import type { ModelUpdate, PricingSpec, ProviderUpdate } from './catalog-schema.js';
@@ -88,11 +89,17 @@ export class CatalogService {
   }
 
   /** Insert or update a provider row; no write (and no event) when nothing changed. */
-  async saveProvider(id: string, spec: ProviderUpdate, managedBy: ManagedBy, ctx: ActionContext): Promise<WriteResult> {
+  async saveProvider(id: string, spec: ProviderUpdate, managedBy: ManagedBy, ctx: ActionContext, createOnly = false): Promise<WriteResult> {
     const existing = await this.deps.store.getProvider(id);
+    if (existing && createOnly) throw conflict(`provider "${id}" already exists`);
     const row = providerRowFrom(id, spec, existing, managedBy, this.deps.key, this.deps.clock.now());
     if (existing && sameProvider(existing, row)) return 'unchanged';
-    await this.deps.store.upsertProvider(row);
+    try {
+      await this.deps.store.upsertProvider(row, createOnly);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict(`provider "${id}" already exists`);
+      throw e;
+    }
     const deployments = (await this.deps.store.deploymentsOfProvider(id)).length;
     await this.audit(
       ctx,
@@ -106,8 +113,7 @@ export class CatalogService {
   }
 
   async createProvider(id: string, spec: ProviderUpdate, ctx: ActionContext): Promise<ProviderView> {
-    if (await this.deps.store.getProvider(id)) throw conflict(`provider "${id}" already exists`);
-    await this.saveProvider(id, spec, 'api', ctx);
+    await this.saveProvider(id, spec, 'api', ctx, true);
     await this.changed();
     return this.getProvider(id);
   }
@@ -158,9 +164,10 @@ export class CatalogService {
   }
 
   /** Insert or update a model and its deployments (exactly those given) and apply its prices. */
-  async saveModel(name: string, spec: ModelUpdate, managedBy: ManagedBy, ctx: ActionContext): Promise<WriteResult> {
+  async saveModel(name: string, spec: ModelUpdate, managedBy: ManagedBy, ctx: ActionContext, createOnly = false): Promise<WriteResult> {
     const now = this.deps.clock.now();
     const existing = await this.deps.store.getModel(name);
+    if (existing && createOnly) throw conflict(`model "${name}" already exists`);
     const row: ModelRow = modelRowFrom(name, spec, existing?.model ?? null, managedBy, now);
     const deployments = deploymentRowsFrom(name, spec.deployments, existing?.deployments ?? [], managedBy, now);
     await this.checkDeployments(name, deployments, spec.deployments.map((d) => d.id));
@@ -168,7 +175,12 @@ export class CatalogService {
     if (existing && sameModel(existing.model, row, existing.deployments, deployments)) {
       result = 'unchanged';
     } else {
-      await this.deps.store.saveModel(row, deployments);
+      try {
+        await this.deps.store.saveModel(row, deployments, createOnly);
+      } catch (e) {
+        if (isUniqueViolation(e)) throw conflict(createOnly ? `model "${name}" already exists` : 'a deployment id is already in use');
+        throw e;
+      }
       const before = existing ? modelView(existing.model, existing.deployments, () => null) : null;
       await this.audit(ctx, existing ? 'model.update' : 'model.create', 'model', name, before, modelView(row, deployments, () => null));
     }
@@ -215,8 +227,7 @@ export class CatalogService {
   }
 
   async createModel(name: string, spec: ModelUpdate, ctx: ActionContext): Promise<ModelView> {
-    if (await this.deps.store.getModel(name)) throw conflict(`model "${name}" already exists`);
-    await this.saveModel(name, spec, 'api', ctx);
+    await this.saveModel(name, spec, 'api', ctx, true);
     await this.changed();
     return this.getModel(name);
   }

@@ -34,13 +34,11 @@ export class CatalogStore {
     return (await this.db.selectFrom('providers').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  async upsertProvider(row: ProviderRow): Promise<void> {
+  /** `insertOnly`: a concurrent create of the same id fails (unique violation) instead of overwriting. */
+  async upsertProvider(row: ProviderRow, insertOnly = false): Promise<void> {
     const { id: _id, created_at: _c, ...rest } = row;
-    await this.db
-      .insertInto('providers')
-      .values(row)
-      .onConflict((oc) => oc.column('id').doUpdateSet(rest))
-      .execute();
+    const insert = this.db.insertInto('providers').values(row);
+    await (insertOnly ? insert : insert.onConflict((oc) => oc.column('id').doUpdateSet(rest))).execute();
   }
 
   /** Deployments (of any model) that use this provider. */
@@ -71,14 +69,11 @@ export class CatalogStore {
   }
 
   /** Write a model and make its deployments exactly `deployments`, atomically. */
-  async saveModel(model: ModelRow, deployments: readonly DeploymentRow[]): Promise<void> {
+  async saveModel(model: ModelRow, deployments: readonly DeploymentRow[], insertOnly = false): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const { name: _n, created_at: _c, ...rest } = model;
-      await trx
-        .insertInto('models')
-        .values(model)
-        .onConflict((oc) => oc.column('name').doUpdateSet(rest))
-        .execute();
+      const insert = trx.insertInto('models').values(model);
+      await (insertOnly ? insert : insert.onConflict((oc) => oc.column('name').doUpdateSet(rest))).execute();
       const keep = deployments.map((d) => d.id);
       let del = trx.deleteFrom('deployments').where('model_name', '=', model.name);
       if (keep.length > 0) del = del.where('id', 'not in', keep);

@@ -38,11 +38,12 @@ export function parseCatalogFile(text: string, file: string, env: Readonly<Recor
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    // The first syntax error is the real one; the rest are usually its echo down the file.
     throw new CatalogFileError(
       file,
-      doc.errors.map((e) => ({
+      doc.errors.slice(0, 1).map((e) => ({
         path: '(syntax)',
-        line: e.linePos?.[0]?.line ?? null,
+        line: counter.linePos(e.pos[0]).line,
         message: e.message.split('\n')[0] ?? 'YAML syntax error',
       })),
     );

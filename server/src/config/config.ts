@@ -58,7 +58,16 @@ export const configSchema = z.object({
   UPSTREAM_TIMEOUT_MS: int(1000).default(600_000),
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: int(100).default(30_000),
   UPSTREAM_MAX_RETRIES: int(0, 10).default(2),
+  /** Output tokens a reservation assumes when neither the request nor the deployment caps them. */
+  GATEWAY_DEFAULT_MAX_OUTPUT_TOKENS: int(1, 10_000_000).default(4096),
   ROUTING_STRATEGY: z.enum(['priority', 'weighted', 'lowest-cost', 'lowest-latency']).default('priority'),
+  /** Consecutive retryable failures that open a deployment's circuit. */
+  CIRCUIT_BREAKER_FAILURES: int(1, 1000).default(5),
+  /** How long an open circuit skips the deployment before one trial call. */
+  CIRCUIT_BREAKER_COOLDOWN_MS: int(0).default(30_000),
+  /** Retry back-off: first delay scale and cap (jittered exponential). */
+  RETRY_BACKOFF_BASE_MS: int(0).default(100),
+  RETRY_BACKOFF_MAX_MS: int(0).default(2_000),
 
   RESERVATION_TTL_SECONDS: int(10).default(900),
   LEASE_TTL_SECONDS: int(1).default(30),

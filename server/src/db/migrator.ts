@@ -1,6 +1,6 @@
 // Runs every area's numbered, forward-only migrations (both dialects) in name order.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { SqliteAdapter } from 'kysely';
+import { SqliteAdapter, sql } from 'kysely';
 import { identityMigrations } from './migrations/identity.js';
 import { moneyMigrations } from './migrations/money.js';
 import { budgetsMigrations } from './migrations/budgets.js';
@@ -24,7 +24,13 @@ export function dialectOf(db: Kysely<any>): DialectName {
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => allMigrations };
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // PostgreSQL: pin Kysely's bookkeeping tables to the current schema; otherwise its existence
+  // check sees kysely_migration_lock in ANY schema (e.g. a parallel test's) and skips creating it.
+  const schema =
+    db.dialect === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s
+      : undefined;
+  const migrator = new Migrator({ db: db.kysely, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

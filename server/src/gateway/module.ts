@@ -1,16 +1,62 @@
-// Gateway module: the /v1 model endpoints, routing, provider calls. (P3)
+// Gateway module: the /v1 model endpoints (OpenAI- and Anthropic-compatible), routing attempts,
+// provider calls, streaming, and settlement into budgets and metering. Wires the other areas'
+// services into the hot path's dependencies once; nothing here touches the database.
 import type { Core, Module } from '../app/core.js';
 import type { BudgetsModule } from '../budgets/module.js';
+import type { CatalogModule } from '../catalog/module.js';
 import type { IdentityModule } from '../identity/module.js';
 import type { MoneyModule } from '../ledger/module.js';
 import type { MeteringModule } from '../metering/module.js';
-import type { CatalogModule } from '../catalog/module.js';
+import { getProviderAdapter, isProviderType } from '../providers/registry.js';
+import { preloadTokenizer } from '../providers/tokenizer/index.js';
+import type { GatewayDeps } from './deps.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { gatewayRoutes } from './routes.js';
+import { UpstreamClient } from './upstream-client.js';
 
-export type GatewayModule = Module;
+export interface GatewayModule extends Module {
+  metrics: GatewayMetrics;
+}
 
 export async function createGatewayModule(
-  _core: Core,
-  _deps: { identity: IdentityModule; money: MoneyModule; budgets: BudgetsModule; metering: MeteringModule; catalog: CatalogModule },
+  core: Core,
+  deps: { identity: IdentityModule; money: MoneyModule; budgets: BudgetsModule; metering: MeteringModule; catalog: CatalogModule },
 ): Promise<GatewayModule> {
-  return {};
+  const { config } = core;
+  const upstream = new UpstreamClient();
+  const metrics = createGatewayMetrics();
+  const gw: GatewayDeps = {
+    config,
+    settings: {
+      upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      firstByteTimeoutMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
+      maxRetries: config.UPSTREAM_MAX_RETRIES,
+      defaultMaxOutputTokens: config.GATEWAY_DEFAULT_MAX_OUTPUT_TOKENS,
+    },
+    clock: core.clock,
+    log: core.log.child({ module: 'gateway' }),
+    keys: deps.identity.keys,
+    budgets: deps.budgets.budgets,
+    rateLimiter: deps.budgets.rateLimiter,
+    pricing: deps.money.pricing,
+    pipeline: deps.metering.pipeline,
+    registry: deps.catalog.registry,
+    planner: deps.catalog.planner,
+    adapterFor: (type) => (isProviderType(type) ? getProviderAdapter(type) : null),
+    upstream,
+    metrics,
+    random: Math.random,
+  };
+  return {
+    metrics,
+    routes: gatewayRoutes(gw),
+    async start() {
+      // Building the BPE encoder costs seconds of CPU: pay it once at start, not on the first
+      // call that needs a tokenizer estimate.
+      preloadTokenizer();
+    },
+    async close() {
+      await upstream.close();
+    },
+  };
 }

@@ -42,7 +42,15 @@ export async function createIdentityModule(core: Core): Promise<IdentityModule> 
   const audit = createAuditService({ db, now });
   const tenants = createTenantService({ db, bus, audit, now });
   const users = createUserService({ db, bus, audit, tenants, now });
-  const invites = createInviteService({ db, bus, audit, users, now, ttlHours: config.INVITE_TTL_HOURS, publicUrl: config.PUBLIC_URL });
+  const invites = createInviteService({
+    db,
+    bus,
+    audit,
+    users,
+    now,
+    ttlHours: config.INVITE_TTL_HOURS,
+    publicUrl: config.PUBLIC_URL,
+  });
   const sessions = createSessionService({ db, now, refreshTtlSeconds: config.REFRESH_TTL_SECONDS });
   const login = createLoginService({
     db,
@@ -71,7 +79,11 @@ export async function createIdentityModule(core: Core): Promise<IdentityModule> 
     adminSecretKey: config.ADMIN_SECRET_KEY,
   });
   const apiKeys = createKeyService({ db, bus, audit, now });
-  const lastUsed = createLastUsedBatcher({ db, intervalMs: 5_000, onError: (e) => log.error({ err: e }, 'key last-used flush failed') });
+  const lastUsed = createLastUsedBatcher({
+    db,
+    intervalMs: 5_000,
+    onError: (e) => log.error({ err: e }, 'key last-used flush failed'),
+  });
   const keys = createKeyAuthenticator({
     db,
     bus,

@@ -39,12 +39,19 @@ export function createKeyAuthenticator(deps: {
   cache: KeyCacheOptions;
 }): KeyAuthenticatorImpl {
   const cache = new Map<string, Entry>();
+  // Unknown secrets live in their own, smaller map: a flood of made-up keys must not evict the
+  // real ones (which would turn every real request into a query).
+  const unknown = new Map<string, number>();
+  const maxUnknown = Math.max(1, Math.floor(deps.cache.maxEntries / 5));
   const drop = (pred: (e: Entry) => boolean) => {
     for (const [h, e] of cache) if (pred(e)) cache.delete(h);
   };
   const unsubs = [
     deps.bus.subscribe('key.changed', ({ keyId, keyHash }) => {
-      if (keyHash) cache.delete(keyHash);
+      if (keyHash) {
+        cache.delete(keyHash);
+        unknown.delete(keyHash);
+      }
       drop((e) => e.ids.keyId === keyId);
     }),
     deps.bus.subscribe('user.changed', ({ userId }) => drop((e) => e.ids.userId === userId)),
@@ -52,6 +59,12 @@ export function createKeyAuthenticator(deps: {
   ];
 
   function remember(hash: string, entry: Omit<Entry, 'until'>, now: number): void {
+    if (entry.ids.keyId === null) {
+      unknown.delete(hash);
+      unknown.set(hash, now + deps.cache.negativeTtlMs);
+      while (unknown.size > maxUnknown) unknown.delete(unknown.keys().next().value as string);
+      return;
+    }
     const ttl = entry.result.ok ? deps.cache.ttlMs : deps.cache.negativeTtlMs;
     cache.delete(hash);
     cache.set(hash, { ...entry, until: now + ttl });
@@ -65,9 +78,23 @@ export function createKeyAuthenticator(deps: {
       .innerJoin('users as u', 'u.id', 'k.user_id')
       .innerJoin('tenants as t', 't.id', 'k.tenant_id')
       .select([
-        'k.id', 'k.tenant_id', 'k.user_id', 'k.name', 'k.allowed_models', 'k.rpm', 'k.tpm', 'k.budget', 'k.budget_period',
-        'k.expires_at', 'k.revoked_at', 'u.role', 'u.status as user_status', 'u.tenant_id as user_tenant_id',
-        't.slug', 't.status as tenant_status', 't.settings',
+        'k.id',
+        'k.tenant_id',
+        'k.user_id',
+        'k.name',
+        'k.allowed_models',
+        'k.rpm',
+        'k.tpm',
+        'k.budget',
+        'k.budget_period',
+        'k.expires_at',
+        'k.revoked_at',
+        'u.role',
+        'u.status as user_status',
+        'u.tenant_id as user_tenant_id',
+        't.slug',
+        't.status as tenant_status',
+        't.settings',
       ])
       .where('k.key_hash', '=', hash)
       .executeTakeFirst();
@@ -111,6 +138,8 @@ export function createKeyAuthenticator(deps: {
       if (!looksLikeKey(secret)) return { ok: false, reason: 'invalid' };
       const now = deps.now();
       const hash = hashKeySecret(secret);
+      const unknownUntil = unknown.get(hash);
+      if (unknownUntil !== undefined && unknownUntil > now) return { ok: false, reason: 'invalid' };
       const hit = cache.get(hash);
       if (hit && hit.until > now) {
         cache.delete(hash);
@@ -124,10 +153,11 @@ export function createKeyAuthenticator(deps: {
     touch(keyId, atMs) {
       deps.lastUsed.touch(keyId, atMs);
     },
-    size: () => cache.size,
+    size: () => cache.size + unknown.size,
     async close() {
       for (const u of unsubs) u();
       cache.clear();
+      unknown.clear();
     },
   };
 }

@@ -31,8 +31,12 @@ export function keyRoutes(deps: { keys: KeyService; users: UserService }) {
   }
 
   /** Who will own the new key: tenant users themselves; admins anyone in reach. */
-  async function ownerFor(p: UserPrincipal, requested: string | undefined): Promise<{ userId: string; tenantId: string }> {
-    if (p.role === 'tenant_user' && requested && requested !== p.userId) throw forbidden('you may only create keys for yourself');
+  async function ownerFor(
+    p: UserPrincipal,
+    requested: string | undefined,
+  ): Promise<{ userId: string; tenantId: string }> {
+    if (p.role === 'tenant_user' && requested && requested !== p.userId)
+      throw forbidden('you may only create keys for yourself');
     const ownerId = requested ?? (p.role === 'platform_admin' ? undefined : p.userId);
     if (!ownerId) throw invalid('user_id', 'required: a key belongs to a person in a tenant');
     const owner = await users.getById(ownerId);
@@ -45,64 +49,104 @@ export function keyRoutes(deps: { keys: KeyService; users: UserService }) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.post('/api/v1/keys', {
-      config: { access: { roles: TENANT_ROLES } },
-      schema: { tags, summary: 'Create an API key; the secret is returned once', body: keyCreateSchema, response: { 201: keyWithSecretSchema } },
-    }, async (req, reply) => {
-      const { user_id, ...input } = req.body;
-      const owner = await ownerFor(userOf(req), user_id);
-      return reply.status(201).send(await keys.create(input, owner, requestContext(req)));
-    });
-
-    r.get('/api/v1/keys', {
-      config: { access: { roles: TENANT_ROLES } },
-      schema: {
-        tags,
-        summary: 'List API keys (never the secrets)',
-        querystring: z.object({
-          tenant_id: z.string().min(1).max(100).optional(),
-          user_id: z.string().min(1).max(100).optional(),
-          status: z.enum(['active', 'revoked', 'expired']).optional(),
-          ...pageQuery,
-        }),
-        response: { 200: pageOf(apiKeySchema) },
+    r.post(
+      '/api/v1/keys',
+      {
+        config: { access: { roles: TENANT_ROLES } },
+        schema: {
+          tags,
+          summary: 'Create an API key; the secret is returned once',
+          body: keyCreateSchema,
+          response: { 201: keyWithSecretSchema },
+        },
       },
-    }, async (req) => {
-      const p = userOf(req);
-      const { tenant_id, user_id, ...q } = req.query;
-      const tenantId = tenantScope(p, tenant_id);
-      if (p.role === 'tenant_user' && user_id && user_id !== p.userId) return { items: [], next_cursor: null };
-      const userId = p.role === 'tenant_user' ? p.userId : user_id;
-      return keys.list({ ...q, tenantId, ...(userId ? { userId } : {}) });
-    });
+      async (req, reply) => {
+        const { user_id, ...input } = req.body;
+        const owner = await ownerFor(userOf(req), user_id);
+        return reply.status(201).send(await keys.create(input, owner, requestContext(req)));
+      },
+    );
 
-    r.get('/api/v1/keys/:id', {
-      config: { access: { roles: TENANT_ROLES } },
-      schema: { tags, summary: 'Get an API key', params: idParams, response: { 200: apiKeySchema } },
-    }, async (req) => visible(userOf(req), req.params.id));
+    r.get(
+      '/api/v1/keys',
+      {
+        config: { access: { roles: TENANT_ROLES } },
+        schema: {
+          tags,
+          summary: 'List API keys (never the secrets)',
+          querystring: z.object({
+            tenant_id: z.string().min(1).max(100).optional(),
+            user_id: z.string().min(1).max(100).optional(),
+            status: z.enum(['active', 'revoked', 'expired']).optional(),
+            ...pageQuery,
+          }),
+          response: { 200: pageOf(apiKeySchema) },
+        },
+      },
+      async (req) => {
+        const p = userOf(req);
+        const { tenant_id, user_id, ...q } = req.query;
+        const tenantId = tenantScope(p, tenant_id);
+        if (p.role === 'tenant_user' && user_id && user_id !== p.userId) return { items: [], next_cursor: null };
+        const userId = p.role === 'tenant_user' ? p.userId : user_id;
+        return keys.list({ ...q, tenantId, ...(userId ? { userId } : {}) });
+      },
+    );
 
-    r.patch('/api/v1/keys/:id', {
-      config: { access: { roles: TENANT_ROLES } },
-      schema: { tags, summary: 'Edit name, limits, models or expiry', params: idParams, body: keyUpdateSchema, response: { 200: apiKeySchema } },
-    }, async (req) => {
-      const k = await visible(userOf(req), req.params.id);
-      return keys.update(k.id, req.body, requestContext(req));
-    });
+    r.get(
+      '/api/v1/keys/:id',
+      {
+        config: { access: { roles: TENANT_ROLES } },
+        schema: { tags, summary: 'Get an API key', params: idParams, response: { 200: apiKeySchema } },
+      },
+      async (req) => visible(userOf(req), req.params.id),
+    );
 
-    r.post('/api/v1/keys/:id/revoke', {
-      config: { access: { roles: TENANT_ROLES } },
-      schema: { tags, summary: 'Revoke an API key', params: idParams, response: { 200: apiKeySchema } },
-    }, async (req) => {
-      const k = await visible(userOf(req), req.params.id);
-      return keys.revoke(k.id, requestContext(req));
-    });
+    r.patch(
+      '/api/v1/keys/:id',
+      {
+        config: { access: { roles: TENANT_ROLES } },
+        schema: {
+          tags,
+          summary: 'Edit name, limits, models or expiry',
+          params: idParams,
+          body: keyUpdateSchema,
+          response: { 200: apiKeySchema },
+        },
+      },
+      async (req) => {
+        const k = await visible(userOf(req), req.params.id);
+        return keys.update(k.id, req.body, requestContext(req));
+      },
+    );
 
-    r.post('/api/v1/keys/:id/rotate', {
-      config: { access: { roles: TENANT_ROLES } },
-      schema: { tags, summary: 'Replace the secret: a new key with the same settings; the old one is revoked', params: idParams, response: { 201: keyWithSecretSchema } },
-    }, async (req, reply) => {
-      const k = await visible(userOf(req), req.params.id);
-      return reply.status(201).send(await keys.rotate(k.id, requestContext(req)));
-    });
+    r.post(
+      '/api/v1/keys/:id/revoke',
+      {
+        config: { access: { roles: TENANT_ROLES } },
+        schema: { tags, summary: 'Revoke an API key', params: idParams, response: { 200: apiKeySchema } },
+      },
+      async (req) => {
+        const k = await visible(userOf(req), req.params.id);
+        return keys.revoke(k.id, requestContext(req));
+      },
+    );
+
+    r.post(
+      '/api/v1/keys/:id/rotate',
+      {
+        config: { access: { roles: TENANT_ROLES } },
+        schema: {
+          tags,
+          summary: 'Replace the secret: a new key with the same settings; the old one is revoked',
+          params: idParams,
+          response: { 201: keyWithSecretSchema },
+        },
+      },
+      async (req, reply) => {
+        const k = await visible(userOf(req), req.params.id);
+        return reply.status(201).send(await keys.rotate(k.id, requestContext(req)));
+      },
+    );
   };
 }

@@ -13,7 +13,10 @@ const moneyString = z
       if (n < 0n) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
       return n;
     } catch (e) {
-      ctx.addIssue({ code: 'custom', message: e instanceof MoneyFormatError ? 'must be a decimal amount like "25.00"' : 'invalid amount' });
+      ctx.addIssue({
+        code: 'custom',
+        message: e instanceof MoneyFormatError ? 'must be a decimal amount like "25.00"' : 'invalid amount',
+      });
       return z.NEVER;
     }
   });

@@ -10,7 +10,7 @@ import { iso, isoOrNull, parseStringArray } from '../identity/json.js';
 import { toPage, type Page } from '../identity/pagination.js';
 import type { BudgetPeriod } from '../identity/ports.js';
 import { AppError, invalid, notFound } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { nextId } from '../identity/monotonic-id.js';
 import { formatMoney } from '../shared/money.js';
 import { generateKeySecret, keyStatus, type KeyStatus } from './key-secret.js';
 import type { ApiKey, KeyCreate, KeyUpdate } from './key-schemas.js';
@@ -27,7 +27,11 @@ export interface KeyListQuery {
 
 export interface KeyService {
   /** `owner` is the resolved owner (user id + tenant id). */
-  create(input: Omit<KeyCreate, 'user_id'>, owner: { userId: string; tenantId: string }, ctx: ActionContext): Promise<{ key: ApiKey; secret: string }>;
+  create(
+    input: Omit<KeyCreate, 'user_id'>,
+    owner: { userId: string; tenantId: string },
+    ctx: ActionContext,
+  ): Promise<{ key: ApiKey; secret: string }>;
   getById(id: string): Promise<ApiKey | null>;
   list(q: KeyListQuery): Promise<Page<ApiKey>>;
   update(id: string, patch: KeyUpdate, ctx: ActionContext): Promise<ApiKey>;
@@ -45,7 +49,13 @@ export function toApiKey(r: KeyRow, now: number): ApiKey {
     prefix: r.prefix,
     tenant_id: r.tenant_id,
     user_id: r.user_id,
-    status: keyStatus({ revokedAt: r.revoked_at === null ? null : Number(r.revoked_at), expiresAt: r.expires_at === null ? null : Number(r.expires_at) }, now),
+    status: keyStatus(
+      {
+        revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+        expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+      },
+      now,
+    ),
     allowed_models: parseStringArray(r.allowed_models),
     rpm: r.rpm === null ? null : Number(r.rpm),
     tpm: r.tpm === null ? null : Number(r.tpm),
@@ -60,22 +70,48 @@ export function toApiKey(r: KeyRow, now: number): ApiKey {
   };
 }
 
-export function createKeyService(deps: { db: Kysely<Database>; bus: EventBus; audit: AuditService; now: () => number }): KeyService {
+export function createKeyService(deps: {
+  db: Kysely<Database>;
+  bus: EventBus;
+  audit: AuditService;
+  now: () => number;
+}): KeyService {
   const { db } = deps;
   async function load(id: string): Promise<KeyRow> {
     const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('API key');
     return row;
   }
-  const audit = (ctx: ActionContext, action: string, tenantId: string, id: string, before: Partial<ApiKey> | Record<string, unknown> | null, after: Partial<ApiKey> | Record<string, unknown> | null) =>
-    deps.audit.record({ actor: ctx.actor, tenantId, action, targetType: 'api_key', targetId: id, changes: { before, after }, ip: ctx.ip ?? null });
+  const audit = (
+    ctx: ActionContext,
+    action: string,
+    tenantId: string,
+    id: string,
+    before: Partial<ApiKey> | Record<string, unknown> | null,
+    after: Partial<ApiKey> | Record<string, unknown> | null,
+  ) =>
+    deps.audit.record({
+      actor: ctx.actor,
+      tenantId,
+      action,
+      targetType: 'api_key',
+      targetId: id,
+      changes: { before, after },
+      ip: ctx.ip ?? null,
+    });
 
-  async function insert(input: Omit<KeyCreate, 'user_id'>, owner: { userId: string; tenantId: string }, ctx: ActionContext, rotatedFrom: string | null) {
+  async function insert(
+    input: Omit<KeyCreate, 'user_id'>,
+    owner: { userId: string; tenantId: string },
+    ctx: ActionContext,
+    rotatedFrom: string | null,
+  ) {
     const now = deps.now();
     const expiresAt = ms(input.expires_at);
-    if (expiresAt !== null && expiresAt <= now && rotatedFrom === null) throw invalid('expires_at', 'must be in the future');
+    if (expiresAt !== null && expiresAt <= now && rotatedFrom === null)
+      throw invalid('expires_at', 'must be in the future');
     const { secret, hash, prefix } = generateKeySecret();
-    const id = newId('key', now);
+    const id = nextId('key', now);
     await db
       .insertInto('api_keys')
       .values({
@@ -122,10 +158,15 @@ export function createKeyService(deps: { db: Kysely<Database>; bus: EventBus; au
       if (q.status === 'revoked') query = query.where('revoked_at', 'is not', null);
       if (q.status === 'expired') query = query.where('revoked_at', 'is', null).where('expires_at', '<=', BigInt(now));
       if (q.status === 'active') {
-        query = query.where('revoked_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', BigInt(now))]));
+        query = query
+          .where('revoked_at', 'is', null)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', BigInt(now))]));
       }
       if (q.cursor) query = query.where('id', '<', q.cursor);
-      const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       return toPage(rows, q.limit, (r) => toApiKey(r, now));
     },
 
@@ -136,14 +177,19 @@ export function createKeyService(deps: { db: Kysely<Database>; bus: EventBus; au
       if (before.status === 'revoked') throw new AppError('unprocessable', 'a revoked key cannot be changed');
       const values: Record<string, unknown> = {};
       if (patch.name !== undefined) values['name'] = patch.name;
-      if (patch.allowed_models !== undefined) values['allowed_models'] = patch.allowed_models ? JSON.stringify(patch.allowed_models) : null;
+      if (patch.allowed_models !== undefined)
+        values['allowed_models'] = patch.allowed_models ? JSON.stringify(patch.allowed_models) : null;
       if (patch.rpm !== undefined) values['rpm'] = patch.rpm;
       if (patch.tpm !== undefined) values['tpm'] = patch.tpm;
       if (patch.budget !== undefined) values['budget'] = patch.budget;
       if (patch.budget_period !== undefined) values['budget_period'] = patch.budget_period;
       if (patch.expires_at !== undefined) values['expires_at'] = ms(patch.expires_at);
       if (Object.keys(values).length > 0) {
-        await db.updateTable('api_keys').set({ ...values, updated_at: now }).where('id', '=', id).execute();
+        await db
+          .updateTable('api_keys')
+          .set({ ...values, updated_at: now })
+          .where('id', '=', id)
+          .execute();
       }
       const after = toApiKey(await load(id), now);
       await audit(ctx, 'key.update', row.tenant_id, id, { ...before, updated: '' }, { ...after, updated: '' });
@@ -156,7 +202,12 @@ export function createKeyService(deps: { db: Kysely<Database>; bus: EventBus; au
       const now = deps.now();
       const before = toApiKey(row, now);
       if (row.revoked_at === null) {
-        await db.updateTable('api_keys').set({ revoked_at: now, updated_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+        await db
+          .updateTable('api_keys')
+          .set({ revoked_at: now, updated_at: now })
+          .where('id', '=', id)
+          .where('revoked_at', 'is', null)
+          .execute();
       }
       const after = toApiKey(await load(id), now);
       await audit(ctx, 'key.revoke', row.tenant_id, id, { status: before.status }, { status: after.status });
@@ -183,9 +234,21 @@ export function createKeyService(deps: { db: Kysely<Database>; bus: EventBus; au
         ctx,
         id,
       );
-      await db.updateTable('api_keys').set({ revoked_at: now, updated_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('api_keys')
+        .set({ revoked_at: now, updated_at: now })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
       deps.bus.publish('key.changed', { keyId: id, keyHash: row.key_hash });
-      await audit(ctx, 'key.rotate', row.tenant_id, id, { status: old.status }, { status: 'revoked', replaced_by: out.key.id });
+      await audit(
+        ctx,
+        'key.rotate',
+        row.tenant_id,
+        id,
+        { status: old.status },
+        { status: 'revoked', replaced_by: out.key.id },
+      );
       return out;
     },
   };

@@ -38,11 +38,13 @@ export function createLastUsedBatcher(deps: {
   function flush(): Promise<void> {
     const batch = pending;
     pending = new Map();
-    flushing = flushing.then(() => write(batch)).catch((e: unknown) => {
-      // Keep what failed for the next round unless newer touches replaced it.
-      for (const [id, at] of batch) if ((pending.get(id) ?? 0) < at) pending.set(id, at);
-      deps.onError(e);
-    });
+    flushing = flushing
+      .then(() => write(batch))
+      .catch((e: unknown) => {
+        // Keep what failed for the next round unless newer touches replaced it.
+        for (const [id, at] of batch) if ((pending.get(id) ?? 0) < at) pending.set(id, at);
+        deps.onError(e);
+      });
     return flushing;
   }
 

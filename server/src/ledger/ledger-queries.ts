@@ -61,7 +61,10 @@ async function withPostings(db: DbOrTrx, rows: readonly TxnRow[]): Promise<Store
 }
 
 /** Transactions by idempotency key or by id, with postings. */
-export async function loadTransactions(db: DbOrTrx, by: { keys?: readonly string[]; ids?: readonly string[] }): Promise<StoredTransaction[]> {
+export async function loadTransactions(
+  db: DbOrTrx,
+  by: { keys?: readonly string[]; ids?: readonly string[] },
+): Promise<StoredTransaction[]> {
   const column = by.keys ? 'idempotency_key' : 'id';
   const values = by.keys ?? by.ids ?? [];
   const rows: TxnRow[] = [];
@@ -81,19 +84,31 @@ export interface TransactionFilter {
   /** epoch ms, exclusive */
   to?: number | undefined;
   limit: number;
-  offset: number;
+  /** The last id of the previous page. */
+  cursor?: string | undefined;
 }
 
-/** A page of transactions, newest first, with the total matching the filter. */
-export async function listTransactions(db: Kysely<Database>, f: TransactionFilter): Promise<{ items: StoredTransaction[]; total: number }> {
-  let q = db.selectFrom('ledger_transactions');
+/**
+ * A page of transactions, newest first. Transaction ids embed their `at` time, so id order is time
+ * order and the cursor is simply the last id returned (as in the identity lists).
+ */
+export async function listTransactions(
+  db: Kysely<Database>,
+  f: TransactionFilter,
+): Promise<{ items: StoredTransaction[]; nextCursor: string | null }> {
+  let q = db.selectFrom('ledger_transactions').selectAll();
   if (f.tenantId !== null) q = q.where('tenant_id', '=', f.tenantId);
   if (f.kind) q = q.where('kind', '=', f.kind);
   if (f.from !== undefined) q = q.where('at', '>=', BigInt(f.from));
   if (f.to !== undefined) q = q.where('at', '<', BigInt(f.to));
-  const countRow = await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
-  const rows = await q.selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
-  return { items: await withPostings(db, rows), total: toNum(countRow?.n) };
+  if (f.cursor) q = q.where('id', '<', f.cursor);
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
+  const more = rows.length > f.limit;
+  const page = more ? rows.slice(0, f.limit) : rows;
+  return { items: await withPostings(db, page), nextCursor: more ? page[page.length - 1]!.id : null };
 }
 
 export interface BalanceMismatch {
@@ -126,7 +141,8 @@ export async function recomputeBalances(db: Kysely<Database>): Promise<BalanceAu
   for (const row of cached) {
     seen.add(row.account);
     const a = actual.get(row.account) ?? 0n;
-    if (toBig(row.balance) !== a) mismatches.push({ account: row.account, cached: toBig(row.balance), actual: a, where: 'ledger_accounts' });
+    if (toBig(row.balance) !== a)
+      mismatches.push({ account: row.account, cached: toBig(row.balance), actual: a, where: 'ledger_accounts' });
   }
   for (const [account, a] of actual) {
     if (!seen.has(account) && a !== 0n) mismatches.push({ account, cached: 0n, actual: a, where: 'ledger_accounts' });

@@ -3,18 +3,23 @@
 // database transaction. Concurrency: the idempotency key is claimed with INSERT … ON CONFLICT DO
 // NOTHING and read back (never check-then-act); balance caches are single-statement upserts taken
 // in a fixed account order so concurrent posts cannot deadlock.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { Kysely, sql, type Transaction } from 'kysely';
+import { dialectOf } from '../db/migrator.js';
 import type { Database } from '../db/schema.js';
-import { toBig } from '../db/database.js';
+import { toBig, type Db } from '../db/database.js';
+import { createLedgerBatchSql, type PostingRow } from './ledger-batch-sql.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { newIds } from '../shared/ids.js';
 import type { Nano } from '../shared/money.js';
 import type { DbOrTrx, Ledger, PostedTransaction, TransactionInput } from './ports.js';
-import { assertValidTransaction, contentHash, netByAccount, reversingPostings, walletTenantOf } from './transaction-rules.js';
+import {
+  assertValidTransaction,
+  contentHash,
+  netByAccount,
+  reversingPostings,
+  walletTenantOf,
+} from './transaction-rules.js';
 import { loadTransactions } from './ledger-queries.js';
-
-const TXN_CHUNK = 500;
-const POSTING_CHUNK = 2000;
 
 export interface ReverseOptions {
   actorId?: string;
@@ -24,7 +29,12 @@ export interface ReverseOptions {
 
 export interface LedgerStore extends Ledger {
   /** Undo a transaction with a reversing one (append-only corrections); a transaction reverses once. */
-  reverse(transactionId: string, idempotencyKey: string, opts?: ReverseOptions, trx?: DbOrTrx): Promise<PostedTransaction>;
+  reverse(
+    transactionId: string,
+    idempotencyKey: string,
+    opts?: ReverseOptions,
+    trx?: DbOrTrx,
+  ): Promise<PostedTransaction>;
 }
 
 export interface LedgerStoreOptions {
@@ -50,7 +60,19 @@ function isUniqueViolation(e: unknown): boolean {
   return err.code === '23505' || /UNIQUE constraint failed/i.test(err.message ?? '');
 }
 
-export function createLedgerStore(db: Kysely<Database>, opts: LedgerStoreOptions): LedgerStore {
+/**
+ * Give the opened `Db` (fast batch paths per dialect); a bare Kysely also works (portable inserts,
+ * dialect detected from its adapter).
+ */
+export function createLedgerStore(
+  store: Kysely<Database> | Pick<Db, 'kysely' | 'dialect' | 'sqlite'>,
+  opts: LedgerStoreOptions,
+): LedgerStore {
+  const db = store instanceof Kysely ? store : store.kysely;
+  const batchSql =
+    store instanceof Kysely
+      ? createLedgerBatchSql(dialectOf(store))
+      : createLedgerBatchSql(store.dialect, store.sqlite);
   /** Apply net balance changes to the account cache and to wallets, in one fixed order. */
   async function applyBalances(trx: Transaction<Database>, net: Map<string, bigint>, now: number): Promise<void> {
     const accounts = [...net.keys()].sort();
@@ -108,45 +130,45 @@ export function createLedgerStore(db: Kysely<Database>, opts: LedgerStoreOptions
           firstIndex.set(input.idempotencyKey, i);
           unique.push(i);
         } else if (hashes[first] !== hashes[i]) {
-          throw new AppError('idempotency_conflict', `idempotency key ${input.idempotencyKey} reused with different content`, {
-            idempotencyKey: input.idempotencyKey,
-          });
+          throw new AppError(
+            'idempotency_conflict',
+            `idempotency key ${input.idempotencyKey} reused with different content`,
+            {
+              idempotencyKey: input.idempotencyKey,
+            },
+          );
         }
       });
 
-      // Claim keys: rows returned are ours; keys not returned were posted before (or concurrently).
-      const ids = new Map<number, string>(unique.map((i) => [i, newId('txn', inputs[i]!.at)]));
-      const claimed = new Set<string>();
-      for (const part of chunks(unique, TXN_CHUNK)) {
-        let rows: { idempotency_key: string }[];
-        try {
-          rows = await trx
-            .insertInto('ledger_transactions')
-            .values(
-              part.map((i) => {
-                const input = inputs[i]!;
-                return {
-                  id: ids.get(i)!,
-                  idempotency_key: input.idempotencyKey,
-                  kind: input.kind,
-                  tenant_id: input.tenantId,
-                  memo: input.memo ?? null,
-                  reference: input.reference ?? null,
-                  actor_id: input.actorId ?? null,
-                  content_hash: hashes[i]!,
-                  at: input.at,
-                };
-              }),
-            )
-            .onConflict((oc) => oc.column('idempotency_key').doNothing())
-            .returning('idempotency_key')
-            .execute();
-        } catch (e) {
-          // The only other unique index: one reversal per transaction.
-          if (isUniqueViolation(e)) throw conflict('transaction has already been reversed');
-          throw e;
-        }
-        for (const r of rows) claimed.add(r.idempotency_key);
+      // Claim keys: rows inserted are ours; keys not inserted were posted before (or concurrently).
+      const ids = newIds(
+        'txn',
+        unique.map((i) => inputs[i]!.at),
+      );
+      const idOf = new Map<number, string>(unique.map((i, n) => [i, ids[n]!]));
+      let claimed: Set<string>;
+      try {
+        claimed = await batchSql.claim(
+          trx,
+          unique.map((i) => {
+            const input = inputs[i]!;
+            return {
+              id: idOf.get(i)!,
+              idempotency_key: input.idempotencyKey,
+              kind: input.kind,
+              tenant_id: input.tenantId,
+              memo: input.memo ?? null,
+              reference: input.reference ?? null,
+              actor_id: input.actorId ?? null,
+              content_hash: hashes[i]!,
+              at: input.at,
+            };
+          }),
+        );
+      } catch (e) {
+        // The only other unique index: one reversal per transaction.
+        if (isUniqueViolation(e)) throw conflict('transaction has already been reversed');
+        throw e;
       }
 
       const fresh = unique.filter((i) => claimed.has(inputs[i]!.idempotencyKey));
@@ -168,14 +190,21 @@ export function createLedgerStore(db: Kysely<Database>, opts: LedgerStoreOptions
         }
       }
 
-      const postings: { id: string; transaction_id: string; account: string; amount: bigint }[] = [];
+      const postings: PostingRow[] = [];
       for (const i of fresh) {
         const input = inputs[i]!;
-        for (const p of input.postings) {
-          postings.push({ id: newId('pst', input.at), transaction_id: ids.get(i)!, account: p.account, amount: p.amount });
-        }
+        const txnId = idOf.get(i)!;
+        // Posting ids derive from their transaction's (unique, time-sorted) id: no extra randomness.
+        input.postings.forEach((p, n) =>
+          postings.push({
+            id: `pst_${txnId.slice(4)}_${n}`,
+            transaction_id: txnId,
+            account: p.account,
+            amount: p.amount,
+          }),
+        );
         results[i] = {
-          id: ids.get(i)!,
+          id: txnId,
           idempotencyKey: input.idempotencyKey,
           kind: input.kind,
           tenantId: input.tenantId,
@@ -186,7 +215,7 @@ export function createLedgerStore(db: Kysely<Database>, opts: LedgerStoreOptions
           replayed: false,
         };
       }
-      for (const part of chunks(postings, POSTING_CHUNK)) await trx.insertInto('ledger_postings').values(part).execute();
+      await batchSql.insertPostings(trx, postings);
       await applyBalances(trx, netByAccount(postings), opts.now());
 
       // Later duplicates inside the batch answer like their first occurrence, as replays.
@@ -213,11 +242,17 @@ export function createLedgerStore(db: Kysely<Database>, opts: LedgerStoreOptions
     return row ? toBig(row.balance) : 0n;
   }
 
-  async function reverse(transactionId: string, idempotencyKey: string, ro: ReverseOptions = {}, trx?: DbOrTrx): Promise<PostedTransaction> {
+  async function reverse(
+    transactionId: string,
+    idempotencyKey: string,
+    ro: ReverseOptions = {},
+    trx?: DbOrTrx,
+  ): Promise<PostedTransaction> {
     return inTransaction(trx ?? db, async (t) => {
       const [original] = await loadTransactions(t, { ids: [transactionId] });
       if (!original) throw notFound('transaction');
-      if (original.txn.kind === 'reversal') throw conflict('a reversal cannot itself be reversed; post a new transaction');
+      if (original.txn.kind === 'reversal')
+        throw conflict('a reversal cannot itself be reversed; post a new transaction');
       const input: TransactionInput = {
         idempotencyKey,
         kind: 'reversal',
@@ -234,4 +269,3 @@ export function createLedgerStore(db: Kysely<Database>, opts: LedgerStoreOptions
 
   return { post, postBatch, balance, reverse };
 }
-

@@ -51,7 +51,9 @@ export function idempotencyKeyOf(req: FastifyRequest, scope: string, fallback: (
   const given = Array.isArray(raw) ? raw[0] : raw;
   if (given === undefined || given === '') return `${scope}:${fallback()}`;
   if (given.length > 200 || !/^[\x21-\x7e]+$/.test(given)) {
-    throw new AppError('validation_error', 'Idempotency-Key: must be 1–200 visible ASCII characters', { field: 'Idempotency-Key' });
+    throw new AppError('validation_error', 'Idempotency-Key: must be 1–200 visible ASCII characters', {
+      field: 'Idempotency-Key',
+    });
   }
   return `${scope}:${given}`;
 }

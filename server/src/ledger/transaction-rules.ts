@@ -1,7 +1,7 @@
 // The ledger's pure rules: what makes a transaction valid (≥2 postings, non-zero amounts, sum zero,
 // known accounts, a known kind) and what makes two posts of one idempotency key "the same".
 // No I/O and no clock: the store calls these before it writes anything.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
 import { ACCOUNTS, type PostingInput, type TransactionInput, type TransactionKind } from './ports.js';
 
@@ -32,11 +32,13 @@ export function walletTenantOf(account: string): string | null {
 
 /** Why a transaction cannot be posted, or null when it is valid. */
 export function transactionProblem(input: TransactionInput): string | null {
-  if (typeof input.idempotencyKey !== 'string' || input.idempotencyKey.length === 0) return 'idempotency key is required';
+  if (typeof input.idempotencyKey !== 'string' || input.idempotencyKey.length === 0)
+    return 'idempotency key is required';
   if (input.idempotencyKey.length > 255) return 'idempotency key is longer than 255 characters';
   if (!TRANSACTION_KINDS.includes(input.kind)) return `unknown transaction kind "${String(input.kind)}"`;
   if (!Number.isSafeInteger(input.at)) return 'at must be an epoch-millisecond integer';
-  if ((input.memo?.length ?? 0) > MAX_TEXT || (input.reference?.length ?? 0) > MAX_TEXT) return 'memo/reference too long';
+  if ((input.memo?.length ?? 0) > MAX_TEXT || (input.reference?.length ?? 0) > MAX_TEXT)
+    return 'memo/reference too long';
   if (input.postings.length < 2) return 'a transaction needs at least two postings';
   let sum = 0n;
   for (const p of input.postings) {
@@ -52,7 +54,10 @@ export function transactionProblem(input: TransactionInput): string | null {
 /** Throwing form for the store: a malformed transaction is a programming error of the caller. */
 export function assertValidTransaction(input: TransactionInput): void {
   const problem = transactionProblem(input);
-  if (problem) throw new AppError('unprocessable', `invalid ledger transaction: ${problem}`, { idempotencyKey: input.idempotencyKey });
+  if (problem)
+    throw new AppError('unprocessable', `invalid ledger transaction: ${problem}`, {
+      idempotencyKey: input.idempotencyKey,
+    });
 }
 
 function canonicalPostings(postings: readonly PostingInput[]): string[] {
@@ -72,7 +77,7 @@ export function contentHash(input: TransactionInput): string {
     input.reference ?? null,
     input.actorId ?? null,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return hash('sha256', canonical, 'hex');
 }
 
 /** Net change per account of a set of postings (one balance-cache update per account). */

@@ -5,12 +5,12 @@ import type { Logger } from 'pino';
 import type { SpendRecorder } from '../budgets/ports.js';
 import type { Db } from '../db/database.js';
 import type { Ledger } from '../ledger/ports.js';
-import { newId } from '../shared/ids.js';
+import { newIds } from '../shared/ids.js';
 import { chargeFor, dedupeInBatch, loserOutcome, spendFor, usageRowValues } from './batch-plan.js';
 import type { IngestOutcome } from './ports.js';
 import type { PreparedEvent } from './prepared-event.js';
 import { aggregateRollups } from './rollup-math.js';
-import { applyRollupDeltas } from './rollup-store.js';
+import { RollupStore } from './rollup-store.js';
 import { UsageRecordStore } from './usage-record-store.js';
 
 export interface BatchWriterDeps {
@@ -25,13 +25,15 @@ export type BatchWriter = (items: readonly PreparedEvent[]) => Promise<IngestOut
 
 export function createBatchWriter(deps: BatchWriterDeps): BatchWriter {
   const records = new UsageRecordStore(deps.db);
+  const rollups = new RollupStore(deps.db);
 
   return async function writeBatch(items) {
     const outcomes: IngestOutcome[] = new Array<IngestOutcome>(items.length).fill('accepted');
     const { winners, losers } = dedupeInBatch(items);
     const createdAt = deps.now();
     await deps.db.kysely.transaction().execute(async (trx) => {
-      const rows = winners.map((i) => usageRowValues(items[i]!, newId('use', createdAt), createdAt));
+      const ids = newIds('use', new Array<number>(winners.length).fill(createdAt));
+      const rows = winners.map((i, n) => usageRowValues(items[i]!, ids[n]!, createdAt));
       const inserted = await records.insertNew(trx, rows);
       const seen = winners.filter((i) => !inserted.has(items[i]!.event.requestId));
       if (seen.length > 0) {
@@ -56,7 +58,7 @@ export function createBatchWriter(deps: BatchWriterDeps): BatchWriter {
         await deps.ledger.postBatch(charged.map(chargeFor), trx);
         await deps.spend.recordSpend(trx, charged.map(spendFor));
       }
-      if (fresh.length > 0) await applyRollupDeltas(trx, aggregateRollups(fresh));
+      if (fresh.length > 0) await rollups.apply(trx, aggregateRollups(fresh));
     });
     for (const l of losers) {
       outcomes[l.index] = loserOutcome(outcomes[l.winner]!, l.sameContent);

@@ -2,7 +2,7 @@
 // from a conflict (same id, different content: rejected and logged, never charged twice).
 // It deliberately leaves out what differs between honest replays of one call: the source that
 // reported it and the receive-time stamps (seed 003 has no timestamps; we stamp arrival time).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { UsageEvent } from './ports.js';
 
 /** JSON with object keys sorted, so equal metadata hashes equally whatever its key order. */
@@ -44,5 +44,6 @@ export function contentHash(e: UsageEvent): string {
     e.stream,
     e.metadata === null ? null : stableStringify(e.metadata),
   ];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+  // One-shot crypto.hash: no Hash object per event on the hot path.
+  return hash('sha256', JSON.stringify(parts), 'base64url');
 }

@@ -111,7 +111,12 @@ export class SpooledPipeline implements MeteringPipeline {
     // Written before we acknowledge; after close() events still land in the spool for the next start.
     this.o.spool.append(encodeSpoolLine(item.p));
     this.open.push(item);
-    if (this.closed) return;
+    this.schedule();
+  }
+
+  /** A full batch goes now; a partial one waits up to METERING_FLUSH_MS for company. */
+  private schedule(): void {
+    if (this.closed || this.abandoned || this.open.length === 0) return;
     if (this.open.length >= this.o.batchSize) this.kick();
     else if (!this.timer && !this.draining) {
       this.timer = setTimeout(() => {
@@ -126,6 +131,8 @@ export class SpooledPipeline implements MeteringPipeline {
     if (this.draining) return;
     this.draining = this.drain().finally(() => {
       this.draining = null;
+      // Events accepted after the drain's last look but before this callback ran.
+      this.schedule();
     });
   }
 

@@ -1,55 +1,62 @@
-// Rollup storage: adds batch deltas to daily_consumption / monthly_consumption with one upsert per
-// table chunk (x = x + excluded.x on both engines), and rebuilds both from usage_records for
-// repair and for the test that proves the incremental path right.
+// Rollup storage: adds batch deltas to daily_consumption / monthly_consumption (upsert with
+// x = x + excluded.x on both engines), and rebuilds both from usage_records for repair and for
+// the test that proves the incremental path right.
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DialectName } from '../db/database.js';
+import type { Db, DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { RollupDelta, RollupDeltas } from './rollup-math.js';
 
 const SUMS = ['requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens', 'cost'] as const;
-// 13 bound values per row; 1000 rows stays under SQLite's and PostgreSQL's parameter limits.
-const CHUNK = 1000;
+const KEYS = (period: 'day' | 'month') => ['tenant_id', period, 'user_id', 'key_id', 'agent', 'model'] as const;
+type Table = 'daily_consumption' | 'monthly_consumption';
 
 const keyOf = (d: RollupDelta) => `${d.tenantId}\u0000${d.period}\u0000${d.userId}\u0000${d.keyId}\u0000${d.agent}\u0000${d.model}`;
+const valuesOf = (d: RollupDelta) => [
+  d.tenantId, d.period, d.userId, d.keyId, d.agent, d.model,
+  d.requests, d.promptTokens, d.completionTokens, d.cachedTokens, d.reasoningTokens, d.totalTokens, d.cost,
+];
 
-async function upsert(
-  trx: Transaction<Database>,
-  table: 'daily_consumption' | 'monthly_consumption',
-  period: 'day' | 'month',
-  deltas: readonly RollupDelta[],
-): Promise<void> {
-  // A fixed row order means two nodes upserting overlapping keys lock them in the same order
-  // (no deadlock on PostgreSQL).
-  const sorted = [...deltas].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
-  for (let i = 0; i < sorted.length; i += CHUNK) {
-    const rows = sorted.slice(i, i + CHUNK).map((d) => ({
-      tenant_id: d.tenantId,
-      [period]: d.period,
-      user_id: d.userId,
-      key_id: d.keyId,
-      agent: d.agent,
-      model: d.model,
-      requests: d.requests,
-      prompt_tokens: d.promptTokens,
-      completion_tokens: d.completionTokens,
-      cached_tokens: d.cachedTokens,
-      reasoning_tokens: d.reasoningTokens,
-      total_tokens: d.totalTokens,
-      cost: d.cost,
-    }));
-    const set = Object.fromEntries(SUMS.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]));
-    await trx
-      .insertInto(table)
-      // The two tables differ only in the period column's name.
-      .values(rows as never)
-      .onConflict((oc) => oc.columns(['tenant_id', period, 'user_id', 'key_id', 'agent', 'model'] as never).doUpdateSet(set as never))
-      .execute();
-  }
+function upsertHead(table: Table, period: 'day' | 'month'): { columns: string; onConflict: string } {
+  return {
+    columns: `${table} (${[...KEYS(period), ...SUMS].join(', ')})`,
+    onConflict: `on conflict (${KEYS(period).join(', ')}) do update set ${SUMS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`,
+  };
 }
 
-export async function applyRollupDeltas(trx: Transaction<Database>, deltas: RollupDeltas): Promise<void> {
-  await upsert(trx, 'daily_consumption', 'day', deltas.daily);
-  await upsert(trx, 'monthly_consumption', 'month', deltas.monthly);
+/**
+ * Adds deltas to the rollups: a cached prepared upsert per row on SQLite (the raw handle shares
+ * the batch transaction's connection), one unnest() upsert per table on PostgreSQL.
+ */
+export class RollupStore {
+  private readonly sqliteUpserts = new Map<Table, BetterSqlite3.Statement>();
+
+  constructor(private readonly db: Db) {}
+
+  async apply(trx: Transaction<Database>, deltas: RollupDeltas): Promise<void> {
+    await this.upsert(trx, 'daily_consumption', 'day', deltas.daily);
+    await this.upsert(trx, 'monthly_consumption', 'month', deltas.monthly);
+  }
+
+  private async upsert(trx: Transaction<Database>, table: Table, period: 'day' | 'month', deltas: readonly RollupDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    // A fixed row order means two nodes upserting overlapping keys lock them in the same order
+    // (no deadlock on PostgreSQL).
+    const sorted = [...deltas].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+    const head = upsertHead(table, period);
+    if (this.db.sqlite) {
+      let stmt = this.sqliteUpserts.get(table);
+      if (!stmt) {
+        stmt = this.db.sqlite.prepare(`insert into ${head.columns} values (${Array(13).fill('?').join(', ')}) ${head.onConflict}`);
+        this.sqliteUpserts.set(table, stmt);
+      }
+      for (const d of sorted) stmt.run(valuesOf(d));
+      return;
+    }
+    const columns = sorted.map(valuesOf);
+    const arrays = Array.from({ length: 13 }, (_, i) => sql`${columns.map((r) => r[i])}::${sql.raw(i < 6 ? 'text' : 'int8')}[]`);
+    await sql`insert into ${sql.raw(head.columns)} select * from unnest(${sql.join(arrays)}) ${sql.raw(head.onConflict)}`.execute(trx);
+  }
 }
 
 /** Rebuild both rollups from the raw records (repair, and the consistency test). */

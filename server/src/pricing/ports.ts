@@ -43,9 +43,22 @@ export interface PriceCatalog {
   /** The tenant's multiplier in force at `at` (ppm; 1_000_000n when none). */
   multiplierAt(tenantId: string, at: number): { ppm: bigint; id: string | null };
   /** Price a usage: null when the model is unpriced and not free (caller refuses model_not_priced). */
-  price(tenantId: string, model: string, tokens: TokenCounts, at: number, deploymentId?: string | null): PricedCost | null;
+  price(
+    tenantId: string,
+    model: string,
+    tokens: TokenCounts,
+    at: number,
+    deploymentId?: string | null,
+  ): PricedCost | null;
   /** Upper-bound cost for a reservation: prompt estimate + max output at the output rate. */
-  upperBound(tenantId: string, model: string, promptTokens: number, maxOutputTokens: number, at: number, deploymentId?: string | null): Nano | null;
+  upperBound(
+    tenantId: string,
+    model: string,
+    promptTokens: number,
+    maxOutputTokens: number,
+    at: number,
+    deploymentId?: string | null,
+  ): Nano | null;
 }
 
 /** Decimal-string prices as the API and the YAML file give them (per million tokens). */

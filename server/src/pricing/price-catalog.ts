@@ -32,7 +32,11 @@ export class InMemoryPriceCatalog implements PriceCatalog {
       list.push(toVersion(raw));
     }
     const byKey = new Map<string, ModelPrice[]>();
-    for (const [key, list] of versionsByKey) byKey.set(key, list.map((v) => v.price));
+    for (const [key, list] of versionsByKey)
+      byKey.set(
+        key,
+        list.map((v) => v.price),
+      );
     const mult = new Map<string, MultiplierVersion[]>();
     for (const m of [...multipliers].sort((a, b) => compareVersions(a, b))) {
       let list = mult.get(m.tenantId);
@@ -53,7 +57,13 @@ export class InMemoryPriceCatalog implements PriceCatalog {
     return m ? { ppm: m.ppm, id: m.id } : { ppm: PPM, id: null };
   }
 
-  price(tenantId: string, model: string, tokens: TokenCounts, at: number, deploymentId?: string | null): PricedCost | null {
+  price(
+    tenantId: string,
+    model: string,
+    tokens: TokenCounts,
+    at: number,
+    deploymentId?: string | null,
+  ): PricedCost | null {
     const p = this.priceAt(model, at, deploymentId);
     if (!p) return null;
     const m = this.multiplierAt(tenantId, at);
@@ -83,7 +93,11 @@ export class InMemoryPriceCatalog implements PriceCatalog {
       );
       if (v) out.push(v.v);
     }
-    return out.sort((a, b) => a.price.model.localeCompare(b.price.model) || (a.price.deploymentId ?? '').localeCompare(b.price.deploymentId ?? ''));
+    return out.sort(
+      (a, b) =>
+        a.price.model.localeCompare(b.price.model) ||
+        (a.price.deploymentId ?? '').localeCompare(b.price.deploymentId ?? ''),
+    );
   }
 
   /** Every version of one (model, deployment), oldest first. */

@@ -51,7 +51,11 @@ export function toVersion(r: RawPrice): PriceVersion {
       free: r.free,
       effectiveFrom: r.effectiveFrom,
     },
-    raw: { cachedInputPerMTok: r.cachedInputPerMTok, cacheWritePerMTok: r.cacheWritePerMTok, reasoningPerMTok: r.reasoningPerMTok },
+    raw: {
+      cachedInputPerMTok: r.cachedInputPerMTok,
+      cacheWritePerMTok: r.cacheWritePerMTok,
+      reasoningPerMTok: r.reasoningPerMTok,
+    },
     createdBy: r.createdBy,
     createdAt: r.createdAt,
   };
@@ -74,7 +78,8 @@ export function inForceAt<T extends { effectiveFrom: number }>(sorted: readonly 
   return lo === 0 ? null : sorted[lo - 1]!;
 }
 
-export const priceKey = (model: string, deploymentId: string | null | undefined): string => `${model}\u0000${deploymentId ?? ''}`;
+export const priceKey = (model: string, deploymentId: string | null | undefined): string =>
+  `${model}\u0000${deploymentId ?? ''}`;
 
 /** A deployment-specific price beats the model's generic one; each is looked up at `at`. */
 export function selectPrice(
@@ -120,12 +125,20 @@ export function costFor(p: ModelPrice, t: TokenCounts, multiplierPpm: bigint = P
  * The most a call can cost: every prompt token at the dearest input-side rate and every allowed
  * output token at the dearest output-side rate, so the actual cost can never exceed it.
  */
-export function upperBoundFor(p: ModelPrice, promptTokens: number, maxOutputTokens: number, multiplierPpm: bigint = PPM): Nano {
+export function upperBoundFor(
+  p: ModelPrice,
+  promptTokens: number,
+  maxOutputTokens: number,
+  multiplierPpm: bigint = PPM,
+): Nano {
   if (p.free) return 0n;
   const max = (...xs: Nano[]) => xs.reduce((a, b) => (a > b ? a : b));
   return costOf(
     [
-      { tokens: BigInt(Math.max(0, promptTokens)), pricePerMTok: max(p.inputPerMTok, p.cachedInputPerMTok, p.cacheWritePerMTok) },
+      {
+        tokens: BigInt(Math.max(0, promptTokens)),
+        pricePerMTok: max(p.inputPerMTok, p.cachedInputPerMTok, p.cacheWritePerMTok),
+      },
       { tokens: BigInt(Math.max(0, maxOutputTokens)), pricePerMTok: max(p.outputPerMTok, p.reasoningPerMTok) },
     ],
     multiplierPpm,
@@ -133,7 +146,10 @@ export function upperBoundFor(p: ModelPrice, promptTokens: number, maxOutputToke
 }
 
 /** Same rates as entered (a repeated setPrice with these is a no-op). */
-export function sameRates(v: PriceVersion, r: Omit<RawPrice, 'id' | 'createdBy' | 'createdAt' | 'effectiveFrom' | 'model' | 'deploymentId'>): boolean {
+export function sameRates(
+  v: PriceVersion,
+  r: Omit<RawPrice, 'id' | 'createdBy' | 'createdAt' | 'effectiveFrom' | 'model' | 'deploymentId'>,
+): boolean {
   return (
     v.price.inputPerMTok === r.inputPerMTok &&
     v.price.outputPerMTok === r.outputPerMTok &&

@@ -66,7 +66,12 @@ function rate(field: string, value: string | null | undefined): Nano | null {
   return v;
 }
 
-export function createPriceStore(db: Kysely<Database>, catalog: InMemoryPriceCatalog, bus: EventBus, now: () => number): PriceStore {
+export function createPriceStore(
+  db: Kysely<Database>,
+  catalog: InMemoryPriceCatalog,
+  bus: EventBus,
+  now: () => number,
+): PriceStore {
   let publishing = false;
 
   async function reload(): Promise<void> {
@@ -116,13 +121,26 @@ export function createPriceStore(db: Kysely<Database>, catalog: InMemoryPriceCat
 
     let q = db.selectFrom('model_prices').selectAll().where('model', '=', model);
     q = deploymentId ? q.where('deployment_id', '=', deploymentId) : q.where('deployment_id', 'is', null);
-    const latestRow = await q.orderBy('effective_from', 'desc').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const latestRow = await q
+      .orderBy('effective_from', 'desc')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (latestRow) {
       const latest = toVersion(rowToRaw(latestRow));
       if (latest.price.effectiveFrom <= effectiveFrom && sameRates(latest, rates)) return latest.price;
     }
 
-    const raw: RawPrice = { id: newId('prc', at), model, deploymentId, ...rates, effectiveFrom, createdBy: actorId ?? null, createdAt: at };
+    const raw: RawPrice = {
+      id: newId('prc', at),
+      model,
+      deploymentId,
+      ...rates,
+      effectiveFrom,
+      createdBy: actorId ?? null,
+      createdAt: at,
+    };
     await db
       .insertInto('model_prices')
       .values({
@@ -159,7 +177,14 @@ export function createPriceStore(db: Kysely<Database>, catalog: InMemoryPriceCat
     };
     await db
       .insertInto('tenant_multipliers')
-      .values({ id: version.id, tenant_id: version.tenantId, ppm: version.ppm, effective_from: effectiveFrom, created_by: version.createdBy, created_at: at })
+      .values({
+        id: version.id,
+        tenant_id: version.tenantId,
+        ppm: version.ppm,
+        effective_from: effectiveFrom,
+        created_by: version.createdBy,
+        created_at: at,
+      })
       .execute();
     await changed();
     return version;

@@ -98,12 +98,24 @@ export interface SimulatedResponse {
 export interface ProviderAdapter {
   readonly type: ProviderType;
   buildChatRequest(p: ProviderEndpoint, upstreamModel: string, req: ChatRequest): UpstreamRequest;
-  parseChatResponse(body: unknown, publicModel: string, ctx?: ParseContext): { response: ChatResponse; usage: Usage | null };
+  /** parse*Response throw UpstreamFormatError (common/upstream-error.ts, re-exported by registry.ts)
+   *  when a 2xx body is not the provider's shape; its `.providerError` is a retryable 502. */
+  parseChatResponse(
+    body: unknown,
+    publicModel: string,
+    ctx?: ParseContext,
+  ): { response: ChatResponse; usage: Usage | null };
   createStreamParser(publicModel: string, ctx?: ParseContext): StreamParser;
   buildEmbeddingsRequest?(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest;
-  parseEmbeddingsResponse?(body: unknown, publicModel: string): { response: Record<string, unknown>; usage: Usage | null };
+  parseEmbeddingsResponse?(
+    body: unknown,
+    publicModel: string,
+  ): { response: Record<string, unknown>; usage: Usage | null };
   buildCompletionsRequest?(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest;
-  parseCompletionsResponse?(body: unknown, publicModel: string): { response: Record<string, unknown>; usage: Usage | null };
+  parseCompletionsResponse?(
+    body: unknown,
+    publicModel: string,
+  ): { response: Record<string, unknown>; usage: Usage | null };
   /** Legacy completions stream (`text_completion` chunks). */
   createCompletionsStreamParser?(publicModel: string): StreamParser<Record<string, unknown>>;
   parseError(status: number, body: string): ProviderError;

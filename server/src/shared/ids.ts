@@ -26,3 +26,9 @@ function encodeRandom(bytes: Buffer): string {
 export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
   return `${prefix}_${encodeTime(nowMs)}${encodeRandom(randomBytes(16))}`;
 }
+
+/** Many ids at once (one random read for the lot): batch writers such as the ledger's postBatch. */
+export function newIds(prefix: IdPrefix, nowMs: readonly number[]): string[] {
+  const random = randomBytes(16 * nowMs.length);
+  return nowMs.map((ms, i) => `${prefix}_${encodeTime(ms)}${encodeRandom(random.subarray(i * 16, i * 16 + 16))}`);
+}

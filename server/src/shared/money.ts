@@ -15,7 +15,10 @@ export const PPM = 1_000_000n;
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
 
 export class MoneyFormatError extends Error {
-  constructor(readonly input: string, reason: string) {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
     super(`invalid decimal amount ${JSON.stringify(input)}: ${reason}`);
   }
 }
@@ -65,7 +68,8 @@ export function moneyToNumber(v: Nano, digits = 6): number {
   const neg = v < 0n;
   const abs = neg ? -v : v;
   const rounded = (abs + unit / 2n) / unit;
-  return Number((neg ? '-' : '') + formatScaled(rounded, digits));
+  // No "-0": an amount that rounds to zero is zero.
+  return Number((neg && rounded !== 0n ? '-' : '') + formatScaled(rounded, digits));
 }
 
 /** Integer division rounding toward +infinity, for non-negative numerators and positive divisors. */

@@ -18,15 +18,14 @@ export const providerPreferencesSchema = z
   })
   .strict();
 
-export const tenantSettingsSchema = z
-  .record(z.string(), z.unknown())
-  .superRefine((v, ctx) => {
-    if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'settings are larger than 16 KiB' });
-    if (v['provider'] !== undefined) {
-      const r = providerPreferencesSchema.safeParse(v['provider']);
-      if (!r.success) ctx.addIssue({ code: 'custom', path: ['provider'], message: r.error.issues[0]?.message ?? 'invalid' });
-    }
-  });
+export const tenantSettingsSchema = z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
+  if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'settings are larger than 16 KiB' });
+  if (v['provider'] !== undefined) {
+    const r = providerPreferencesSchema.safeParse(v['provider']);
+    if (!r.success)
+      ctx.addIssue({ code: 'custom', path: ['provider'], message: r.error.issues[0]?.message ?? 'invalid' });
+  }
+});
 
 const name = z.string().trim().min(1).max(200);
 const domain = z

@@ -12,7 +12,7 @@ import { iso, parseJsonObject } from '../identity/json.js';
 import { toPage, type Page } from '../identity/pagination.js';
 import type { TenantInfo } from '../identity/ports.js';
 import { conflict, notFound } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { nextId } from '../identity/monotonic-id.js';
 import { slugCandidate, slugify } from './slug.js';
 import {
   tenantCreateSchema,
@@ -99,7 +99,7 @@ export function createTenantService(deps: {
       let slug = input.slug ?? (await freeSlug(slugify(input.name)));
       for (let attempt = 0; ; attempt++) {
         const row = {
-          id: newId('ten', now),
+          id: nextId('ten', now),
           name: input.name,
           slug,
           domain: input.domain ?? null,
@@ -142,9 +142,18 @@ export function createTenantService(deps: {
     },
 
     async info(id) {
-      const row = await db.selectFrom('tenants').select(['id', 'slug', 'status', 'settings']).where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('tenants')
+        .select(['id', 'slug', 'status', 'settings'])
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!row) return null;
-      return { id: row.id, slug: row.slug, status: row.status as TenantStatus, settings: parseJsonObject(row.settings) };
+      return {
+        id: row.id,
+        slug: row.slug,
+        status: row.status as TenantStatus,
+        settings: parseJsonObject(row.settings),
+      };
     },
 
     async list(q) {
@@ -163,7 +172,10 @@ export function createTenantService(deps: {
         );
       }
       if (q.cursor) query = query.where('id', '<', q.cursor);
-      const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       return toPage(rows, q.limit, toTenant);
     },
 

@@ -8,7 +8,7 @@ import type { ActionContext } from '../identity/context.js';
 import { randomToken, sha256Hex } from '../identity/crypto.js';
 import { iso } from '../identity/json.js';
 import { AppError, invalid, notFound } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { nextId } from '../identity/monotonic-id.js';
 import { hashPassword } from './password.js';
 import type { Invite, User } from './user-schemas.js';
 import type { UserService } from './user-service.js';
@@ -37,20 +37,43 @@ export function createInviteService(deps: {
       const token = randomToken(32);
       const expiresAt = now + deps.ttlHours * 3_600_000;
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('invites').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+        await trx
+          .updateTable('invites')
+          .set({ used_at: now })
+          .where('user_id', '=', userId)
+          .where('used_at', 'is', null)
+          .execute();
         await trx
           .insertInto('invites')
-          .values({ id: newId('inv', now), user_id: userId, token_hash: sha256Hex(token), expires_at: expiresAt, created_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null, created_at: now })
+          .values({
+            id: nextId('inv', now),
+            user_id: userId,
+            token_hash: sha256Hex(token),
+            expires_at: expiresAt,
+            created_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
+            created_at: now,
+          })
           .execute();
       });
-      await deps.audit.record({ actor: ctx.actor, tenantId: user.tenant_id, action: 'user.invite', targetType: 'user', targetId: userId, ip: ctx.ip ?? null });
+      await deps.audit.record({
+        actor: ctx.actor,
+        tenantId: user.tenant_id,
+        action: 'user.invite',
+        targetType: 'user',
+        targetId: userId,
+        ip: ctx.ip ?? null,
+      });
       const base = (deps.publicUrl ?? '').replace(/\/+$/, '');
       return { token, url: `${base}/accept-invite?token=${encodeURIComponent(token)}`, expires_at: iso(expiresAt) };
     },
 
     async accept(token, password, ip) {
       const now = deps.now();
-      const invite = await db.selectFrom('invites').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+      const invite = await db
+        .selectFrom('invites')
+        .selectAll()
+        .where('token_hash', '=', sha256Hex(token))
+        .executeTakeFirst();
       // One message for unknown, used and expired tokens: a token is either good or it is not.
       if (!invite || invite.used_at !== null || Number(invite.expires_at) <= now) {
         throw invalid('token', 'invite is invalid, used or expired');
@@ -60,7 +83,12 @@ export function createInviteService(deps: {
       const passwordHash = await hashPassword(password);
       const usedNow = await db.transaction().execute(async (trx) => {
         // The `used_at is null` guard makes acceptance single-use even under concurrent requests.
-        const r = await trx.updateTable('invites').set({ used_at: now }).where('id', '=', invite.id).where('used_at', 'is', null).executeTakeFirst();
+        const r = await trx
+          .updateTable('invites')
+          .set({ used_at: now })
+          .where('id', '=', invite.id)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
         if (Number(r.numUpdatedRows) !== 1) return false;
         await trx
           .updateTable('users')

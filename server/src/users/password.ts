@@ -2,7 +2,10 @@
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
 
-export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
+export const passwordSchema = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(256, 'must be at most 256 characters');
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password);

@@ -12,7 +12,7 @@ import { iso, isoOrNull } from '../identity/json.js';
 import { toPage, type Page } from '../identity/pagination.js';
 import type { Role, UserInfo } from '../identity/ports.js';
 import { AppError, conflict, invalid, notFound } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { nextId } from '../identity/monotonic-id.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 import { hashPassword } from './password.js';
 import { isPlatformRole, sameRoleClass } from './role-rules.js';
@@ -90,7 +90,8 @@ export function createUserService(deps: {
   return {
     async create(input, ctx) {
       const email = input.email.trim().toLowerCase();
-      if (isPlatformRole(input.role) && input.tenantId) throw invalid('tenant_id', 'platform roles belong to no tenant');
+      if (isPlatformRole(input.role) && input.tenantId)
+        throw invalid('tenant_id', 'platform roles belong to no tenant');
       if (!isPlatformRole(input.role) && !input.tenantId) throw invalid('tenant_id', 'required for tenant roles');
       if (input.tenantId) {
         const tenant = await deps.tenants.getById(input.tenantId);
@@ -101,7 +102,7 @@ export function createUserService(deps: {
       }
       const now = deps.now();
       const row = {
-        id: newId('usr', now),
+        id: nextId('usr', now),
         tenant_id: input.tenantId,
         email,
         name: input.name ?? null,
@@ -147,8 +148,14 @@ export function createUserService(deps: {
     },
 
     async info(id) {
-      const row = await db.selectFrom('users').select(['id', 'tenant_id', 'role', 'status']).where('id', '=', id).executeTakeFirst();
-      return row ? { id: row.id, tenantId: row.tenant_id, role: row.role as Role, status: row.status as UserStatus } : null;
+      const row = await db
+        .selectFrom('users')
+        .select(['id', 'tenant_id', 'role', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row
+        ? { id: row.id, tenantId: row.tenant_id, role: row.role as Role, status: row.status as UserStatus }
+        : null;
     },
 
     async list(q) {
@@ -158,10 +165,15 @@ export function createUserService(deps: {
       if (q.status) query = query.where('status', '=', q.status);
       if (q.search) {
         const like = `%${q.search.toLowerCase().replace(/[%_\\]/g, '')}%`;
-        query = query.where((eb) => eb.or([eb('email', 'like', like), eb(eb.fn('lower', ['name']), 'like', eb.val(like))]));
+        query = query.where((eb) =>
+          eb.or([eb('email', 'like', like), eb(eb.fn('lower', ['name']), 'like', eb.val(like))]),
+        );
       }
       if (q.cursor) query = query.where('id', '<', q.cursor);
-      const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       return toPage(rows, q.limit, toUser);
     },
 
@@ -180,7 +192,11 @@ export function createUserService(deps: {
       if (patch.status !== undefined) values['status'] = patch.status;
       if (patch.product_id !== undefined) values['product_id'] = patch.product_id;
       if (Object.keys(values).length > 0) {
-        await db.updateTable('users').set({ ...values, updated_at: deps.now() }).where('id', '=', id).execute();
+        await db
+          .updateTable('users')
+          .set({ ...values, updated_at: deps.now() })
+          .where('id', '=', id)
+          .execute();
       }
       const after = toUser(await load(id));
       const action = before.status !== 'suspended' && after.status === 'suspended' ? 'user.suspend' : 'user.update';
@@ -205,7 +221,12 @@ export function createUserService(deps: {
       const row = await load(id);
       await db
         .updateTable('users')
-        .set({ password_hash: await hashPassword(password), failed_logins: 0, locked_until: null, updated_at: deps.now() })
+        .set({
+          password_hash: await hashPassword(password),
+          failed_logins: 0,
+          locked_until: null,
+          updated_at: deps.now(),
+        })
         .where('id', '=', id)
         .execute();
       await deps.audit.record({
@@ -220,7 +241,11 @@ export function createUserService(deps: {
     },
 
     async rowByEmail(email) {
-      const row = await db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email.trim().toLowerCase())
+        .executeTakeFirst();
       return row ?? null;
     },
   };

@@ -48,69 +48,85 @@ export function balanceRoutes(ctx: MoneyRoutesContext) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.get('/v1/billing/balance', {
-      config: { access: { roles: TENANT_ROLES } },
-      schema: {
-        tags,
-        summary: "The tenant's balance (seed 001)",
-        querystring: z.object({ tenant_id: z.string().min(1).max(100).optional() }),
-        response: { 200: balanceSchema },
+    r.get(
+      '/v1/billing/balance',
+      {
+        config: { access: { roles: TENANT_ROLES } },
+        schema: {
+          tags,
+          summary: "The tenant's balance (seed 001)",
+          querystring: z.object({ tenant_id: z.string().min(1).max(100).optional() }),
+          response: { 200: balanceSchema },
+        },
       },
-    }, async (req) => {
-      const tenantId = tenantScope(req.principal!, req.query.tenant_id);
-      if (!tenantId) throw invalid('tenant_id', 'is required for platform-level callers');
-      await requireTenant(ctx, tenantId);
-      return balanceView(await ctx.wallets.getWallet(tenantId));
-    });
+      async (req) => {
+        const tenantId = tenantScope(req.principal!, req.query.tenant_id);
+        if (!tenantId) throw invalid('tenant_id', 'is required for platform-level callers');
+        await requireTenant(ctx, tenantId);
+        return balanceView(await ctx.wallets.getWallet(tenantId));
+      },
+    );
 
-    r.post('/v1/billing/balance', {
-      config: { access: { roles: PLATFORM, services: ['admin'] } },
-      schema: {
-        tags,
-        summary: 'Credit or debit a tenant balance (seed 001); platform admin or X-Admin-Key',
-        querystring: z.object({ tenant_id: z.string().min(1).max(100).optional() }),
-        body: z.object({
-          amount: z.number().positive().max(1e12),
-          operation: operationSchema,
-          tenant_id: z.string().min(1).max(100).optional(),
-          reason: z.string().trim().min(1).max(500).optional(),
-        }),
-        response: { 200: balanceSchema.extend({ transaction_id: z.string(), replayed: z.boolean() }) },
+    r.post(
+      '/v1/billing/balance',
+      {
+        config: { access: { roles: PLATFORM, services: ['admin'] } },
+        schema: {
+          tags,
+          summary: 'Credit or debit a tenant balance (seed 001); platform admin or X-Admin-Key',
+          querystring: z.object({ tenant_id: z.string().min(1).max(100).optional() }),
+          body: z.object({
+            amount: z.number().positive().max(1e12),
+            operation: operationSchema,
+            tenant_id: z.string().min(1).max(100).optional(),
+            reason: z.string().trim().min(1).max(500).optional(),
+          }),
+          response: { 200: balanceSchema.extend({ transaction_id: z.string(), replayed: z.boolean() }) },
+        },
       },
-    }, async (req) => {
-      const tenantId = req.query.tenant_id ?? req.body.tenant_id;
-      if (!tenantId) throw invalid('tenant_id', 'is required (query or body)');
-      if (req.query.tenant_id && req.body.tenant_id && req.query.tenant_id !== req.body.tenant_id) {
-        throw invalid('tenant_id', 'query and body name different tenants');
-      }
-      let amount: bigint;
-      try {
-        amount = exactMoneyFromNumber(req.body.amount);
-      } catch (e) {
-        if (e instanceof MoneyFormatError) throw invalid('amount', 'must have at most 9 fraction digits');
-        throw e;
-      }
-      if (amount <= 0n) throw new AppError('validation_error', 'amount: must be greater than zero', { field: 'amount' });
-      await requireTenant(ctx, tenantId);
-      const idempotencyKey = idempotencyKeyOf(req, `balance:${tenantId}`, () => newId('evt', ctx.now()));
-      const reason = req.body.reason ?? `seed 001 balance ${req.body.operation.toLowerCase()}`;
-      const { transaction, wallet } = await ctx.wallets.adjust(tenantId, {
-        amount,
-        operation: req.body.operation,
-        reason,
-        actorId: actorIdOf(req),
-        idempotencyKey,
-      });
-      if (!transaction.replayed) {
-        await audit(ctx, req, {
-          tenantId,
-          action: `wallet.${req.body.operation.toLowerCase()}`,
-          targetType: 'wallet',
-          targetId: tenantId,
-          changes: { amount: formatMoney(amount), reason, transaction_id: transaction.id, balance: formatMoney(wallet.balance) },
+      async (req) => {
+        const tenantId = req.query.tenant_id ?? req.body.tenant_id;
+        if (!tenantId) throw invalid('tenant_id', 'is required (query or body)');
+        if (req.query.tenant_id && req.body.tenant_id && req.query.tenant_id !== req.body.tenant_id) {
+          throw invalid('tenant_id', 'query and body name different tenants');
+        }
+        let amount: bigint;
+        try {
+          amount = exactMoneyFromNumber(req.body.amount);
+        } catch (e) {
+          if (e instanceof MoneyFormatError) throw invalid('amount', 'must have at most 9 fraction digits');
+          throw e;
+        }
+        if (amount <= 0n)
+          throw new AppError('validation_error', 'amount: must be greater than zero', { field: 'amount' });
+        await requireTenant(ctx, tenantId);
+        const idempotencyKey = idempotencyKeyOf(req, `balance:${tenantId}`, () => newId('evt', ctx.now()));
+        const reason = req.body.reason ?? `seed 001 balance ${req.body.operation.toLowerCase()}`;
+        const { transaction, wallet } = await ctx.wallets.adjust(tenantId, {
+          amount,
+          operation: req.body.operation,
+          reason,
+          actorId: actorIdOf(req),
+          idempotencyKey,
         });
-      }
-      return { ...balanceView(wallet), transaction_id: transaction.id, replayed: transaction.replayed };
-    });
+        if (!transaction.replayed) {
+          await audit(ctx, req, {
+            tenantId,
+            action: `wallet.${req.body.operation.toLowerCase()}`,
+            targetType: 'wallet',
+            targetId: tenantId,
+            changes: {
+              after: {
+                amount: formatMoney(amount),
+                reason,
+                transaction_id: transaction.id,
+                balance: formatMoney(wallet.balance),
+              },
+            },
+          });
+        }
+        return { ...balanceView(wallet), transaction_id: transaction.id, replayed: transaction.replayed };
+      },
+    );
   };
 }

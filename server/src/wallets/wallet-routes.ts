@@ -19,91 +19,119 @@ export function walletRoutes(ctx: MoneyRoutesContext) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.get('/api/v1/billing/wallet', {
-      config: { access: { roles: TENANT_ROLES } },
-      schema: {
-        tags,
-        summary: "The tenant's wallet: balance, reserved, available",
-        querystring: z.object({ tenant_id: z.string().min(1).max(100).optional() }),
-        response: { 200: walletSchema },
-      },
-    }, async (req) => {
-      const tenantId = tenantScope(userOf(req), req.query.tenant_id);
-      if (!tenantId) throw invalid('tenant_id', 'is required for platform-level callers');
-      await requireTenant(ctx, tenantId);
-      return walletView(await ctx.wallets.getWallet(tenantId));
-    });
-
-    r.post('/api/v1/admin/tenants/:id/wallet/adjustments', {
-      config: { access: { roles: PLATFORM } },
-      schema: {
-        tags,
-        summary: 'Credit or debit a tenant wallet (ledger adjustment); optional Idempotency-Key header',
-        params: tenantParams,
-        body: z.object({
-          amount: decimalAmount,
-          operation: operationSchema,
-          reason: z.string().trim().min(1).max(500),
-        }),
-        response: {
-          201: z.object({ transaction: transactionSchema, wallet: walletSchema, replayed: z.boolean() }),
-          200: z.object({ transaction: transactionSchema, wallet: walletSchema, replayed: z.boolean() }),
+    r.get(
+      '/api/v1/billing/wallet',
+      {
+        config: { access: { roles: TENANT_ROLES } },
+        schema: {
+          tags,
+          summary: "The tenant's wallet: balance, reserved, available",
+          querystring: z.object({ tenant_id: z.string().min(1).max(100).optional() }),
+          response: { 200: walletSchema },
         },
       },
-    }, async (req, reply) => {
-      const tenantId = req.params.id;
-      const user = userOf(req);
-      const amount = parseMoney(req.body.amount);
-      if (amount <= 0n) throw invalid('amount', 'must be greater than zero');
-      const idempotencyKey = idempotencyKeyOf(req, `admin-adjust:${tenantId}`, () => newId('evt', ctx.now()));
-      await requireTenant(ctx, tenantId);
-      const { transaction, wallet } = await ctx.wallets.adjust(tenantId, {
-        amount,
-        operation: req.body.operation,
-        reason: req.body.reason,
-        actorId: user.userId,
-        idempotencyKey,
-      });
-      if (!transaction.replayed) {
+      async (req) => {
+        const tenantId = tenantScope(userOf(req), req.query.tenant_id);
+        if (!tenantId) throw invalid('tenant_id', 'is required for platform-level callers');
+        await requireTenant(ctx, tenantId);
+        return walletView(await ctx.wallets.getWallet(tenantId));
+      },
+    );
+
+    r.post(
+      '/api/v1/admin/tenants/:id/wallet/adjustments',
+      {
+        config: { access: { roles: PLATFORM } },
+        schema: {
+          tags,
+          summary: 'Credit or debit a tenant wallet (ledger adjustment); optional Idempotency-Key header',
+          params: tenantParams,
+          body: z.object({
+            amount: decimalAmount,
+            operation: operationSchema,
+            reason: z.string().trim().min(1).max(500),
+          }),
+          response: {
+            201: z.object({ transaction: transactionSchema, wallet: walletSchema, replayed: z.boolean() }),
+            200: z.object({ transaction: transactionSchema, wallet: walletSchema, replayed: z.boolean() }),
+          },
+        },
+      },
+      async (req, reply) => {
+        const tenantId = req.params.id;
+        const user = userOf(req);
+        const amount = parseMoney(req.body.amount);
+        if (amount <= 0n) throw invalid('amount', 'must be greater than zero');
+        const idempotencyKey = idempotencyKeyOf(req, `admin-adjust:${tenantId}`, () => newId('evt', ctx.now()));
+        await requireTenant(ctx, tenantId);
+        const { transaction, wallet } = await ctx.wallets.adjust(tenantId, {
+          amount,
+          operation: req.body.operation,
+          reason: req.body.reason,
+          actorId: user.userId,
+          idempotencyKey,
+        });
+        if (!transaction.replayed) {
+          await audit(ctx, req, {
+            tenantId,
+            action: `wallet.${req.body.operation.toLowerCase()}`,
+            targetType: 'wallet',
+            targetId: tenantId,
+            changes: {
+              after: {
+                amount: formatMoney(amount),
+                reason: req.body.reason,
+                transaction_id: transaction.id,
+                balance: formatMoney(wallet.balance),
+              },
+            },
+          });
+        }
+        return reply
+          .status(transaction.replayed ? 200 : 201)
+          .send({
+            transaction: transactionView(transaction),
+            wallet: walletView(wallet),
+            replayed: transaction.replayed,
+          });
+      },
+    );
+
+    r.put(
+      '/api/v1/admin/tenants/:id/wallet',
+      {
+        config: { access: { roles: PLATFORM } },
+        schema: {
+          tags,
+          summary: 'Set a wallet to prepaid or postpaid (with a credit limit)',
+          params: tenantParams,
+          body: z.object({ mode: z.enum(WALLET_MODES), credit_limit: decimalAmount.optional() }),
+          response: { 200: walletSchema },
+        },
+      },
+      async (req) => {
+        const tenantId = req.params.id;
+        await requireTenant(ctx, tenantId);
+        const before = await ctx.wallets.getWallet(tenantId);
+        const creditLimit =
+          req.body.credit_limit !== undefined
+            ? parseMoney(req.body.credit_limit)
+            : req.body.mode === 'prepaid'
+              ? 0n
+              : before.creditLimit;
+        const after = await ctx.wallets.setMode(tenantId, req.body.mode, creditLimit);
         await audit(ctx, req, {
           tenantId,
-          action: `wallet.${req.body.operation.toLowerCase()}`,
+          action: 'wallet.settings',
           targetType: 'wallet',
           targetId: tenantId,
-          changes: { amount: formatMoney(amount), reason: req.body.reason, transaction_id: transaction.id, balance: formatMoney(wallet.balance) },
+          changes: {
+            before: { mode: before.mode, credit_limit: formatMoney(before.creditLimit) },
+            after: { mode: after.mode, credit_limit: formatMoney(after.creditLimit) },
+          },
         });
-      }
-      return reply
-        .status(transaction.replayed ? 200 : 201)
-        .send({ transaction: transactionView(transaction), wallet: walletView(wallet), replayed: transaction.replayed });
-    });
-
-    r.put('/api/v1/admin/tenants/:id/wallet', {
-      config: { access: { roles: PLATFORM } },
-      schema: {
-        tags,
-        summary: 'Set a wallet to prepaid or postpaid (with a credit limit)',
-        params: tenantParams,
-        body: z.object({ mode: z.enum(WALLET_MODES), credit_limit: decimalAmount.optional() }),
-        response: { 200: walletSchema },
+        return walletView(after);
       },
-    }, async (req) => {
-      const tenantId = req.params.id;
-      await requireTenant(ctx, tenantId);
-      const before = await ctx.wallets.getWallet(tenantId);
-      const creditLimit = req.body.credit_limit !== undefined ? parseMoney(req.body.credit_limit) : req.body.mode === 'prepaid' ? 0n : before.creditLimit;
-      const after = await ctx.wallets.setMode(tenantId, req.body.mode, creditLimit);
-      await audit(ctx, req, {
-        tenantId,
-        action: 'wallet.settings',
-        targetType: 'wallet',
-        targetId: tenantId,
-        changes: {
-          before: { mode: before.mode, credit_limit: formatMoney(before.creditLimit) },
-          after: { mode: after.mode, credit_limit: formatMoney(after.creditLimit) },
-        },
-      });
-      return walletView(after);
-    });
+    );
   };
 }

@@ -8,7 +8,14 @@ import type { Database } from '../db/schema.js';
 import { toBig, toNum } from '../db/database.js';
 import { AppError, invalid } from '../shared/errors.js';
 import { formatMoney, type Nano } from '../shared/money.js';
-import { ACCOUNTS, walletAccount, type DbOrTrx, type PostedTransaction, type TransactionInput, type TransactionKind } from '../ledger/ports.js';
+import {
+  ACCOUNTS,
+  walletAccount,
+  type DbOrTrx,
+  type PostedTransaction,
+  type TransactionInput,
+  type TransactionKind,
+} from '../ledger/ports.js';
 import { inTransaction, type LedgerStore } from '../ledger/ledger-store.js';
 import { availableOf, availableSql, type Wallet, type WalletMode, type WalletOperation } from './wallet-rules.js';
 
@@ -51,7 +58,15 @@ export interface WalletService {
 export async function ensureWallet(db: DbOrTrx, tenantId: string, currency: string, now: number): Promise<void> {
   await db
     .insertInto('wallets')
-    .values({ tenant_id: tenantId, mode: 'prepaid', credit_limit: 0n, balance: 0n, reserved: 0n, currency, updated_at: now })
+    .values({
+      tenant_id: tenantId,
+      mode: 'prepaid',
+      credit_limit: 0n,
+      balance: 0n,
+      reserved: 0n,
+      currency,
+      updated_at: now,
+    })
     .onConflict((oc) => oc.column('tenant_id').doNothing())
     .execute();
 }
@@ -110,7 +125,14 @@ export function createWalletService(
     tenantId: string,
     from: string,
     to: string,
-    m: { amount: Nano; idempotencyKey: string; memo?: string | null; reference?: string | null; actorId?: string | null; at?: number },
+    m: {
+      amount: Nano;
+      idempotencyKey: string;
+      memo?: string | null;
+      reference?: string | null;
+      actorId?: string | null;
+      at?: number;
+    },
   ): TransactionInput {
     return {
       idempotencyKey: m.idempotencyKey,
@@ -135,7 +157,15 @@ export function createWalletService(
       const now = opts.now();
       await db
         .insertInto('wallets')
-        .values({ tenant_id: tenantId, mode, credit_limit: creditLimit, balance: 0n, reserved: 0n, currency: opts.currency, updated_at: now })
+        .values({
+          tenant_id: tenantId,
+          mode,
+          credit_limit: creditLimit,
+          balance: 0n,
+          reserved: 0n,
+          currency: opts.currency,
+          updated_at: now,
+        })
         .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ mode, credit_limit: creditLimit, updated_at: now }))
         .execute();
       return read(tenantId);
@@ -146,11 +176,17 @@ export function createWalletService(
       if (!a.reason.trim()) throw invalid('reason', 'is required');
       const wallet = walletAccount(tenantId);
       const credit = a.operation === 'CREDIT';
-      const input = movement('adjustment', tenantId, credit ? ACCOUNTS.adjustments : wallet, credit ? wallet : ACCOUNTS.adjustments, {
-        ...a,
-        memo: a.reason,
-        reference: a.operation,
-      });
+      const input = movement(
+        'adjustment',
+        tenantId,
+        credit ? ACCOUNTS.adjustments : wallet,
+        credit ? wallet : ACCOUNTS.adjustments,
+        {
+          ...a,
+          memo: a.reason,
+          reference: a.operation,
+        },
+      );
       return move(tenantId, input, !credit);
     },
 

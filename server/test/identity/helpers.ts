@@ -44,7 +44,13 @@ export async function world(t: TestApp) {
   return {
     a,
     b,
-    root: { id: '', email: SUPER_ADMIN.email, token: await rootToken(t), role: 'platform_admin' as Role, tenantId: null },
+    root: {
+      id: '',
+      email: SUPER_ADMIN.email,
+      token: await rootToken(t),
+      role: 'platform_admin' as Role,
+      tenantId: null,
+    },
     sales: await makePerson(t, 'sales', null),
     adminA: await makePerson(t, 'tenant_admin', a.id),
     userA: await makePerson(t, 'tenant_user', a.id),

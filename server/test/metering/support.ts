@@ -60,7 +60,7 @@ export async function createHarness(
   const clock = new ManualClock(T0);
   const catalog = new InMemoryPriceCatalog();
   catalog.replace(opts.prices ?? [rawPrice('gpt-4o', '2.50', '10.00'), rawPrice('free-model', '0', '0', 0, { free: true })], []);
-  const realLedger = createLedgerStore(db.kysely, { currency: 'USD', now: () => clock.now() });
+  const realLedger = createLedgerStore(db, { currency: 'USD', now: () => clock.now() });
   const ledger = opts.ledger ? opts.ledger(realLedger) : realLedger;
   const spends: SpendCall[] = [];
   const spend: SpendRecorder = { recordSpend: async (_trx, s) => void spends.push(...s) };

@@ -44,12 +44,15 @@ eachDialect('ledger', (dialect) => {
   let ledger: LedgerStore;
   beforeAll(async () => {
     db = await createTestDb(dialect, { poolSize: 25 });
-    ledger = createLedgerStore(db.kysely, { currency: 'USD', now: () => T0 });
+    ledger = createLedgerStore(db, { currency: 'USD', now: () => T0 });
   });
   afterAll(async () => db.close());
 
   const walletBalance = async (tenantId: string) =>
-    toBig((await db.kysely.selectFrom('wallets').select('balance').where('tenant_id', '=', tenantId).executeTakeFirst())?.balance);
+    toBig(
+      (await db.kysely.selectFrom('wallets').select('balance').where('tenant_id', '=', tenantId).executeTakeFirst())
+        ?.balance,
+    );
 
   it('posts a balanced transaction and updates the account and wallet caches', async () => {
     const posted = await ledger.post(credit('ten_a', 5_000_000_000n));
@@ -63,14 +66,36 @@ eachDialect('ledger', (dialect) => {
 
   it('refuses unbalanced, single-posting, zero-amount and unknown-account transactions without writing', async () => {
     const bad: TransactionInput[] = [
-      { ...credit('ten_b', 1n), postings: [{ account: walletAccount('ten_b'), amount: 1n }, { account: ACCOUNTS.revenue, amount: 1n }] },
+      {
+        ...credit('ten_b', 1n),
+        postings: [
+          { account: walletAccount('ten_b'), amount: 1n },
+          { account: ACCOUNTS.revenue, amount: 1n },
+        ],
+      },
       { ...credit('ten_b', 1n), postings: [{ account: walletAccount('ten_b'), amount: 0n }] },
-      { ...credit('ten_b', 1n), postings: [{ account: walletAccount('ten_b'), amount: 0n }, { account: ACCOUNTS.revenue, amount: 0n }] },
-      { ...credit('ten_b', 1n), postings: [{ account: 'platform:nowhere', amount: -1n }, { account: walletAccount('ten_b'), amount: 1n }] },
+      {
+        ...credit('ten_b', 1n),
+        postings: [
+          { account: walletAccount('ten_b'), amount: 0n },
+          { account: ACCOUNTS.revenue, amount: 0n },
+        ],
+      },
+      {
+        ...credit('ten_b', 1n),
+        postings: [
+          { account: 'platform:nowhere', amount: -1n },
+          { account: walletAccount('ten_b'), amount: 1n },
+        ],
+      },
     ];
     for (const input of bad) await expect(ledger.post(input)).rejects.toMatchObject({ code: 'unprocessable' });
     expect(await ledger.balance(walletAccount('ten_b'))).toBe(0n);
-    const rows = await db.kysely.selectFrom('ledger_transactions').select('id').where('tenant_id', '=', 'ten_b').execute();
+    const rows = await db.kysely
+      .selectFrom('ledger_transactions')
+      .select('id')
+      .where('tenant_id', '=', 'ten_b')
+      .execute();
     expect(rows).toHaveLength(0);
   });
 
@@ -79,7 +104,10 @@ eachDialect('ledger', (dialect) => {
     const first = await ledger.post(credit('ten_c', 7n, k));
     const again = await ledger.post(credit('ten_c', 7n, k, T0 + 60_000)); // a later retry: `at` is not content
     expect(again).toMatchObject({ id: first.id, replayed: true, at: T0 });
-    await expect(ledger.post(credit('ten_c', 8n, k))).rejects.toMatchObject({ code: 'idempotency_conflict', status: 409 });
+    await expect(ledger.post(credit('ten_c', 8n, k))).rejects.toMatchObject({
+      code: 'idempotency_conflict',
+      status: 409,
+    });
     expect(await ledger.balance(walletAccount('ten_c'))).toBe(7n);
   });
 
@@ -88,7 +116,11 @@ eachDialect('ledger', (dialect) => {
     const results = await Promise.all(Array.from({ length: 20 }, () => ledger.post(credit('ten_d', 3_000n, k))));
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect(results.filter((r) => !r.replayed)).toHaveLength(1);
-    const rows = await db.kysely.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', k).execute();
+    const rows = await db.kysely
+      .selectFrom('ledger_transactions')
+      .select('id')
+      .where('idempotency_key', '=', k)
+      .execute();
     expect(rows).toHaveLength(1);
     expect(await walletBalance('ten_d')).toBe(3_000n);
   });
@@ -96,7 +128,9 @@ eachDialect('ledger', (dialect) => {
   it('concurrent posts to one wallet keep its balance equal to the sum of its postings', async () => {
     await ledger.post(credit('ten_e', 1_000_000n));
     const amounts = Array.from({ length: 60 }, (_, i) => BigInt(1 + i * 7));
-    await Promise.all(amounts.map((a, i) => (i % 3 === 0 ? ledger.post(credit('ten_e', a)) : ledger.post(charge('ten_e', a)))));
+    await Promise.all(
+      amounts.map((a, i) => (i % 3 === 0 ? ledger.post(credit('ten_e', a)) : ledger.post(charge('ten_e', a)))),
+    );
     const expected = amounts.reduce((acc, a, i) => (i % 3 === 0 ? acc + a : acc - a), 1_000_000n);
     expect(await walletBalance('ten_e')).toBe(expected);
     expect(await ledger.balance(walletAccount('ten_e'))).toBe(expected);
@@ -146,18 +180,31 @@ eachDialect('ledger', (dialect) => {
     });
   });
 
+  it('a store built on a bare Kysely (portable inserts) posts, replays and refuses conflicts alike', async () => {
+    const portable = createLedgerStore(db.kysely, { currency: 'USD', now: () => T0 });
+    const inputs = [charge('ten_p', 4n, 'p-1'), charge('ten_p', 5n, 'p-2'), charge('ten_p', 4n, 'p-1')];
+    const posted = await db.kysely.transaction().execute((trx) => portable.postBatch(inputs, trx));
+    expect(posted.map((p) => p.replayed)).toEqual([false, false, true]);
+    expect((await ledger.post(charge('ten_p', 5n, 'p-2'))).replayed).toBe(true); // seen by the fast path too
+    await expect(portable.post(charge('ten_p', 6n, 'p-2'))).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    expect(await walletBalance('ten_p')).toBe(-9n);
+  });
+
   it('lists a tenant’s transactions newest first with postings, filtered by kind and time', async () => {
     await ledger.post(credit('ten_i', 100n, key(), T0 - 86_400_000));
     await ledger.post(charge('ten_i', 30n));
-    const all = await listTransactions(db.kysely, { tenantId: 'ten_i', limit: 10, offset: 0 });
-    expect(all.total).toBe(2);
+    const all = await listTransactions(db.kysely, { tenantId: 'ten_i', limit: 10 });
+    expect(all.nextCursor).toBeNull();
     expect(all.items.map((t) => t.txn.kind)).toEqual(['usage_charge', 'top_up']);
     expect(all.items[0]!.txn.postings).toHaveLength(2);
-    const charges = await listTransactions(db.kysely, { tenantId: 'ten_i', kind: 'usage_charge', limit: 10, offset: 0 });
-    expect(charges.total).toBe(1);
-    const recent = await listTransactions(db.kysely, { tenantId: 'ten_i', from: T0 - 1000, limit: 10, offset: 0 });
+    const charges = await listTransactions(db.kysely, { tenantId: 'ten_i', kind: 'usage_charge', limit: 10 });
+    expect(charges.items).toHaveLength(1);
+    const recent = await listTransactions(db.kysely, { tenantId: 'ten_i', from: T0 - 1000, limit: 10 });
     expect(recent.items.map((t) => t.txn.kind)).toEqual(['usage_charge']);
-    const page2 = await listTransactions(db.kysely, { tenantId: 'ten_i', limit: 1, offset: 1 });
+    const page1 = await listTransactions(db.kysely, { tenantId: 'ten_i', limit: 1 });
+    expect(page1.items.map((t) => t.txn.kind)).toEqual(['usage_charge']);
+    const page2 = await listTransactions(db.kysely, { tenantId: 'ten_i', limit: 1, cursor: page1.nextCursor! });
     expect(page2.items.map((t) => t.txn.kind)).toEqual(['top_up']);
+    expect(page2.nextCursor).toBeNull();
   });
 });

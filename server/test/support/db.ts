@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe } from 'vitest';
+import type { describe as Describe } from 'vitest';
 import { openDb, type Db, type DialectName } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 
@@ -57,6 +57,8 @@ export async function createTestDb(dialect: DialectName, opts: { migrate?: boole
 
 /** Run a suite once per dialect: `eachDialect('ledger', (dialect) => { … })`. */
 export function eachDialect(name: string, body: (dialect: DialectName) => void): void {
+  // vitest's globals (not an import) so child processes of tests can import this file too.
+  const { describe } = globalThis as unknown as { describe: typeof Describe };
   describe.each(['sqlite', 'postgres'] as const)(`${name} [%s]`, (dialect) => {
     if (dialect === 'postgres' && !pgAvailable()) {
       describe.skip('postgres unavailable', () => body(dialect));

@@ -18,9 +18,15 @@ export const moneyMigrations: Record<string, Migration> = {
         .addColumn('content_hash', 'text', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('ledger_transactions_tenant_at').on('ledger_transactions').columns(['tenant_id', 'at']).execute();
+      await db.schema
+        .createIndex('ledger_transactions_tenant_at')
+        .on('ledger_transactions')
+        .columns(['tenant_id', 'at'])
+        .execute();
       // A transaction can be reversed once: the backstop against two reversals racing with different keys.
-      await sql`create unique index ledger_transactions_one_reversal on ledger_transactions (reference) where kind = 'reversal'`.execute(db);
+      await sql`create unique index ledger_transactions_one_reversal on ledger_transactions (reference) where kind = 'reversal'`.execute(
+        db,
+      );
 
       await db.schema
         .createTable('ledger_postings')
@@ -30,7 +36,6 @@ export const moneyMigrations: Record<string, Migration> = {
         .addColumn('amount', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('ledger_postings_txn').on('ledger_postings').column('transaction_id').execute();
-      await db.schema.createIndex('ledger_postings_account').on('ledger_postings').column('account').execute();
 
       await db.schema
         .createTable('ledger_accounts')
@@ -46,8 +51,18 @@ export const moneyMigrations: Record<string, Migration> = {
       await db.schema
         .createTable('wallets')
         .addColumn('tenant_id', 'text', (c) => c.primaryKey())
-        .addColumn('mode', 'text', (c) => c.notNull().defaultTo('prepaid').check(sql`mode in ('prepaid', 'postpaid')`))
-        .addColumn('credit_limit', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`credit_limit >= 0`))
+        .addColumn('mode', 'text', (c) =>
+          c
+            .notNull()
+            .defaultTo('prepaid')
+            .check(sql`mode in ('prepaid', 'postpaid')`),
+        )
+        .addColumn('credit_limit', 'bigint', (c) =>
+          c
+            .notNull()
+            .defaultTo(0)
+            .check(sql`credit_limit >= 0`),
+        )
         .addColumn('balance', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('reserved', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('currency', 'text', (c) => c.notNull())
@@ -73,7 +88,11 @@ export const moneyMigrations: Record<string, Migration> = {
         .addColumn('created_by', 'text')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('model_prices_model').on('model_prices').columns(['model', 'effective_from']).execute();
+      await db.schema
+        .createIndex('model_prices_model')
+        .on('model_prices')
+        .columns(['model', 'effective_from'])
+        .execute();
 
       await db.schema
         .createTable('tenant_multipliers')

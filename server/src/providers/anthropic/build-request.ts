@@ -18,12 +18,21 @@ function toolUseBlock(call: unknown): Json | null {
   if (!isObject(call) || !isObject(call['function'])) return null;
   const fn = call['function'];
   const args = safeParse(str(fn['arguments']) ?? '{}');
-  return { type: 'tool_use', id: str(call['id']) ?? '', name: str(fn['name']) ?? '', input: isObject(args) ? args : {} };
+  return {
+    type: 'tool_use',
+    id: str(call['id']) ?? '',
+    name: str(fn['name']) ?? '',
+    input: isObject(args) ? args : {},
+  };
 }
 
 function toolResultBlock(msg: Json): Json {
   const c = msg['content'];
-  return { type: 'tool_result', tool_use_id: str(msg['tool_call_id']) ?? '', content: typeof c === 'string' ? c : blocksFromContent(c) };
+  return {
+    type: 'tool_result',
+    tool_use_id: str(msg['tool_call_id']) ?? '',
+    content: typeof c === 'string' ? c : blocksFromContent(c),
+  };
 }
 
 /** Returns the system prompt and the alternating turns. */
@@ -64,7 +73,10 @@ function toolsOf(tools: unknown): Json[] | undefined {
   for (const t of arr(tools)) {
     if (!isObject(t) || !isObject(t['function'])) continue;
     const fn = t['function'];
-    const tool: Json = { name: str(fn['name']) ?? '', input_schema: isObject(fn['parameters']) ? fn['parameters'] : { type: 'object', properties: {} } };
+    const tool: Json = {
+      name: str(fn['name']) ?? '',
+      input_schema: isObject(fn['parameters']) ? fn['parameters'] : { type: 'object', properties: {} },
+    };
     if (typeof fn['description'] === 'string') tool['description'] = fn['description'];
     out.push(tool);
   }
@@ -76,7 +88,8 @@ function toolChoiceOf(choice: unknown, parallel: unknown): Json | undefined {
   if (choice === 'auto') out = { type: 'auto' };
   else if (choice === 'required') out = { type: 'any' };
   else if (choice === 'none') out = { type: 'none' };
-  else if (isObject(choice) && isObject(choice['function'])) out = { type: 'tool', name: str(choice['function']['name']) ?? '' };
+  else if (isObject(choice) && isObject(choice['function']))
+    out = { type: 'tool', name: str(choice['function']['name']) ?? '' };
   if (parallel === false) out = { ...(out ?? { type: 'auto' }), disable_parallel_tool_use: true };
   return out;
 }
@@ -115,8 +128,17 @@ export function anthropicHeaders(p: ProviderEndpoint): Record<string, string> {
   return h;
 }
 
-export function buildAnthropicChatRequest(p: ProviderEndpoint, upstreamModel: string, req: ChatRequest): UpstreamRequest {
+export function buildAnthropicChatRequest(
+  p: ProviderEndpoint,
+  upstreamModel: string,
+  req: ChatRequest,
+): UpstreamRequest {
   // Base URL may be given with or without the /v1 segment (https://api.anthropic.com[/v1]).
   const url = joinUrl(p.baseUrl, endsWithVersion(p.baseUrl) ? '/messages' : '/v1/messages');
-  return { url, method: 'POST', headers: anthropicHeaders(p), body: JSON.stringify(toAnthropicBody(upstreamModel, req)) };
+  return {
+    url,
+    method: 'POST',
+    headers: anthropicHeaders(p),
+    body: JSON.stringify(toAnthropicBody(upstreamModel, req)),
+  };
 }

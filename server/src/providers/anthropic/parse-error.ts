@@ -24,7 +24,8 @@ export function anthropicErrorType(body: string): string | undefined {
 
 export function parseAnthropicError(status: number, body: string): ProviderError {
   const type = anthropicErrorType(body);
-  const retryable = isRetryableStatus(status) || type === 'overloaded_error' || type === 'rate_limit_error' || type === 'api_error';
+  const retryable =
+    isRetryableStatus(status) || type === 'overloaded_error' || type === 'rate_limit_error' || type === 'api_error';
   return { status, message: errorMessageOf(body), retryable };
 }
 

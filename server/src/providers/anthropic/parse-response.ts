@@ -6,7 +6,11 @@ import { usageToOpenAI } from '../common/usage.js';
 import { finishReasonFromAnthropic } from './stop-reason.js';
 import { usageFromAnthropic } from './usage.js';
 
-export function parseAnthropicChatResponse(body: unknown, publicModel: string, ctx?: ParseContext): { response: ChatResponse; usage: Usage | null } {
+export function parseAnthropicChatResponse(
+  body: unknown,
+  publicModel: string,
+  ctx?: ParseContext,
+): { response: ChatResponse; usage: Usage | null } {
   if (!isObject(body) || body['type'] !== 'message' || !Array.isArray(body['content'])) {
     throw new UpstreamFormatError('upstream returned no Anthropic message');
   }

@@ -83,7 +83,18 @@ class AnthropicStreamParser implements StreamParser {
         if (block['type'] === 'tool_use') {
           const idx = this.toolIndex.size;
           this.toolIndex.set(num(data['index']), idx);
-          out.push(this.chunk({ tool_calls: [{ index: idx, id: str(block['id']) ?? '', type: 'function', function: { name: str(block['name']) ?? '', arguments: '' } }] }));
+          out.push(
+            this.chunk({
+              tool_calls: [
+                {
+                  index: idx,
+                  id: str(block['id']) ?? '',
+                  type: 'function',
+                  function: { name: str(block['name']) ?? '', arguments: '' },
+                },
+              ],
+            }),
+          );
         } else if (block['type'] === 'text' && typeof block['text'] === 'string' && block['text'].length > 0) {
           out.push(this.chunk({ content: block['text'] }));
         }
@@ -96,31 +107,47 @@ class AnthropicStreamParser implements StreamParser {
         } else if (delta['type'] === 'input_json_delta') {
           const idx = this.toolIndex.get(num(data['index']));
           const partial = str(delta['partial_json']) ?? '';
-          if (idx !== undefined && partial.length > 0) out.push(this.chunk({ tool_calls: [{ index: idx, function: { arguments: partial } }] }));
+          if (idx !== undefined && partial.length > 0)
+            out.push(this.chunk({ tool_calls: [{ index: idx, function: { arguments: partial } }] }));
         }
         // thinking_delta / signature_delta / citations_delta: no Chat Completions equivalent.
         return;
       }
       case 'message_delta': {
         const delta = isObject(data['delta']) ? data['delta'] : {};
-        const u = isObject(data['usage']) ? data['usage'] : {};
         // message_delta usage is cumulative; its input fields, when present, supersede message_start's.
-        const merged: Json = { ...this.startUsage };
-        for (const [k, v] of Object.entries(u)) if (v !== null && v !== undefined) merged[k] = v;
-        this.finalUsage = usageFromAnthropic(merged);
+        // With no usage anywhere (some Anthropic-compatible servers) usage() stays null, so the
+        // gateway counts with the tokenizer instead of recording zero tokens.
+        if (isObject(data['usage']) || Object.keys(this.startUsage).length > 0) {
+          const merged: Json = { ...this.startUsage };
+          const u = isObject(data['usage']) ? data['usage'] : {};
+          for (const [k, v] of Object.entries(u)) if (v !== null && v !== undefined) merged[k] = v;
+          this.finalUsage = usageFromAnthropic(merged);
+        }
         if (delta['stop_reason'] != null) out.push(this.chunk({}, finishReasonFromAnthropic(delta['stop_reason'])));
         return;
       }
       case 'message_stop': {
         this.done = true;
         if (this.finalUsage) {
-          out.push({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.publicModel, choices: [], usage: usageToOpenAI(this.finalUsage) });
+          out.push({
+            id: this.id,
+            object: 'chat.completion.chunk',
+            created: this.created,
+            model: this.publicModel,
+            choices: [],
+            usage: usageToOpenAI(this.finalUsage),
+          });
         }
         return;
       }
       case 'error': {
         const errType = anthropicErrorType(raw);
-        this.failure = { status: statusOfAnthropicErrorType(errType), message: errorMessageOf(raw), retryable: errType !== undefined && RETRYABLE_TYPES.has(errType) };
+        this.failure = {
+          status: statusOfAnthropicErrorType(errType),
+          message: errorMessageOf(raw),
+          retryable: errType !== undefined && RETRYABLE_TYPES.has(errType),
+        };
         return;
       }
       default:

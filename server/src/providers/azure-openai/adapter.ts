@@ -5,13 +5,21 @@ import type { ChatRequest, ProviderAdapter, ProviderEndpoint, UpstreamRequest } 
 import { joinUrl } from '../common/url.js';
 import { openAIBody } from '../openai/build-request.js';
 import { parseOpenAIError } from '../openai/parse-error.js';
-import { parseOpenAIChatResponse, parseOpenAICompletionsResponse, parseOpenAIEmbeddingsResponse } from '../openai/parse-response.js';
+import {
+  parseOpenAIChatResponse,
+  parseOpenAICompletionsResponse,
+  parseOpenAIEmbeddingsResponse,
+} from '../openai/parse-response.js';
 import { createOpenAICompletionsStreamParser, createOpenAIStreamParser } from '../openai/stream-parser.js';
 
 /** Latest GA data-plane inference version at the time of writing; operators override per provider. */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
-export function azureUrl(p: ProviderEndpoint, deployment: string, op: 'chat/completions' | 'embeddings' | 'completions'): string {
+export function azureUrl(
+  p: ProviderEndpoint,
+  deployment: string,
+  op: 'chat/completions' | 'embeddings' | 'completions',
+): string {
   // Operators paste either the resource endpoint or the endpoint with /openai appended.
   const base = p.baseUrl.replace(/\/+$/, '').replace(/\/openai$/, '');
   const version = encodeURIComponent(p.apiVersion ?? AZURE_DEFAULT_API_VERSION);
@@ -40,7 +48,8 @@ export const azureOpenAIAdapter: ProviderAdapter = {
     return post(azureUrl(p, deployment, 'embeddings'), p, body);
   },
   parseEmbeddingsResponse: parseOpenAIEmbeddingsResponse,
-  buildCompletionsRequest: (p, deployment, req) => post(azureUrl(p, deployment, 'completions'), p, openAIBody(deployment, req)),
+  buildCompletionsRequest: (p, deployment, req) =>
+    post(azureUrl(p, deployment, 'completions'), p, openAIBody(deployment, req)),
   parseCompletionsResponse: parseOpenAICompletionsResponse,
   createCompletionsStreamParser: createOpenAICompletionsStreamParser,
   parseError: parseOpenAIError,

@@ -10,12 +10,18 @@ import { createOpenAIStreamParser } from '../openai/stream-parser.js';
 import { simulateEcho } from './echo-upstream.js';
 
 function pseudo(p: ProviderEndpoint, path: string, body: Record<string, unknown>): UpstreamRequest {
-  return { url: `echo://${encodeURIComponent(p.id)}${path}`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  return {
+    url: `echo://${encodeURIComponent(p.id)}${path}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
 }
 
 export const echoAdapter: ProviderAdapter = {
   type: 'echo',
-  buildChatRequest: (p: ProviderEndpoint, upstreamModel: string, req: ChatRequest) => pseudo(p, '/chat/completions', openAIBody(upstreamModel, req)),
+  buildChatRequest: (p: ProviderEndpoint, upstreamModel: string, req: ChatRequest) =>
+    pseudo(p, '/chat/completions', openAIBody(upstreamModel, req)),
   parseChatResponse: parseOpenAIChatResponse,
   createStreamParser: createOpenAIStreamParser,
   buildEmbeddingsRequest: (p, upstreamModel, req) => pseudo(p, '/embeddings', { ...req, model: upstreamModel }),

@@ -29,7 +29,12 @@ function lastUserText(messages: unknown[]): string {
 /** The reply, cut to max_tokens so a demo call never costs more than its reservation. */
 function replyOf(req: Json): { text: string; truncated: boolean } {
   const text = lastUserText(arr(req['messages']));
-  const max = typeof req['max_completion_tokens'] === 'number' ? req['max_completion_tokens'] : typeof req['max_tokens'] === 'number' ? req['max_tokens'] : undefined;
+  const max =
+    typeof req['max_completion_tokens'] === 'number'
+      ? req['max_completion_tokens']
+      : typeof req['max_tokens'] === 'number'
+        ? req['max_tokens']
+        : undefined;
   if (max === undefined || countTextTokens(text, String(req['model'])) <= max) return { text, truncated: false };
   const enc = getEncoder(encodingForModel(String(req['model'])));
   return { text: enc.decode(enc.encode(text, [], []).slice(0, Math.max(0, max))), truncated: true };
@@ -40,23 +45,38 @@ function piecesOf(text: string): string[] {
   return text.match(/\s*\S+|\s+$/g) ?? [];
 }
 
-const json = (status: number, body: unknown): SimulatedResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (status: number, body: unknown): SimulatedResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 function chat(req: Json, raw: string): SimulatedResponse {
   const model = String(req['model']);
   const { text, truncated } = replyOf(req);
   const promptTokens = estimatePromptTokens({ ...req, model, messages: arr(req['messages']) }, model);
   const completionTokens = countTextTokens(text, model);
-  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
   const id = `chatcmpl-echo-${fnv1a(raw).toString(16)}`;
   const finish = truncated ? 'length' : 'stop';
   const base = { id, created: 0, model, system_fingerprint: 'tollgate-echo-demo' };
   if (req['stream'] !== true) {
-    return json(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finish }], usage });
+    return json(200, {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finish }],
+      usage,
+    });
   }
-  const chunk = (choices: unknown[], extra: Json = {}): string => `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`;
+  const chunk = (choices: unknown[], extra: Json = {}): string =>
+    `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`;
   let sse = chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
-  for (const p of piecesOf(text)) sse += chunk([{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }]);
+  for (const p of piecesOf(text))
+    sse += chunk([{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }]);
   sse += chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]);
   const so = req['stream_options'];
   if (isObject(so) && so['include_usage'] === true) sse += chunk([], { usage });
@@ -78,12 +98,18 @@ function embeddings(req: Json): SimulatedResponse {
     return { object: 'embedding', index, embedding };
   });
   const tokens = estimateInputTokens(req['input'], String(req['model']));
-  return json(200, { object: 'list', data, model: req['model'], usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  return json(200, {
+    object: 'list',
+    data,
+    model: req['model'],
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  });
 }
 
 export function simulateEcho(req: UpstreamRequest): SimulatedResponse {
   const body = safeParse(req.body ?? '');
-  if (!isObject(body)) return json(400, { error: { message: 'echo: request body is not JSON', type: 'invalid_request_error' } });
+  if (!isObject(body))
+    return json(400, { error: { message: 'echo: request body is not JSON', type: 'invalid_request_error' } });
   if (req.url.endsWith('/embeddings')) return embeddings(body);
   if (req.url.endsWith('/chat/completions')) return chat(body, req.body ?? '');
   return json(404, { error: { message: `echo: ${req.url} is not supported`, type: 'invalid_request_error' } });

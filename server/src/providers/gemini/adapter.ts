@@ -8,11 +8,18 @@ import { buildGeminiChatRequest, geminiBase, geminiHeaders, geminiModelPath } fr
 import { parseGeminiChatResponse, parseGeminiEmbeddingsResponse } from './parse-response.js';
 import { createGeminiStreamParser } from './stream-parser.js';
 
-export function buildGeminiEmbeddingsRequest(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest {
+export function buildGeminiEmbeddingsRequest(
+  p: ProviderEndpoint,
+  upstreamModel: string,
+  req: Record<string, unknown>,
+): UpstreamRequest {
   const inputs = Array.isArray(req['input']) ? req['input'] : [req['input']];
   const model = `models/${upstreamModel.replace(/^models\//, '')}`;
   const requests = inputs.map((text) => {
-    const r: Record<string, unknown> = { model, content: { parts: [{ text: typeof text === 'string' ? text : JSON.stringify(text) }] } };
+    const r: Record<string, unknown> = {
+      model,
+      content: { parts: [{ text: typeof text === 'string' ? text : JSON.stringify(text) }] },
+    };
     if (typeof req['dimensions'] === 'number') r['outputDimensionality'] = req['dimensions'];
     return r;
   });

@@ -7,7 +7,14 @@ import { textOf } from '../anthropic/content.js';
 import { cleanSchema } from './schema.js';
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
-const MIME_BY_EXT: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', pdf: 'application/pdf' };
+const MIME_BY_EXT: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+};
 
 function imagePart(url: string): Json {
   const m = DATA_URL.exec(url);
@@ -112,7 +119,8 @@ function toolsOf(req: ChatRequest): { tools?: Json[]; toolConfig?: Json } {
   if (choice === 'auto') fcc = { mode: 'AUTO' };
   else if (choice === 'required') fcc = { mode: 'ANY' };
   else if (choice === 'none') fcc = { mode: 'NONE' };
-  else if (isObject(choice) && isObject(choice['function'])) fcc = { mode: 'ANY', allowedFunctionNames: [str(choice['function']['name']) ?? ''] };
+  else if (isObject(choice) && isObject(choice['function']))
+    fcc = { mode: 'ANY', allowedFunctionNames: [str(choice['function']['name']) ?? ''] };
   return { tools: [{ functionDeclarations: decls }], ...(fcc ? { toolConfig: { functionCallingConfig: fcc } } : {}) };
 }
 
@@ -143,5 +151,10 @@ export function geminiModelPath(model: string): string {
 
 export function buildGeminiChatRequest(p: ProviderEndpoint, upstreamModel: string, req: ChatRequest): UpstreamRequest {
   const method = req.stream === true ? ':streamGenerateContent?alt=sse' : ':generateContent';
-  return { url: joinUrl(geminiBase(p), geminiModelPath(upstreamModel) + method), method: 'POST', headers: geminiHeaders(p), body: JSON.stringify(toGeminiBody(req)) };
+  return {
+    url: joinUrl(geminiBase(p), geminiModelPath(upstreamModel) + method),
+    method: 'POST',
+    headers: geminiHeaders(p),
+    body: JSON.stringify(toGeminiBody(req)),
+  };
 }

@@ -32,7 +32,14 @@ class GeminiStreamParser implements StreamParser {
     const out = this.handle(this.sse.end());
     if (this.lastUsage && !this.usageSent && !this.failure) {
       this.usageSent = true;
-      out.push({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.publicModel, choices: [], usage: usageToOpenAI(this.lastUsage) });
+      out.push({
+        id: this.id,
+        object: 'chat.completion.chunk',
+        created: this.created,
+        model: this.publicModel,
+        choices: [],
+        usage: usageToOpenAI(this.lastUsage),
+      });
     }
     return out;
   }
@@ -83,12 +90,23 @@ class GeminiStreamParser implements StreamParser {
     if (piece.hasText) delta['content'] = piece.text;
     if (piece.calls.length > 0) {
       // Gemini sends each function call whole, so one delta carries id, name and all arguments.
-      delta['tool_calls'] = piece.calls.map((c, k) => ({ index: before + k, id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      delta['tool_calls'] = piece.calls.map((c, k) => ({
+        index: before + k,
+        id: c.id,
+        type: 'function',
+        function: { name: c.name, arguments: c.arguments },
+      }));
       this.callCount.set(index, before + piece.calls.length);
     }
     const finish = finishReasonFromGemini(cand['finishReason'], (this.callCount.get(index) ?? 0) > 0);
     if (finish) this.finished = true;
-    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.publicModel, choices: [{ index, delta, logprobs: null, finish_reason: finish }] };
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.publicModel,
+      choices: [{ index, delta, logprobs: null, finish_reason: finish }],
+    };
   }
 }
 

@@ -13,7 +13,8 @@ export interface MessagesRequestError {
 
 function imageUrlPart(block: Json): Json | null {
   const src = isObject(block['source']) ? block['source'] : {};
-  if (src['type'] === 'base64') return { type: 'image_url', image_url: { url: `data:${String(src['media_type'])};base64,${String(src['data'])}` } };
+  if (src['type'] === 'base64')
+    return { type: 'image_url', image_url: { url: `data:${String(src['media_type'])};base64,${String(src['data'])}` } };
   if (src['type'] === 'url') return { type: 'image_url', image_url: { url: String(src['url']) } };
   return null;
 }
@@ -37,7 +38,11 @@ function userMessages(content: MessagesRequest['messages'][number]['content']): 
   for (const b of content as Json[]) {
     if (b['type'] === 'tool_result') {
       const text = toolResultText(b['content']);
-      tools.push({ role: 'tool', tool_call_id: String(b['tool_use_id']), content: b['is_error'] === true ? `Error: ${text}` : text });
+      tools.push({
+        role: 'tool',
+        tool_call_id: String(b['tool_use_id']),
+        content: b['is_error'] === true ? `Error: ${text}` : text,
+      });
     } else if (b['type'] === 'text') parts.push({ type: 'text', text: String(b['text']) });
     else if (b['type'] === 'image') {
       const p = imageUrlPart(b);
@@ -54,7 +59,11 @@ function assistantMessage(content: MessagesRequest['messages'][number]['content'
   for (const b of content as Json[]) {
     if (b['type'] === 'text') text += String(b['text']);
     else if (b['type'] === 'tool_use') {
-      calls.push({ id: String(b['id']), type: 'function', function: { name: String(b['name']), arguments: JSON.stringify(b['input'] ?? {}) } });
+      calls.push({
+        id: String(b['id']),
+        type: 'function',
+        function: { name: String(b['name']), arguments: JSON.stringify(b['input'] ?? {}) },
+      });
     }
   }
   const msg: Json = { role: 'assistant', content: text.length > 0 || calls.length === 0 ? text : null };
@@ -65,7 +74,8 @@ function assistantMessage(content: MessagesRequest['messages'][number]['content'
 export function messagesToChatRequest(m: MessagesRequest): ChatRequest {
   const messages: Json[] = [];
   if (typeof m.system === 'string' && m.system.length > 0) messages.push({ role: 'system', content: m.system });
-  else if (Array.isArray(m.system) && m.system.length > 0) messages.push({ role: 'system', content: m.system.map((b) => b.text).join('\n') });
+  else if (Array.isArray(m.system) && m.system.length > 0)
+    messages.push({ role: 'system', content: m.system.map((b) => b.text).join('\n') });
   for (const msg of m.messages) {
     if (msg.role === 'user') messages.push(...userMessages(msg.content));
     else messages.push(assistantMessage(msg.content));
@@ -75,7 +85,10 @@ export function messagesToChatRequest(m: MessagesRequest): ChatRequest {
   if (m.temperature !== undefined) req['temperature'] = m.temperature;
   if (m.top_p !== undefined) req['top_p'] = m.top_p;
   if (m.tools && m.tools.length > 0) {
-    req['tools'] = m.tools.map((t) => ({ type: 'function', function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema } }));
+    req['tools'] = m.tools.map((t) => ({
+      type: 'function',
+      function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
+    }));
   }
   const tc = m.tool_choice;
   if (tc) {
@@ -102,6 +115,10 @@ export function parseMessagesRequest(body: unknown): Result<ChatRequest, Message
     return { ok: false, error: { field, message: `${field}: ${issue?.message ?? 'invalid'}` } };
   }
   const tc = parsed.data.tool_choice;
-  if (tc?.type === 'tool' && !tc.name) return { ok: false, error: { field: 'tool_choice.name', message: 'tool_choice.name: required when type is "tool"' } };
+  if (tc?.type === 'tool' && !tc.name)
+    return {
+      ok: false,
+      error: { field: 'tool_choice.name', message: 'tool_choice.name: required when type is "tool"' },
+    };
   return { ok: true, value: messagesToChatRequest(parsed.data) };
 }

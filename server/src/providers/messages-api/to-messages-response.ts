@@ -24,7 +24,11 @@ export function toolUseBlock(id: string, name: string, args: string): Json {
   return { type: 'tool_use', id, name, input: isObject(input) ? input : {} };
 }
 
-export function chatResponseToMessage(res: ChatResponse, model: string, usage: Usage | null = usageFromOpenAI(res.usage)): Json {
+export function chatResponseToMessage(
+  res: ChatResponse,
+  model: string,
+  usage: Usage | null = usageFromOpenAI(res.usage),
+): Json {
   const choice = isObject(res.choices[0]) ? res.choices[0] : {};
   const msg = isObject(choice['message']) ? choice['message'] : {};
   const content: Json[] = [];
@@ -32,7 +36,9 @@ export function chatResponseToMessage(res: ChatResponse, model: string, usage: U
   if (text.length > 0) content.push({ type: 'text', text });
   for (const tc of arr(msg['tool_calls'])) {
     if (!isObject(tc) || !isObject(tc['function'])) continue;
-    content.push(toolUseBlock(str(tc['id']) ?? '', str(tc['function']['name']) ?? '', str(tc['function']['arguments']) ?? '{}'));
+    content.push(
+      toolUseBlock(str(tc['id']) ?? '', str(tc['function']['name']) ?? '', str(tc['function']['arguments']) ?? '{}'),
+    );
   }
   return {
     id: messageIdOf(res.id),

@@ -2,9 +2,17 @@
 // Together, Mistral, DeepSeek, vLLM, Ollama, LM Studio). Base URL includes the version segment,
 // e.g. https://api.openai.com/v1, https://openrouter.ai/api/v1, http://localhost:11434/v1.
 import type { ProviderAdapter } from '../ports.js';
-import { buildOpenAIChatRequest, buildOpenAICompletionsRequest, buildOpenAIEmbeddingsRequest } from './build-request.js';
+import {
+  buildOpenAIChatRequest,
+  buildOpenAICompletionsRequest,
+  buildOpenAIEmbeddingsRequest,
+} from './build-request.js';
 import { parseOpenAIError } from './parse-error.js';
-import { parseOpenAIChatResponse, parseOpenAICompletionsResponse, parseOpenAIEmbeddingsResponse } from './parse-response.js';
+import {
+  parseOpenAIChatResponse,
+  parseOpenAICompletionsResponse,
+  parseOpenAIEmbeddingsResponse,
+} from './parse-response.js';
 import { createOpenAICompletionsStreamParser, createOpenAIStreamParser } from './stream-parser.js';
 
 export const openAIAdapter: ProviderAdapter = {

@@ -38,12 +38,20 @@ export function buildOpenAIChatRequest(p: ProviderEndpoint, upstreamModel: strin
   return post(joinUrl(p.baseUrl, '/chat/completions'), p, openAIBody(upstreamModel, req));
 }
 
-export function buildOpenAIEmbeddingsRequest(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest {
+export function buildOpenAIEmbeddingsRequest(
+  p: ProviderEndpoint,
+  upstreamModel: string,
+  req: Record<string, unknown>,
+): UpstreamRequest {
   const body: Record<string, unknown> = { ...req, model: upstreamModel };
   for (const k of TOLLGATE_ONLY) delete body[k];
   return post(joinUrl(p.baseUrl, '/embeddings'), p, body);
 }
 
-export function buildOpenAICompletionsRequest(p: ProviderEndpoint, upstreamModel: string, req: Record<string, unknown>): UpstreamRequest {
+export function buildOpenAICompletionsRequest(
+  p: ProviderEndpoint,
+  upstreamModel: string,
+  req: Record<string, unknown>,
+): UpstreamRequest {
   return post(joinUrl(p.baseUrl, '/completions'), p, openAIBody(upstreamModel, req));
 }

@@ -5,7 +5,11 @@ import { arr, isObject, num, str } from '../common/json.js';
 import { UpstreamFormatError } from '../common/upstream-error.js';
 import { usageFromOpenAI } from '../common/usage.js';
 
-export function parseOpenAIChatResponse(body: unknown, publicModel: string, ctx?: ParseContext): { response: ChatResponse; usage: Usage | null } {
+export function parseOpenAIChatResponse(
+  body: unknown,
+  publicModel: string,
+  ctx?: ParseContext,
+): { response: ChatResponse; usage: Usage | null } {
   if (!isObject(body) || !Array.isArray(body['choices'])) {
     throw new UpstreamFormatError('upstream returned no chat completion');
   }
@@ -22,7 +26,10 @@ export function parseOpenAIChatResponse(body: unknown, publicModel: string, ctx?
   return { response, usage };
 }
 
-export function parseOpenAIEmbeddingsResponse(body: unknown, publicModel: string): { response: Record<string, unknown>; usage: Usage | null } {
+export function parseOpenAIEmbeddingsResponse(
+  body: unknown,
+  publicModel: string,
+): { response: Record<string, unknown>; usage: Usage | null } {
   if (!isObject(body) || !Array.isArray(body['data'])) {
     throw new UpstreamFormatError('upstream returned no embeddings');
   }
@@ -30,7 +37,10 @@ export function parseOpenAIEmbeddingsResponse(body: unknown, publicModel: string
   return { response: { ...body, object: 'list', model: publicModel, data: arr(body['data']) }, usage };
 }
 
-export function parseOpenAICompletionsResponse(body: unknown, publicModel: string): { response: Record<string, unknown>; usage: Usage | null } {
+export function parseOpenAICompletionsResponse(
+  body: unknown,
+  publicModel: string,
+): { response: Record<string, unknown>; usage: Usage | null } {
   if (!isObject(body) || !Array.isArray(body['choices'])) {
     throw new UpstreamFormatError('upstream returned no completion');
   }

@@ -12,6 +12,8 @@ class OpenAIStreamParser<C extends Record<string, unknown>> implements StreamPar
   private usageSeen: Usage | null = null;
   private failure: ProviderError | null = null;
   private done = false;
+  /** A choice finished: servers that omit `[DONE]` (some OpenAI-compatible ones) still completed. */
+  private finished = false;
 
   constructor(
     private readonly publicModel: string,
@@ -35,7 +37,7 @@ class OpenAIStreamParser<C extends Record<string, unknown>> implements StreamPar
   }
 
   completed(): boolean {
-    return this.done;
+    return this.done || this.finished;
   }
 
   private handle(events: SseEvent[]): C[] {
@@ -56,14 +58,19 @@ class OpenAIStreamParser<C extends Record<string, unknown>> implements StreamPar
         break;
       }
       if (ev.event === 'error' || parsed['error'] !== undefined) {
-        const status = isObject(parsed['error']) && typeof parsed['error']['code'] === 'number' ? parsed['error']['code'] : 502;
+        const status =
+          isObject(parsed['error']) && typeof parsed['error']['code'] === 'number' ? parsed['error']['code'] : 502;
         this.failure = { status, message: errorMessageOf(data), retryable: isRetryableStatus(status) };
         break;
       }
       const u = usageFromOpenAI(parsed['usage']);
       if (u) this.usageSeen = u;
       const chunk = { ...parsed, object: this.object, model: this.publicModel } as unknown as C;
-      if (!Array.isArray(chunk['choices'])) (chunk as Record<string, unknown>)['choices'] = [];
+      const choices = chunk['choices'];
+      if (!Array.isArray(choices)) (chunk as Record<string, unknown>)['choices'] = [];
+      else if (!this.finished) {
+        for (const c of choices) if (isObject(c) && c['finish_reason'] != null) this.finished = true;
+      }
       out.push(chunk);
     }
     return out;

@@ -11,7 +11,9 @@ const encoders = new Map<EncodingName, Tiktoken>();
 
 function loadRanks(name: EncodingName): TiktokenBPE {
   // Literal specifiers so bundlers and `npm ls` see the dependency.
-  const mod = (name === 'o200k_base' ? require('js-tiktoken/ranks/o200k_base') : require('js-tiktoken/ranks/cl100k_base')) as TiktokenBPE | { default: TiktokenBPE };
+  const mod = (
+    name === 'o200k_base' ? require('js-tiktoken/ranks/o200k_base') : require('js-tiktoken/ranks/cl100k_base')
+  ) as TiktokenBPE | { default: TiktokenBPE };
   return 'default' in mod ? mod.default : mod;
 }
 

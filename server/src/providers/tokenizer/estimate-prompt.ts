@@ -95,7 +95,8 @@ export function estimateInputTokens(input: unknown, model?: string): number {
   let n = 0;
   for (const item of input) {
     if (typeof item === 'string') n += countTextTokens(item, model);
-    else if (typeof item === 'number') n += 1; // a pre-tokenised input: one token per id
+    else if (typeof item === 'number')
+      n += 1; // a pre-tokenised input: one token per id
     else if (Array.isArray(item)) n += item.length;
   }
   return n;

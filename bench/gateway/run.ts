@@ -1,0 +1,150 @@
+// Gateway benchmark — one command: `npx tsx bench/gateway/run.ts`.
+// Starts, each in its own process: the mock upstream, the minimal pass-through baseline proxy, and
+// Tollgate (temp SQLite; auth, rate limits, budget reservation and metering all on). A separate
+// load-client process drives each in turn and reports; this file prints the comparison:
+// requests/s and p50/p99 at concurrency 1/16/64 for (a) mock direct, (b) baseline, (c) Tollgate;
+// added latency c − a at concurrency 1; throughput ratio c/b at 64; CPU time per request; stream
+// time-to-first-token overhead at 1 and 16; 1,000 concurrent open streams (errors, peak RSS).
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from './load-client.js';
+
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+const PHASE_MS = Number(process.env['BENCH_PHASE_MS'] ?? 4000);
+const children: ChildProcess[] = [];
+
+function start(file: string, args: string[] = []): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+  const child = fork(here(file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${file} did not start in 60 s`)), 60_000);
+    child.once('message', (info) => {
+      clearTimeout(t);
+      resolve({ child, info: info as Record<string, unknown> });
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+function ask<T>(child: ChildProcess, msg: object): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    child.send(msg);
+  });
+}
+
+async function load(kind: 'load' | 'streams', spec: LoadSpec, count?: number): Promise<any> {
+  const child = fork(here('load-client.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const out = await new Promise<{ result?: unknown; error?: string }>((resolve) => {
+    child.once('message', (m) => resolve(m as never));
+    child.send({ kind, spec, count });
+  });
+  if (out.error) throw new Error(out.error);
+  return out.result;
+}
+
+type Cpu = { cpu: NodeJS.CpuUsage; rss: number };
+const us = (n: number) => `${Math.round(n)} µs`;
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const mock = await start('mock-server.ts');
+  const mockOrigin = `http://127.0.0.1:${mock.info['port'] as number}`;
+  const baseline = await start('baseline-proxy.ts', [mockOrigin]);
+  const tollgate = await start('tollgate-server.ts', [mockOrigin]);
+  const secret = tollgate.info['secret'] as string;
+  const targets = {
+    direct: { origin: mockOrigin, headers: {} as Record<string, string> },
+    baseline: { origin: `http://127.0.0.1:${baseline.info['port'] as number}`, headers: {} as Record<string, string> },
+    tollgate: { origin: `http://127.0.0.1:${tollgate.info['port'] as number}`, headers: { authorization: `Bearer ${secret}` } },
+  };
+  const body = (stream: boolean) =>
+    JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 32, ...(stream ? { stream: true } : {}) });
+  // Direct and baseline speak to the mock, which expects an upstream model name; Tollgate maps its own.
+  const bodyFor = (name: string, stream: boolean) => (name === 'tollgate' ? body(stream) : body(stream).replace('bench-model', 'gpt-4o-mini'));
+  const spec = (name: keyof typeof targets, concurrency: number, stream = false, durationMs = PHASE_MS): LoadSpec => ({
+    origin: targets[name].origin,
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', ...targets[name].headers },
+    body: bodyFor(name, stream),
+    concurrency,
+    durationMs,
+    maxRequests: 200_000,
+    stream,
+    warmup: Math.max(200, concurrency * 10),
+  });
+
+  console.log(`\nTollgate gateway benchmark (phases of ${PHASE_MS} ms; Node ${process.version})\n`);
+  const results: Record<string, Record<number, LoadResult>> = { direct: {}, baseline: {}, tollgate: {} };
+  const cpuPerReq: Record<string, number> = {};
+  console.log(`${'target'.padEnd(10)}${pad('conc', 6)}${pad('req/s', 10)}${pad('p50', 12)}${pad('p99', 12)}${pad('errors', 8)}`);
+  for (const name of ['direct', 'baseline', 'tollgate'] as const) {
+    for (const c of [1, 16, 64]) {
+      const server = name === 'baseline' ? baseline.child : name === 'tollgate' ? tollgate.child : mock.child;
+      const before = name === 'direct' ? null : await ask<Cpu>(server, { cmd: 'cpu' });
+      const r = (await load('load', spec(name, c))) as LoadResult;
+      if (before && c === 64) {
+        const after = await ask<Cpu>(server, { cmd: 'cpu' });
+        const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+        // warm-up requests also used CPU: count them.
+        cpuPerReq[name] = cpu / (r.requests + r.errors + spec(name, c).warmup);
+      }
+      results[name]![c] = r;
+      console.log(`${name.padEnd(10)}${pad(c, 6)}${pad(Math.round(r.rps), 10)}${pad(us(r.p50us), 12)}${pad(us(r.p99us), 12)}${pad(r.errors, 8)}${r.firstError ? `  (${r.firstError})` : ''}`);
+    }
+  }
+
+  console.log('\nStreams (time to first token)');
+  await ask(mock.child, { cmd: 'defaults', behavior: { chunks: 8 } });
+  const ttft: Record<string, Record<number, LoadResult>> = { direct: {}, baseline: {}, tollgate: {} };
+  for (const name of ['direct', 'baseline', 'tollgate'] as const) {
+    for (const c of [1, 16]) {
+      const r = (await load('load', spec(name, c, true, Math.min(PHASE_MS, 3000)))) as LoadResult;
+      ttft[name]![c] = r;
+      console.log(`${name.padEnd(10)}${pad(c, 6)}  ttft p50 ${pad(us(r.ttftP50us ?? 0), 10)}  p99 ${pad(us(r.ttftP99us ?? 0), 10)}  errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`);
+    }
+  }
+
+  console.log('\n1,000 concurrent open streams through Tollgate');
+  await ask(mock.child, { cmd: 'defaults', behavior: { chunks: 20, chunkDelayMs: 100 } });
+  let peakRss = 0;
+  let sampling = false;
+  const sampler = setInterval(() => {
+    if (sampling) return;
+    sampling = true;
+    void ask<Cpu>(tollgate.child, { cmd: 'cpu' }).then((m) => {
+      peakRss = Math.max(peakRss, m.rss);
+      sampling = false;
+    });
+  }, 100);
+  const open = (await load('streams', { ...spec('tollgate', 1000, true), warmup: 0 }, 1000)) as { ok: number; errors: number; firstError: string | null };
+  clearInterval(sampler);
+  while (sampling) await new Promise((r) => setTimeout(r, 20));
+  console.log(`  ok ${open.ok}, errors ${open.errors}${open.firstError ? ` (${open.firstError})` : ''}, peak RSS ${(peakRss / 1048576).toFixed(1)} MB`);
+
+  const d1 = results['direct']![1]!;
+  const c1 = results['tollgate']![1]!;
+  const ratio = results['tollgate']![64]!.rps / results['baseline']![64]!.rps;
+  const addP50 = c1.p50us - d1.p50us;
+  const addP99 = c1.p99us - d1.p99us;
+  const ttftAdd1 = (ttft['tollgate']![1]!.ttftP50us ?? 0) - (ttft['direct']![1]!.ttftP50us ?? 0);
+  const ttftRatio16 = (ttft['tollgate']![16]!.ttftP50us ?? 0) / (ttft['baseline']![16]!.ttftP50us || 1);
+  const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+  console.log('\nSummary (targets from issue 4)');
+  console.log(`  added latency at c=1 (Tollgate − direct): p50 ${us(addP50)} [${mark(addP50 <= 300)} ≤ 300 µs], p99 ${us(addP99)} [${mark(addP99 <= 2000)} ≤ 2000 µs]`);
+  console.log(`  throughput ratio Tollgate/baseline at c=64: ${ratio.toFixed(2)} [${mark(ratio >= 0.6)} ≥ 0.6]   (baseline/direct ${(results['baseline']![64]!.rps / results['direct']![64]!.rps).toFixed(2)})`);
+  console.log(`  CPU per request: Tollgate ${us(cpuPerReq['tollgate'] ?? 0)}, baseline ${us(cpuPerReq['baseline'] ?? 0)}`);
+  console.log(`  stream TTFT over direct at c=1: ${us(ttftAdd1)} [${mark(ttftAdd1 <= 1000)} ≤ 1000 µs]; Tollgate/baseline TTFT at c=16: ${ttftRatio16.toFixed(2)}× [${mark(ttftRatio16 <= 1.2)} ≤ 1.2×]`);
+  console.log(`  1,000 open streams: ${open.errors} errors, peak RSS ${(peakRss / 1048576).toFixed(1)} MB [${mark(open.errors === 0 && peakRss < 150 * 1048576)} no error, < 150 MB]`);
+  console.log(`\n(total ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error('benchmark failed:', e);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGTERM');
+  });

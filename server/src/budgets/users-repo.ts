@@ -1,0 +1,32 @@
+// The few facts about users and tenants the budget routes need, read straight from the identity
+// tables (the budgets module is composed without the identity module's services).
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { toBig } from '../db/database.js';
+
+export interface BudgetUser {
+  id: string;
+  tenantId: string | null;
+  email: string;
+  status: string;
+}
+
+/** By Tollgate user id, or by email (seed 003 callers know users by email). */
+export async function findUser(db: Kysely<Database>, idOrEmail: string): Promise<BudgetUser | null> {
+  const q = db.selectFrom('users').select(['id', 'tenant_id', 'email', 'status']);
+  const row = idOrEmail.includes('@')
+    ? await q.where('email', '=', idOrEmail.trim().toLowerCase()).executeTakeFirst()
+    : await q.where('id', '=', idOrEmail).executeTakeFirst();
+  return row ? { id: row.id, tenantId: row.tenant_id, email: row.email, status: row.status } : null;
+}
+
+export async function tenantExists(db: Kysely<Database>, tenantId: string): Promise<boolean> {
+  return !!(await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst());
+}
+
+/** What the wallet can still cover: balance (+ credit limit when postpaid) − reserved. */
+export async function walletAvailable(db: Kysely<Database>, tenantId: string): Promise<bigint> {
+  const w = await db.selectFrom('wallets').select(['balance', 'reserved', 'mode', 'credit_limit']).where('tenant_id', '=', tenantId).executeTakeFirst();
+  if (!w) return 0n;
+  return toBig(w.balance) + (w.mode === 'postpaid' ? toBig(w.credit_limit) : 0n) - toBig(w.reserved);
+}

@@ -1,0 +1,123 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProviderAdapter } from '../providers/ports.js';
+import type { Deployment } from '../routing/ports.js';
+import { runAttempts } from './attempt-loop.js';
+import type { GatewayDeps } from './deps.js';
+import { createGatewayMetrics } from './metrics.js';
+import { UpstreamClient, classifyTransportError, splitUrl } from './upstream-client.js';
+
+// A tiny upstream whose behaviour per path is scripted: /ok, /500, /429, /400, /slow.
+let server: Server;
+let base = '';
+const hits: string[] = [];
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    hits.push(req.url!);
+    if (req.url === '/ok') return res.end('{"fine":true}');
+    if (req.url === '/slow') return setTimeout(() => res.end('{}'), 1500);
+    res.statusCode = Number(req.url!.slice(1));
+    res.end('{"error":{"message":"scripted"}}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const adapter = {
+  type: 'openai',
+  buildChatRequest: (p: { baseUrl: string }, model: string) => ({ url: `${p.baseUrl}/${model}`, method: 'POST', headers: {}, body: '{}' }),
+  parseError: (status: number, body: string) => ({ status, message: body, retryable: status === 429 || status >= 500 }),
+} as unknown as ProviderAdapter;
+
+const dep = (id: string, path: string, baseUrl = base): Deployment => ({
+  id,
+  model: 'm',
+  provider: { id: `p-${id}`, type: 'openai', baseUrl, apiKey: null },
+  upstreamModel: path,
+  priority: 1,
+  weight: 1,
+  maxOutputTokens: null,
+  timeoutMs: null,
+});
+
+function deps(maxRetries = 0, firstByteTimeoutMs = 5000) {
+  const records: { id: string; ok: boolean }[] = [];
+  const d = {
+    settings: { upstreamTimeoutMs: 10_000, firstByteTimeoutMs, maxRetries, defaultMaxOutputTokens: 100 },
+    clock: { now: () => 0 },
+    log: pino({ level: 'silent' }),
+    planner: { plan: () => [], record: (id: string, o: { ok: boolean }) => records.push({ id, ok: o.ok }) },
+    adapterFor: () => adapter,
+    upstream: new UpstreamClient(),
+    metrics: createGatewayMetrics(),
+    random: () => 0,
+  } as unknown as GatewayDeps;
+  return { d, records };
+}
+
+const run = (d: GatewayDeps, plan: Deployment[], signal = new AbortController().signal) =>
+  runAttempts(d, { requestId: 'req_t', plan, build: (a, dp) => a.buildChatRequest(dp.provider, dp.upstreamModel, { model: 'm', messages: [] }), signal, timedOut: () => false });
+
+describe('runAttempts', () => {
+  it.each(['500', '429'])('falls back from a %s to the next deployment', async (code) => {
+    const { d, records } = deps();
+    const r = await run(d, [dep('a', code), dep('b', 'ok')]);
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.deployment.id).toBe('b');
+      expect(r.attempt).toBe(2);
+      expect(await r.reply.text()).toBe('{"fine":true}');
+    }
+    expect(records).toEqual([{ id: 'a', ok: false }, { id: 'b', ok: true }]);
+  });
+
+  it('falls back on a first-byte timeout and on a refused connection', async () => {
+    const { d } = deps(0, 200);
+    const r = await run(d, [dep('a', 'slow'), dep('dead', 'ok', 'http://127.0.0.1:1'), dep('b', 'ok')]);
+    expect(r.ok && r.deployment.id).toBe('b');
+  });
+
+  it('does not retry a client error and passes it on as 400', async () => {
+    const { d } = deps(2);
+    hits.length = 0;
+    const r = await run(d, [dep('a', '400'), dep('b', 'ok')]);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.status).toBe(400);
+    expect(hits).toEqual(['/400']);
+  });
+
+  it('retries after a full pass, then maps the last failure', async () => {
+    const { d } = deps(2);
+    hits.length = 0;
+    const r = await run(d, [dep('a', '503')]);
+    expect(hits).toEqual(['/503', '/503', '/503']);
+    expect(!r.ok && r.error.status).toBe(502);
+    const t = await run(deps(0, 150).d, [dep('a', 'slow')]);
+    expect(!t.ok && t.error.status).toBe(504);
+  });
+
+  it('stops when the client has gone', async () => {
+    const { d } = deps(2);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const r = await run(d, [dep('a', 'slow')], ac.signal);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.aborted).toBe(true);
+  });
+});
+
+describe('upstream client helpers', () => {
+  it('splits urls and classifies errors', () => {
+    expect(splitUrl('https://api.x.com/v1/chat?x=1')).toEqual({ origin: 'https://api.x.com', path: '/v1/chat?x=1' });
+    expect(splitUrl('http://h:1')).toEqual({ origin: 'http://h:1', path: '/' });
+    expect(classifyTransportError({ code: 'UND_ERR_HEADERS_TIMEOUT' })).toBe('timeout');
+    expect(classifyTransportError({ code: 'ECONNREFUSED' })).toBe('connect');
+    expect(classifyTransportError({ name: 'AbortError' })).toBe('aborted');
+  });
+});

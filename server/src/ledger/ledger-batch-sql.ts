@@ -1,0 +1,133 @@
+// The two multi-row writes of the ledger's postBatch, with a fast path per dialect: the metering
+// batch charges thousands of usage events per flush, and building a 4,500-parameter Kysely query
+// costs more than the database work. SQLite: prepared statements on the same connection (inside
+// the caller's transaction). PostgreSQL: one INSERT … SELECT FROM unnest(arrays) per chunk.
+import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+export interface TxnRow {
+  id: string;
+  idempotency_key: string;
+  kind: string;
+  tenant_id: string | null;
+  memo: string | null;
+  reference: string | null;
+  actor_id: string | null;
+  content_hash: string;
+  at: number;
+}
+
+export interface PostingRow {
+  id: string;
+  transaction_id: string;
+  account: string;
+  amount: bigint;
+}
+
+export interface LedgerBatchSql {
+  /** Insert transactions whose key is new; returns the keys this call inserted (the others existed). */
+  claim(trx: Transaction<Database>, rows: readonly TxnRow[]): Promise<Set<string>>;
+  insertPostings(trx: Transaction<Database>, rows: readonly PostingRow[]): Promise<void>;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const CLAIM_SQL =
+  'insert into ledger_transactions (id, idempotency_key, kind, tenant_id, memo, reference, actor_id, content_hash, at) ' +
+  'values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing returning idempotency_key';
+const POSTING_SQL = 'insert into ledger_postings (id, transaction_id, account, amount) values (?, ?, ?, ?)';
+
+/** SQLite: the Kysely transaction holds the one connection, so statements on it join that transaction. */
+function sqliteBatchSql(handle: BetterSqlite3.Database): LedgerBatchSql {
+  let claimStmt: BetterSqlite3.Statement | null = null;
+  let postingStmt: BetterSqlite3.Statement | null = null;
+  return {
+    async claim(_trx, rows) {
+      claimStmt ??= handle.prepare(CLAIM_SQL);
+      const claimed = new Set<string>();
+      for (const r of rows) {
+        const got = claimStmt.get(
+          r.id,
+          r.idempotency_key,
+          r.kind,
+          r.tenant_id,
+          r.memo,
+          r.reference,
+          r.actor_id,
+          r.content_hash,
+          r.at,
+        );
+        if (got) claimed.add(r.idempotency_key);
+      }
+      return claimed;
+    },
+    async insertPostings(_trx, rows) {
+      postingStmt ??= handle.prepare(POSTING_SQL);
+      for (const p of rows) postingStmt.run(p.id, p.transaction_id, p.account, p.amount);
+    },
+  };
+}
+
+/** PostgreSQL: a fixed number of array parameters whatever the batch size. */
+const postgresBatchSql: LedgerBatchSql = {
+  async claim(trx, rows) {
+    const claimed = new Set<string>();
+    for (const part of chunks(rows, 5000)) {
+      const col = <K extends keyof TxnRow>(k: K) => part.map((r) => r[k]);
+      const { rows: got } = await sql<{ idempotency_key: string }>`
+        insert into ledger_transactions (id, idempotency_key, kind, tenant_id, memo, reference, actor_id, content_hash, at)
+        select * from unnest(${col('id')}::text[], ${col('idempotency_key')}::text[], ${col('kind')}::text[],
+          ${col('tenant_id')}::text[], ${col('memo')}::text[], ${col('reference')}::text[], ${col('actor_id')}::text[],
+          ${col('content_hash')}::text[], ${part.map((r) => String(r.at))}::bigint[])
+        on conflict (idempotency_key) do nothing
+        returning idempotency_key`.execute(trx);
+      for (const r of got) claimed.add(r.idempotency_key);
+    }
+    return claimed;
+  },
+  async insertPostings(trx, rows) {
+    for (const part of chunks(rows, 10000)) {
+      await sql`
+        insert into ledger_postings (id, transaction_id, account, amount)
+        select * from unnest(${part.map((p) => p.id)}::text[], ${part.map((p) => p.transaction_id)}::text[],
+          ${part.map((p) => p.account)}::text[], ${part.map((p) => p.amount.toString())}::bigint[])`.execute(trx);
+    }
+  },
+};
+
+/** Portable multi-row inserts through Kysely (SQLite without the raw handle, e.g. a bare Kysely). */
+const kyselyBatchSql: LedgerBatchSql = {
+  async claim(trx, rows) {
+    const claimed = new Set<string>();
+    for (const part of chunks(rows, 500)) {
+      const got = await trx
+        .insertInto('ledger_transactions')
+        .values(part.map((r) => ({ ...r })))
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .returning('idempotency_key')
+        .execute();
+      for (const r of got) claimed.add(r.idempotency_key);
+    }
+    return claimed;
+  },
+  async insertPostings(trx, rows) {
+    for (const part of chunks(rows, 2000))
+      await trx
+        .insertInto('ledger_postings')
+        .values(part.map((p) => ({ ...p })))
+        .execute();
+  },
+};
+
+export function createLedgerBatchSql(
+  dialect: 'sqlite' | 'postgres',
+  sqliteHandle?: BetterSqlite3.Database,
+): LedgerBatchSql {
+  if (dialect === 'postgres') return postgresBatchSql;
+  return sqliteHandle ? sqliteBatchSql(sqliteHandle) : kyselyBatchSql;
+}

@@ -1,0 +1,150 @@
+// Canonical chunk stream → Anthropic Messages SSE events, as @anthropic-ai/sdk's MessageStream
+// consumes them: message_start, then per content block content_block_start / *_delta /
+// content_block_stop (text and tool_use blocks, strictly one open at a time), then message_delta
+// (stop_reason + usage) and message_stop. Stateful: one encoder per response stream.
+import type { ChatChunk, Usage } from '../ports.js';
+import { isObject, str, type Json } from '../common/json.js';
+import { usageFromOpenAI } from '../common/usage.js';
+import { stopReasonFromOpenAI } from '../anthropic/stop-reason.js';
+import { anthropicUsageOf, messageIdOf } from './to-messages-response.js';
+
+export interface AnthropicEvent {
+  type: string;
+  [k: string]: unknown;
+}
+
+export function formatSseEvent(ev: AnthropicEvent): string {
+  return `event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`;
+}
+
+export interface MessagesStreamOptions {
+  model: string;
+  /** Message id when known before the first chunk (else taken from the first chunk). */
+  id?: string;
+  /** Prompt-token estimate for message_start (the exact count follows in message_delta). */
+  inputTokens?: number;
+}
+
+export class MessagesStreamEncoder {
+  private started = false;
+  private blockIndex = -1;
+  private open: { kind: 'text' } | { kind: 'tool'; toolIndex: number } | null = null;
+  private finishReason: unknown = null;
+  private usageSeen: Usage | null = null;
+  private ended = false;
+  private id: string | undefined;
+
+  constructor(private readonly opts: MessagesStreamOptions) {
+    this.id = opts.id;
+  }
+
+  /** Events for one chunk (empty when it carries nothing Anthropic has a place for). */
+  events(chunk: ChatChunk): AnthropicEvent[] {
+    const out: AnthropicEvent[] = [];
+    if (this.ended) return out;
+    this.id ??= chunk.id;
+    this.start(out);
+    const u = usageFromOpenAI(chunk.usage);
+    if (u) this.usageSeen = u;
+    const choice = chunk.choices.find((c) => isObject(c) && (c['index'] ?? 0) === 0);
+    if (!isObject(choice)) return out;
+    const delta = isObject(choice['delta']) ? choice['delta'] : {};
+    const text = delta['content'];
+    if (typeof text === 'string' && text.length > 0) {
+      if (this.open?.kind !== 'text') this.openBlock(out, { kind: 'text' }, { type: 'text', text: '' });
+      out.push({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text } });
+    }
+    if (Array.isArray(delta['tool_calls'])) {
+      for (const tc of delta['tool_calls']) if (isObject(tc)) this.toolDelta(out, tc);
+    }
+    if (choice['finish_reason'] != null) this.finishReason = choice['finish_reason'];
+    return out;
+  }
+
+  /** Closing events; `usage` overrides what the chunks reported (e.g. a tokenizer estimate). */
+  finishEvents(usage?: Usage | null): AnthropicEvent[] {
+    const out: AnthropicEvent[] = [];
+    if (this.ended) return out;
+    this.start(out);
+    this.closeBlock(out);
+    this.ended = true;
+    const u = anthropicUsageOf(usage ?? this.usageSeen);
+    out.push({
+      type: 'message_delta',
+      delta: { stop_reason: stopReasonFromOpenAI(this.finishReason), stop_sequence: null },
+      usage: u,
+    });
+    out.push({ type: 'message_stop' });
+    return out;
+  }
+
+  /** An error event (the Anthropic SDK throws an APIError of this type); ends the stream. */
+  errorEvent(message: string, type = 'api_error'): AnthropicEvent {
+    this.ended = true;
+    return { type: 'error', error: { type, message } };
+  }
+
+  push(chunk: ChatChunk): string {
+    return this.events(chunk).map(formatSseEvent).join('');
+  }
+  finish(usage?: Usage | null): string {
+    return this.finishEvents(usage).map(formatSseEvent).join('');
+  }
+  error(message: string, type?: string): string {
+    return formatSseEvent(this.errorEvent(message, type));
+  }
+
+  private start(out: AnthropicEvent[]): void {
+    if (this.started) return;
+    this.started = true;
+    out.push({
+      type: 'message_start',
+      message: {
+        id: messageIdOf(this.id ?? 'tollgate'),
+        type: 'message',
+        role: 'assistant',
+        model: this.opts.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: this.opts.inputTokens ?? 0, output_tokens: 0 },
+      },
+    });
+  }
+
+  private openBlock(out: AnthropicEvent[], open: NonNullable<MessagesStreamEncoder['open']>, block: Json): void {
+    this.closeBlock(out);
+    this.blockIndex++;
+    this.open = open;
+    out.push({ type: 'content_block_start', index: this.blockIndex, content_block: block });
+  }
+
+  private closeBlock(out: AnthropicEvent[]): void {
+    if (!this.open) return;
+    out.push({ type: 'content_block_stop', index: this.blockIndex });
+    this.open = null;
+  }
+
+  private toolDelta(out: AnthropicEvent[], tc: Json): void {
+    const toolIndex = typeof tc['index'] === 'number' ? tc['index'] : 0;
+    const fn = isObject(tc['function']) ? tc['function'] : {};
+    const isCurrent = this.open?.kind === 'tool' && this.open.toolIndex === toolIndex;
+    if (!isCurrent) {
+      // A new call starts (OpenAI sends id + name first). Argument pieces for a call whose block
+      // was already closed cannot be placed in Anthropic's sequential blocks and are dropped.
+      if (typeof tc['id'] !== 'string') return;
+      this.openBlock(
+        out,
+        { kind: 'tool', toolIndex },
+        { type: 'tool_use', id: tc['id'], name: str(fn['name']) ?? '', input: {} },
+      );
+    }
+    const args = str(fn['arguments']);
+    if (args)
+      out.push({
+        type: 'content_block_delta',
+        index: this.blockIndex,
+        delta: { type: 'input_json_delta', partial_json: args },
+      });
+  }
+}

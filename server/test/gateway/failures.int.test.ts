@@ -1,0 +1,169 @@
+// Upstream failures: fallback to the next deployment before the first byte (500, 429, timeout),
+// mid-stream failure (SSE error event, billed for what was received), client disconnect
+// (upstream aborted, billed for what was produced).
+import OpenAI from 'openai';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompletionTally, estimatePromptTokens } from '../../src/providers/tokenizer/index.js';
+import { formatMoney } from '../../src/shared/money.js';
+import { expectedMockUsage, mockPieces, startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
+import { expectedCost, expectOneCharge, usageRecordsOf, type Rates } from './billing-check.js';
+import { createWorld, type World } from './world.js';
+
+const RATES: Rates = { input: '1', output: '3' };
+const pricing = { input_per_mtok: RATES.input, output_per_mtok: RATES.output };
+const PATH = '/v1/chat/completions';
+
+let mock: MockUpstream;
+let w: World;
+let openai: OpenAI;
+
+/** A model with two deployments on the mock: `primary` (tried first) and `secondary`. */
+const twoDeployments = (name: string, primaryTimeoutMs?: number) => ({
+  name,
+  deployments: [
+    { provider: 'up', model: `${name}-primary`, priority: 1, ...(primaryTimeoutMs ? { timeout_ms: primaryTimeoutMs } : {}) },
+    { provider: 'up', model: `${name}-secondary`, priority: 2 },
+  ],
+  pricing,
+});
+
+beforeAll(async () => {
+  mock = await startMockUpstream();
+  w = await createWorld({
+    catalog: {
+      providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+      models: [twoDeployments('fb-500'), twoDeployments('fb-429'), twoDeployments('fb-timeout', 300), { name: 'single', deployments: [{ provider: 'up', model: 'one' }], pricing }],
+    },
+    wallet: '100',
+  });
+  openai = new OpenAI({ apiKey: w.secret, baseURL: `${w.baseUrl}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await w?.close();
+  await mock?.close();
+});
+
+const messages = [{ role: 'user' as const, content: 'hello' }];
+const usage = expectedMockUsage();
+
+describe('fallback before the first byte', () => {
+  it.each([
+    ['fb-500', { status: 500 }],
+    ['fb-429', { status: 429 }],
+    ['fb-timeout', { hang: true }],
+  ])('%s: the second deployment answers, one charge', async (model, failure) => {
+    mock.reset();
+    mock.enqueue(failure);
+    const { data, response } = await openai.chat.completions.create({ model, messages }).withResponse();
+    expect(data.choices[0]?.message.content).toBeTruthy();
+    expect(mock.count(PATH)).toBe(2);
+    const sent = mock.requests().map((r) => JSON.parse(r.body).model);
+    expect(sent).toEqual([`${model}-primary`, `${model}-secondary`]);
+    const rec = await expectOneCharge(w, response.headers.get('x-request-id')!, expectedCost(usage, RATES));
+    expect(rec.deployment_id).toBeTruthy();
+  });
+
+  it('every attempt failing answers 502 and charges nothing', async () => {
+    mock.reset();
+    mock.setDefaults({ status: 503 });
+    try {
+      const res = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'single', messages }) });
+      expect(res.statusCode).toBe(502);
+      const body = (await res.body.json()) as { error: { type: string; code: string } };
+      expect(body.error).toMatchObject({ type: 'server_error', code: 'upstream_error' });
+      expect(await usageRecordsOf(w, String(res.headers['x-request-id']))).toHaveLength(0);
+    } finally {
+      mock.setDefaults({});
+    }
+  });
+});
+
+describe('mid-stream failure', () => {
+  it('sends an SSE error event and charges what was received', async () => {
+    mock.reset();
+    mock.enqueue({ cutAfter: 2, chunks: 6 });
+    const body = { model: 'single', messages, stream: true };
+    const res = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.statusCode).toBe(200);
+    const text = await res.body.text();
+    const events = text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const last = JSON.parse(events.at(-1)!) as { error?: { type: string } };
+    expect(last.error?.type).toBe('server_error');
+    expect(text).not.toContain('[DONE]');
+    const received = mockPieces({ chunks: 6 }).slice(0, 2).join('');
+    expect(events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? '').join('')).toBe(received);
+
+    // Billed from the tokenizer: the prompt plus exactly the text the client received.
+    const tally = new CompletionTally();
+    tally.add({ choices: [{ delta: { content: received } }] });
+    const estimated = { ...usage, promptTokens: estimatePromptTokens({ ...body }, 'single'), completionTokens: tally.tokens('single') };
+    const rec = await expectOneCharge(w, String(res.headers['x-request-id']), expectedCost(estimated, RATES));
+    expect(rec.status).toBe('incomplete');
+    expect(rec.usage_source).toBe('estimated');
+    expect(rec.cost).toBeGreaterThan(0n);
+  });
+
+  it('the openai SDK surfaces the error event', async () => {
+    mock.enqueue({ cutAfter: 1, chunks: 4 });
+    const stream = await openai.chat.completions.create({ model: 'single', messages, stream: true });
+    await expect(async () => {
+      for await (const _ of stream) void _;
+    }).rejects.toThrow();
+  });
+});
+
+describe('client disconnect', () => {
+  it('aborts the upstream stream and charges what was produced (cancelled)', async () => {
+    mock.reset();
+    mock.enqueue({ chunks: 50, chunkDelayMs: 40 });
+    const ac = new AbortController();
+    const res = await request(`${w.baseUrl}${PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'single', messages, stream: true }),
+      signal: ac.signal,
+    });
+    const requestId = String(res.headers['x-request-id']);
+    let seen = 0;
+    try {
+      for await (const c of res.body) {
+        seen += (c.toString().match(/"content"/g) ?? []).length;
+        if (seen >= 3) ac.abort();
+      }
+    } catch {
+      // aborted by us
+    }
+    let recs: Awaited<ReturnType<typeof usageRecordsOf>> = [];
+    for (let i = 0; i < 50 && recs.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      recs = await usageRecordsOf(w, requestId);
+    }
+    expect(recs).toHaveLength(1);
+    expect(recs[0]!.status).toBe('cancelled');
+    expect(recs[0]!.completion_tokens).toBeGreaterThan(0n);
+    expect(recs[0]!.completion_tokens).toBeLessThan(50n);
+    expect(recs[0]!.cost).toBeGreaterThan(0n);
+  });
+});
+
+describe('headers', () => {
+  it('non-stream answers carry request id, cost, provider; streams send the cost as a trailer', async () => {
+    const res = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'single', messages, stream: true }) });
+    await res.body.text();
+    expect(res.trailers['x-tollgate-cost']).toBe(formatMoney(expectedCost(usage, RATES)));
+    expect(res.headers['x-tollgate-provider']).toBe('up');
+    expect(String(res.headers['x-request-id'])).toMatch(/^req_/);
+  });
+
+  it('a client-chosen x-request-id is not trusted as the billing id', async () => {
+    const h = { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json', 'x-request-id': 'dup-1' };
+    const a = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: h, body: JSON.stringify({ model: 'single', messages }) });
+    const b = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: h, body: JSON.stringify({ model: 'single', messages }) });
+    await a.body.text();
+    await b.body.text();
+    expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
+    await expectOneCharge(w, String(a.headers['x-request-id']), expectedCost(usage, RATES));
+    await expectOneCharge(w, String(b.headers['x-request-id']), expectedCost(usage, RATES));
+  });
+});

@@ -1,0 +1,216 @@
+// "Tenant A cannot see or change tenant B" for tenants, users, keys and audit; plus the tenant and
+// people life cycles and the audit entries they write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemContext } from '../../src/identity/context.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { eachDialect } from '../support/db.js';
+import { bearer, world } from './helpers.js';
+
+eachDialect('tenancy', (dialect) => {
+  let t: TestApp;
+  let w: Awaited<ReturnType<typeof world>>;
+  let keyB: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+    w = await world(t);
+    keyB = (await t.identity.apiKeys.create({ name: 'B key' }, { userId: w.userB.id, tenantId: w.b.id }, systemContext))
+      .key.id;
+    await t.identity.apiKeys.create({ name: 'A key' }, { userId: w.userA.id, tenantId: w.a.id }, systemContext);
+  });
+  afterAll(async () => t?.close());
+
+  const call = (token: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    t.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+
+  describe('tenant A cannot see or change tenant B', () => {
+    it('tenants', async () => {
+      expect((await call(w.adminA.token, 'GET', `/api/v1/admin/tenants/${w.b.id}`)).statusCode).toBe(404);
+      expect((await call(w.adminA.token, 'GET', `/api/v1/admin/tenants/${w.a.id}`)).statusCode).toBe(200);
+      expect((await call(w.adminA.token, 'PUT', '/api/v1/tenant', { name: 'Renamed A' })).json().id).toBe(w.a.id);
+      expect((await t.identity.tenants.getById(w.b.id))?.name).toBe('Tenant B');
+    });
+
+    it('users', async () => {
+      for (const [m, body] of [['GET'], ['PUT', { name: 'x' }], ['DELETE']] as const) {
+        const res = await call(w.adminA.token, m, `/api/v1/users/${w.userB.id}`, body);
+        expect(res.statusCode, `${m} user of B`).toBe(404);
+      }
+      expect((await call(w.adminA.token, 'POST', `/api/v1/users/${w.userB.id}/invite`)).statusCode).toBe(404);
+      expect((await call(w.adminA.token, 'GET', `/api/v1/users?tenant_id=${w.b.id}`)).statusCode).toBe(404);
+      expect(
+        (await call(w.adminA.token, 'POST', '/api/v1/users', { email: 'sneaky@example.com', tenant_id: w.b.id }))
+          .statusCode,
+      ).toBe(404);
+      const list = (await call(w.adminA.token, 'GET', '/api/v1/users')).json();
+      expect(list.items.length).toBeGreaterThan(0);
+      expect(list.items.every((u: { tenant_id: string }) => u.tenant_id === w.a.id)).toBe(true);
+      // A tenant user cannot even see a colleague.
+      expect((await call(w.userA.token, 'GET', `/api/v1/users/${w.adminA.id}`)).statusCode).toBe(404);
+      expect((await t.identity.users.getById(w.userB.id))?.status).toBe('active');
+    });
+
+    it('keys', async () => {
+      for (const [m, url, body] of [
+        ['GET', `/api/v1/keys/${keyB}`],
+        ['PATCH', `/api/v1/keys/${keyB}`, { name: 'mine now' }],
+        ['POST', `/api/v1/keys/${keyB}/revoke`],
+        ['POST', `/api/v1/keys/${keyB}/rotate`],
+      ] as const) {
+        expect((await call(w.adminA.token, m, url, body)).statusCode, `${m} ${url}`).toBe(404);
+        expect((await call(w.userA.token, m, url, body)).statusCode, `${m} ${url}`).toBe(404);
+      }
+      expect(
+        (await call(w.adminA.token, 'POST', '/api/v1/keys', { name: 'for B', user_id: w.userB.id })).statusCode,
+      ).toBe(404);
+      expect((await call(w.adminA.token, 'GET', `/api/v1/keys?tenant_id=${w.b.id}`)).statusCode).toBe(404);
+      const list = (await call(w.adminA.token, 'GET', '/api/v1/keys')).json();
+      expect(list.items.map((k: { name: string }) => k.name)).toEqual(['A key']);
+      expect(await t.identity.apiKeys.getById(keyB)).toMatchObject({ name: 'B key', status: 'active' });
+      // A tenant user sees only their own keys, even asking for a colleague's.
+      expect((await call(w.userA.token, 'GET', `/api/v1/keys?user_id=${w.adminA.id}`)).json().items).toEqual([]);
+    });
+
+    it('audit', async () => {
+      expect((await call(w.adminA.token, 'GET', `/api/v1/audit?tenant_id=${w.b.id}`)).statusCode).toBe(404);
+      const own = (await call(w.adminA.token, 'GET', '/api/v1/audit?limit=200')).json();
+      expect(own.items.length).toBeGreaterThan(0);
+      expect(own.items.every((e: { tenant_id: string }) => e.tenant_id === w.a.id)).toBe(true);
+      const all = (await call(w.root.token, 'GET', `/api/v1/audit?tenant_id=${w.b.id}`)).json();
+      expect(all.items.length).toBeGreaterThan(0);
+      expect(all.items.every((e: { tenant_id: string }) => e.tenant_id === w.b.id)).toBe(true);
+    });
+  });
+
+  describe('tenants life cycle', () => {
+    it('creates, lists with filters and pages, updates, deactivates — all audited', async () => {
+      const created = await call(w.root.token, 'POST', '/api/v1/admin/tenants', {
+        name: 'Cloud Freedom',
+        slug: 'cloudfreedom',
+        domain: 'app.cloudfreedom.de',
+        type: 'internal',
+        billing_plan: 'enterprise',
+        max_users: 100,
+        settings: { provider: { order: ['openai', 'anthropic'], allow_fallbacks: true } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const tenant = created.json();
+      expect(tenant).toMatchObject({
+        slug: 'cloudfreedom',
+        status: 'active',
+        type: 'internal',
+        max_users: 100,
+        billing_plan: 'enterprise',
+      });
+      expect(tenant.referral_code).toMatch(/^[A-Z0-9]{6,}$/);
+      expect(
+        (await call(w.root.token, 'POST', '/api/v1/admin/tenants', { name: 'Other', slug: 'cloudfreedom' })).statusCode,
+      ).toBe(409);
+
+      const found = (await call(w.root.token, 'GET', '/api/v1/admin/tenants?search=freedom&type=internal')).json();
+      expect(found.items.map((x: { id: string }) => x.id)).toEqual([tenant.id]);
+      const page1 = (await call(w.root.token, 'GET', '/api/v1/admin/tenants?limit=2')).json();
+      expect(page1.items).toHaveLength(2);
+      const page2 = (
+        await call(w.root.token, 'GET', `/api/v1/admin/tenants?limit=2&cursor=${page1.next_cursor}`)
+      ).json();
+      expect(page2.items[0].id < page1.items[1].id).toBe(true);
+
+      const updated = (
+        await call(w.root.token, 'PUT', `/api/v1/admin/tenants/${tenant.id}`, { status: 'suspended', max_users: 5 })
+      ).json();
+      expect(updated).toMatchObject({ status: 'suspended', max_users: 5 });
+      const deleted = await call(w.root.token, 'DELETE', `/api/v1/admin/tenants/${tenant.id}`);
+      expect(deleted.json().status).toBe('deleted');
+      expect(await t.identity.tenants.getById(tenant.id)).not.toBeNull(); // nothing hard-deleted
+      expect(
+        (await call(w.root.token, 'GET', '/api/v1/admin/tenants?status=deleted'))
+          .json()
+          .items.map((x: { id: string }) => x.id),
+      ).toContain(tenant.id);
+
+      const audit = (await call(w.root.token, 'GET', `/api/v1/audit?target_id=${tenant.id}`)).json().items;
+      expect(audit.map((e: { action: string }) => e.action)).toEqual([
+        'tenant.delete',
+        'tenant.update',
+        'tenant.create',
+      ]);
+      expect(audit[1].changes).toEqual({
+        status: { from: 'active', to: 'suspended' },
+        max_users: { from: 100, to: 5 },
+      });
+      expect(audit[1].actor).toMatchObject({ type: 'user', email: 'root@tollgate.test' });
+      expect(audit[1].ip).toBeTypeOf('string');
+    });
+
+    it('a tenant admin edits name, domain and settings of their own tenant only', async () => {
+      const res = await call(w.adminA.token, 'PUT', '/api/v1/tenant', {
+        domain: 'a.example.com',
+        settings: { provider: { sort: 'price' } },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().settings).toEqual({ provider: { sort: 'price' } });
+      const sneaky = await call(w.adminA.token, 'PUT', '/api/v1/tenant', { status: 'active', max_users: 1000 });
+      expect(sneaky.statusCode).toBe(200); // unknown fields are dropped, not applied
+      expect((await t.identity.tenants.getById(w.a.id))?.max_users).toBeNull();
+    });
+  });
+
+  describe('people and role rules', () => {
+    it('a tenant admin cannot create platform roles or change their own role', async () => {
+      expect(
+        (await call(w.adminA.token, 'POST', '/api/v1/users', { email: 'boss@example.com', role: 'platform_admin' }))
+          .statusCode,
+      ).toBe(403);
+      expect(
+        (await call(w.adminA.token, 'POST', '/api/v1/users', { email: 'boss@example.com', role: 'sales' })).statusCode,
+      ).toBe(403);
+      expect(
+        (await call(w.adminA.token, 'PUT', `/api/v1/users/${w.adminA.id}`, { role: 'tenant_user' })).statusCode,
+      ).toBe(403);
+      expect((await call(w.adminA.token, 'DELETE', `/api/v1/users/${w.adminA.id}`)).statusCode).toBe(403);
+    });
+
+    it('a platform admin creates sales people outside tenants; roles do not cross the tenant line', async () => {
+      const res = await call(w.root.token, 'POST', '/api/v1/users', { email: 'seller@example.com', role: 'sales' });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json().user.tenant_id).toBeNull();
+      expect(
+        (await call(w.root.token, 'POST', '/api/v1/users', { email: 'x@example.com', role: 'tenant_user' })).json()
+          .error.field,
+      ).toBe('tenant_id');
+      expect(
+        (await call(w.root.token, 'PUT', `/api/v1/users/${w.userA.id}`, { role: 'platform_admin' })).statusCode,
+      ).toBe(400);
+      expect(
+        (await call(w.root.token, 'POST', '/api/v1/users', { email: 'SELLER@example.com', role: 'sales' })).statusCode,
+      ).toBe(409);
+    });
+
+    it('promotes, suspends and re-activates with audit diffs; a seat limit is enforced', async () => {
+      const promoted = await call(w.adminA.token, 'PUT', `/api/v1/users/${w.userA.id}`, {
+        role: 'tenant_admin',
+        name: 'Alice',
+      });
+      expect(promoted.json()).toMatchObject({ role: 'tenant_admin', name: 'Alice' });
+      await call(w.adminA.token, 'PUT', `/api/v1/users/${w.userA.id}`, { role: 'tenant_user' });
+      const entries = (
+        await call(w.adminA.token, 'GET', `/api/v1/audit?target_id=${w.userA.id}&action=user.update`)
+      ).json().items;
+      expect(entries[1].changes).toEqual({
+        role: { from: 'tenant_user', to: 'tenant_admin' },
+        name: { from: null, to: 'Alice' },
+      });
+
+      const small = await t.identity.tenants.create({ name: 'Small', max_users: 1 }, systemContext);
+      expect(
+        (await call(w.root.token, 'POST', '/api/v1/users', { email: 'one@example.com', tenant_id: small.id }))
+          .statusCode,
+      ).toBe(201);
+      expect(
+        (await call(w.root.token, 'POST', '/api/v1/users', { email: 'two@example.com', tenant_id: small.id }))
+          .statusCode,
+      ).toBe(422);
+    });
+  });
+});
