@@ -21,7 +21,12 @@ const server = createServer((req, res) => {
       return;
     }
     pool
-      .request({ path: req.url ?? '/', method: 'POST', headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' }, body })
+      .request({
+        path: req.url ?? '/',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' },
+        body,
+      })
       .then(async (up) => {
         res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') });
         for await (const c of up.body) res.write(c);

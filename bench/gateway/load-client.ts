@@ -29,7 +29,8 @@ export interface LoadResult {
   firstError: string | null;
 }
 
-const pct = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0);
+const pct = (sorted: number[], p: number): number =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0;
 
 async function one(pool: Pool, spec: LoadSpec): Promise<{ us: number; ttftUs: number | null }> {
   const t0 = process.hrtime.bigint();
@@ -53,7 +54,9 @@ async function one(pool: Pool, spec: LoadSpec): Promise<{ us: number; ttftUs: nu
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const pool = new Pool(spec.origin, { connections: spec.concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   for (let i = 0; i < spec.warmup; i += spec.concurrency) {
-    await Promise.allSettled(Array.from({ length: Math.min(spec.concurrency, spec.warmup - i) }, () => one(pool, spec)));
+    await Promise.allSettled(
+      Array.from({ length: Math.min(spec.concurrency, spec.warmup - i) }, () => one(pool, spec)),
+    );
   }
   const lat: number[] = [];
   const ttft: number[] = [];
@@ -93,7 +96,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 /** Open `count` streams at once, hold them until they end; count errors. */
-export async function runOpenStreams(spec: LoadSpec, count: number): Promise<{ ok: number; errors: number; firstError: string | null }> {
+export async function runOpenStreams(
+  spec: LoadSpec,
+  count: number,
+): Promise<{ ok: number; errors: number; firstError: string | null }> {
   const pool = new Pool(spec.origin, { connections: count, pipelining: 1 });
   let ok = 0;
   let errors = 0;

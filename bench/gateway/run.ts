@@ -33,7 +33,7 @@ function ask<T>(child: ChildProcess, msg: object): Promise<T> {
   });
 }
 
-async function load(kind: 'load' | 'streams', spec: LoadSpec, count?: number): Promise<any> {
+async function load(kind: 'load' | 'streams', spec: LoadSpec, count?: number): Promise<unknown> {
   const child = fork(here('load-client.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const out = await new Promise<{ result?: unknown; error?: string }>((resolve) => {
     child.once('message', (m) => resolve(m as never));
@@ -57,12 +57,21 @@ async function main(): Promise<void> {
   const targets = {
     direct: { origin: mockOrigin, headers: {} as Record<string, string> },
     baseline: { origin: `http://127.0.0.1:${baseline.info['port'] as number}`, headers: {} as Record<string, string> },
-    tollgate: { origin: `http://127.0.0.1:${tollgate.info['port'] as number}`, headers: { authorization: `Bearer ${secret}` } },
+    tollgate: {
+      origin: `http://127.0.0.1:${tollgate.info['port'] as number}`,
+      headers: { authorization: `Bearer ${secret}` },
+    },
   };
   const body = (stream: boolean) =>
-    JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 32, ...(stream ? { stream: true } : {}) });
+    JSON.stringify({
+      model: 'bench-model',
+      messages: [{ role: 'user', content: 'Hello! How are you today?' }],
+      max_tokens: 32,
+      ...(stream ? { stream: true } : {}),
+    });
   // Direct and baseline speak to the mock, which expects an upstream model name; Tollgate maps its own.
-  const bodyFor = (name: string, stream: boolean) => (name === 'tollgate' ? body(stream) : body(stream).replace('bench-model', 'gpt-4o-mini'));
+  const bodyFor = (name: string, stream: boolean) =>
+    name === 'tollgate' ? body(stream) : body(stream).replace('bench-model', 'gpt-4o-mini');
   const spec = (name: keyof typeof targets, concurrency: number, stream = false, durationMs = PHASE_MS): LoadSpec => ({
     origin: targets[name].origin,
     path: '/v1/chat/completions',
@@ -78,7 +87,9 @@ async function main(): Promise<void> {
   console.log(`\nTollgate gateway benchmark (phases of ${PHASE_MS} ms; Node ${process.version})\n`);
   const results: Record<string, Record<number, LoadResult>> = { direct: {}, baseline: {}, tollgate: {} };
   const cpuPerReq: Record<string, number> = {};
-  console.log(`${'target'.padEnd(10)}${pad('conc', 6)}${pad('req/s', 10)}${pad('p50', 12)}${pad('p99', 12)}${pad('errors', 8)}`);
+  console.log(
+    `${'target'.padEnd(10)}${pad('conc', 6)}${pad('req/s', 10)}${pad('p50', 12)}${pad('p99', 12)}${pad('errors', 8)}`,
+  );
   for (const name of ['direct', 'baseline', 'tollgate'] as const) {
     for (const c of [1, 16, 64]) {
       const server = name === 'baseline' ? baseline.child : name === 'tollgate' ? tollgate.child : mock.child;
@@ -91,7 +102,9 @@ async function main(): Promise<void> {
         cpuPerReq[name] = cpu / (r.requests + r.errors + spec(name, c).warmup);
       }
       results[name]![c] = r;
-      console.log(`${name.padEnd(10)}${pad(c, 6)}${pad(Math.round(r.rps), 10)}${pad(us(r.p50us), 12)}${pad(us(r.p99us), 12)}${pad(r.errors, 8)}${r.firstError ? `  (${r.firstError})` : ''}`);
+      console.log(
+        `${name.padEnd(10)}${pad(c, 6)}${pad(Math.round(r.rps), 10)}${pad(us(r.p50us), 12)}${pad(us(r.p99us), 12)}${pad(r.errors, 8)}${r.firstError ? `  (${r.firstError})` : ''}`,
+      );
     }
   }
 
@@ -102,7 +115,9 @@ async function main(): Promise<void> {
     for (const c of [1, 16]) {
       const r = (await load('load', spec(name, c, true, Math.min(PHASE_MS, 3000)))) as LoadResult;
       ttft[name]![c] = r;
-      console.log(`${name.padEnd(10)}${pad(c, 6)}  ttft p50 ${pad(us(r.ttftP50us ?? 0), 10)}  p99 ${pad(us(r.ttftP99us ?? 0), 10)}  errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`);
+      console.log(
+        `${name.padEnd(10)}${pad(c, 6)}  ttft p50 ${pad(us(r.ttftP50us ?? 0), 10)}  p99 ${pad(us(r.ttftP99us ?? 0), 10)}  errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`,
+      );
     }
   }
 
@@ -118,10 +133,16 @@ async function main(): Promise<void> {
       sampling = false;
     });
   }, 100);
-  const open = (await load('streams', { ...spec('tollgate', 1000, true), warmup: 0 }, 1000)) as { ok: number; errors: number; firstError: string | null };
+  const open = (await load('streams', { ...spec('tollgate', 1000, true), warmup: 0 }, 1000)) as {
+    ok: number;
+    errors: number;
+    firstError: string | null;
+  };
   clearInterval(sampler);
   while (sampling) await new Promise((r) => setTimeout(r, 20));
-  console.log(`  ok ${open.ok}, errors ${open.errors}${open.firstError ? ` (${open.firstError})` : ''}, peak RSS ${(peakRss / 1048576).toFixed(1)} MB`);
+  console.log(
+    `  ok ${open.ok}, errors ${open.errors}${open.firstError ? ` (${open.firstError})` : ''}, peak RSS ${(peakRss / 1048576).toFixed(1)} MB`,
+  );
 
   const d1 = results['direct']![1]!;
   const c1 = results['tollgate']![1]!;
@@ -132,11 +153,21 @@ async function main(): Promise<void> {
   const ttftRatio16 = (ttft['tollgate']![16]!.ttftP50us ?? 0) / (ttft['baseline']![16]!.ttftP50us || 1);
   const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   console.log('\nSummary (targets from issue 4)');
-  console.log(`  added latency at c=1 (Tollgate − direct): p50 ${us(addP50)} [${mark(addP50 <= 300)} ≤ 300 µs], p99 ${us(addP99)} [${mark(addP99 <= 2000)} ≤ 2000 µs]`);
-  console.log(`  throughput ratio Tollgate/baseline at c=64: ${ratio.toFixed(2)} [${mark(ratio >= 0.6)} ≥ 0.6]   (baseline/direct ${(results['baseline']![64]!.rps / results['direct']![64]!.rps).toFixed(2)})`);
-  console.log(`  CPU per request: Tollgate ${us(cpuPerReq['tollgate'] ?? 0)}, baseline ${us(cpuPerReq['baseline'] ?? 0)}`);
-  console.log(`  stream TTFT over direct at c=1: ${us(ttftAdd1)} [${mark(ttftAdd1 <= 1000)} ≤ 1000 µs]; Tollgate/baseline TTFT at c=16: ${ttftRatio16.toFixed(2)}× [${mark(ttftRatio16 <= 1.2)} ≤ 1.2×]`);
-  console.log(`  1,000 open streams: ${open.errors} errors, peak RSS ${(peakRss / 1048576).toFixed(1)} MB [${mark(open.errors === 0 && peakRss < 150 * 1048576)} no error, < 150 MB]`);
+  console.log(
+    `  added latency at c=1 (Tollgate − direct): p50 ${us(addP50)} [${mark(addP50 <= 300)} ≤ 300 µs], p99 ${us(addP99)} [${mark(addP99 <= 2000)} ≤ 2000 µs]`,
+  );
+  console.log(
+    `  throughput ratio Tollgate/baseline at c=64: ${ratio.toFixed(2)} [${mark(ratio >= 0.6)} ≥ 0.6]   (baseline/direct ${(results['baseline']![64]!.rps / results['direct']![64]!.rps).toFixed(2)})`,
+  );
+  console.log(
+    `  CPU per request: Tollgate ${us(cpuPerReq['tollgate'] ?? 0)}, baseline ${us(cpuPerReq['baseline'] ?? 0)}`,
+  );
+  console.log(
+    `  stream TTFT over direct at c=1: ${us(ttftAdd1)} [${mark(ttftAdd1 <= 1000)} ≤ 1000 µs]; Tollgate/baseline TTFT at c=16: ${ttftRatio16.toFixed(2)}× [${mark(ttftRatio16 <= 1.2)} ≤ 1.2×]`,
+  );
+  console.log(
+    `  1,000 open streams: ${open.errors} errors, peak RSS ${(peakRss / 1048576).toFixed(1)} MB [${mark(open.errors === 0 && peakRss < 150 * 1048576)} no error, < 150 MB]`,
+  );
   console.log(`\n(total ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 

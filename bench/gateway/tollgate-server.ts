@@ -20,7 +20,13 @@ writeFileSync(
   file,
   stringify({
     providers: [{ id: 'mock', type: 'openai', base_url: `${mock}/v1`, api_key: 'sk-bench' }],
-    models: [{ name: 'bench-model', deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }], pricing: { input_per_mtok: '0.15', output_per_mtok: '0.60' } }],
+    models: [
+      {
+        name: 'bench-model',
+        deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }],
+        pricing: { input_per_mtok: '0.15', output_per_mtok: '0.60' },
+      },
+    ],
   }),
 );
 const config = loadConfig({
@@ -36,7 +42,10 @@ const address = await tollgate.app.listen({ port: 0, host: '127.0.0.1' });
 await tollgate.start();
 
 const tenant = await tollgate.identity.tenants.create({ name: 'Bench Tenant', status: 'active' }, systemContext);
-const user = await tollgate.identity.users.create({ email: 'bench@bench.test', role: 'tenant_user', tenantId: tenant.id, password: 'bench-password-123' }, systemContext);
+const user = await tollgate.identity.users.create(
+  { email: 'bench@bench.test', role: 'tenant_user', tenantId: tenant.id, password: 'bench-password-123' },
+  systemContext,
+);
 await tollgate.money.wallets.topUp(tenant.id, { amount: parseMoney('1000000'), idempotencyKey: 'bench-seed' });
 const { secret } = await tollgate.identity.apiKeys.create(
   { name: 'bench', rpm: 100_000_000, tpm: 1_000_000_000_000 },

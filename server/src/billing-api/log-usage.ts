@@ -5,9 +5,7 @@
 // the same id with different content is a 409 and is never charged twice.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Database } from '../db/schema.js';
 import type { MeteringPipeline } from '../metering/ports.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
@@ -29,13 +27,9 @@ const LOGGED = 'Usage logged and budget updated successfully';
 
 export interface LogUsageDeps {
   pipeline: MeteringPipeline;
-  db: Kysely<Database>;
+  /** Seed 003's user_id: a Tollgate user id or the person's email (identity's users service). */
+  findUser: (idOrEmail: string) => Promise<{ id: string; tenant_id: string | null } | null>;
   clock: Clock;
-}
-
-async function findUser(db: Kysely<Database>, ref: string): Promise<{ id: string; tenant_id: string | null } | undefined> {
-  const q = db.selectFrom('users').select(['id', 'tenant_id']);
-  return ref.includes('@') ? q.where('email', '=', ref.toLowerCase()).executeTakeFirst() : q.where('id', '=', ref).executeTakeFirst();
 }
 
 export function logUsageRoutes(deps: LogUsageDeps) {
@@ -55,7 +49,7 @@ export function logUsageRoutes(deps: LogUsageDeps) {
       },
       async (request) => {
         const b = request.body;
-        const user = await findUser(deps.db, b.user_id);
+        const user = await deps.findUser(b.user_id);
         if (!user) throw notFound('user');
         if (!user.tenant_id) throw new AppError('unprocessable', 'user_id: the user belongs to no tenant', { field: 'user_id' });
         let cost: string | null = null;

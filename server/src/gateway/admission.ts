@@ -69,14 +69,28 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
   const { caller, model } = input;
   const entry = deps.registry.resolve(model);
   if (!entry) {
-    return refuse(gatewayError(404, 'model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`, 'model'));
+    return refuse(
+      gatewayError(
+        404,
+        'model_not_found',
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+        'model',
+      ),
+    );
   }
   const allowed = caller.key.allowedModels;
   if (allowed !== null && !allowed.includes(entry.name)) {
     return refuse(gatewayError(403, 'model_not_allowed', `This API key may not use the model \`${model}\`.`, 'model'));
   }
   if (!entry.kinds.includes(input.kind)) {
-    return refuse(gatewayError(400, 'model_not_supported', `The model \`${model}\` does not serve ${input.kind} requests.`, 'model'));
+    return refuse(
+      gatewayError(
+        400,
+        'model_not_supported',
+        `The model \`${model}\` does not serve ${input.kind} requests.`,
+        'model',
+      ),
+    );
   }
   const reqPrefs = checkProviderPreferences(input.requestPreferences, 'provider');
   if (!reqPrefs.ok) return refuse(reqPrefs.error);
@@ -84,7 +98,13 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
 
   const plan = deps.planner.plan(entry, prefs, input.nowMs);
   if (plan.length === 0) {
-    return refuse(gatewayError(503, 'no_deployment_available', `No deployment of \`${model}\` is available right now; try again later.`));
+    return refuse(
+      gatewayError(
+        503,
+        'no_deployment_available',
+        `No deployment of \`${model}\` is available right now; try again later.`,
+      ),
+    );
   }
 
   // Upper bound over every deployment the attempt loop may fall back to.
@@ -96,7 +116,14 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
     if (entry.free) continue;
     const ub = deps.pricing.upperBound(caller.tenant.id, entry.name, input.promptTokens, out, input.nowMs, d.id);
     if (ub === null) {
-      return refuse(gatewayError(422, 'model_not_priced', `The model \`${model}\` has no price yet; ask the operator to set one.`, 'model'));
+      return refuse(
+        gatewayError(
+          422,
+          'model_not_priced',
+          `The model \`${model}\` has no price yet; ask the operator to set one.`,
+          'model',
+        ),
+      );
     }
     if (ub > reserved) reserved = ub;
   }
@@ -111,16 +138,27 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
     if (!decision.allowed) {
       deps.metrics.refused('rate_limited');
       return refuse(
-        gatewayError(429, 'rate_limit_exceeded', 'Rate limit reached for this API key; retry after the indicated time.', null, {
-          ...decision.headers,
-          'retry-after': String(Math.max(1, Math.ceil(decision.retryAfterSeconds))),
-        }),
+        gatewayError(
+          429,
+          'rate_limit_exceeded',
+          'Rate limit reached for this API key; retry after the indicated time.',
+          null,
+          {
+            ...decision.headers,
+            'retry-after': String(Math.max(1, Math.ceil(decision.retryAfterSeconds))),
+          },
+        ),
       );
     }
   }
 
   const scopes = deps.budgets.scopesFor(caller, input.agent);
-  const r = await deps.budgets.reserve({ requestId: input.requestId, tenantId: caller.tenant.id, scopes, amount: reserved });
+  const r = await deps.budgets.reserve({
+    requestId: input.requestId,
+    tenantId: caller.tenant.id,
+    scopes,
+    amount: reserved,
+  });
   if (!r.ok) {
     if (rules.length > 0) deps.rateLimiter.adjustTokens(rules, -countedTokens, input.nowMs);
     deps.metrics.refused(r.error.code);

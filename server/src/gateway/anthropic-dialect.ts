@@ -17,7 +17,8 @@ const STOP_REASONS: Record<string, string> = {
   content_filter: 'refusal',
 };
 
-const stopReason = (finish: unknown): string => (typeof finish === 'string' ? STOP_REASONS[finish] ?? 'end_turn' : 'end_turn');
+const stopReason = (finish: unknown): string =>
+  typeof finish === 'string' ? (STOP_REASONS[finish] ?? 'end_turn') : 'end_turn';
 
 export function anthropicUsage(u: TokenCounts): Obj {
   return {
@@ -37,7 +38,8 @@ function parseArgs(s: unknown): unknown {
   }
 }
 
-const messageId = (id: unknown): string => (typeof id === 'string' && id.startsWith('msg_') ? id : `msg_${String(id ?? '')}`);
+const messageId = (id: unknown): string =>
+  typeof id === 'string' && id.startsWith('msg_') ? id : `msg_${String(id ?? '')}`;
 
 export function chatToAnthropicMessage(resp: ChatResponse, usage: TokenCounts): Obj {
   const choice = (resp.choices[0] ?? {}) as Obj;
@@ -47,7 +49,12 @@ export function chatToAnthropicMessage(resp: ChatResponse, usage: TokenCounts): 
   if (Array.isArray(msg['tool_calls'])) {
     for (const tc of msg['tool_calls'] as Obj[]) {
       const fn = (tc['function'] ?? {}) as Obj;
-      content.push({ type: 'tool_use', id: String(tc['id']), name: String(fn['name']), input: parseArgs(fn['arguments']) });
+      content.push({
+        type: 'tool_use',
+        id: String(tc['id']),
+        name: String(fn['name']),
+        input: parseArgs(fn['arguments']),
+      });
     }
   }
   return {
@@ -129,11 +136,19 @@ class AnthropicStreamWriter implements StreamWriter {
             this.openKind = 'tool';
             out += event('content_block_start', {
               index: block,
-              content_block: { type: 'tool_use', id: String(tc['id'] ?? `toolu_${block}`), name: String(fn['name'] ?? ''), input: {} },
+              content_block: {
+                type: 'tool_use',
+                id: String(tc['id'] ?? `toolu_${block}`),
+                name: String(fn['name'] ?? ''),
+                input: {},
+              },
             });
           }
           if (typeof fn['arguments'] === 'string' && fn['arguments'] && block === this.open) {
-            out += event('content_block_delta', { index: block, delta: { type: 'input_json_delta', partial_json: fn['arguments'] } });
+            out += event('content_block_delta', {
+              index: block,
+              delta: { type: 'input_json_delta', partial_json: fn['arguments'] },
+            });
           }
         }
       }
@@ -145,7 +160,10 @@ class AnthropicStreamWriter implements StreamWriter {
   finish(usage: TokenCounts): string {
     let out = this.started ? '' : this.start(undefined);
     out += this.close();
-    out += event('message_delta', { delta: { stop_reason: this.stop, stop_sequence: null }, usage: anthropicUsage(usage) });
+    out += event('message_delta', {
+      delta: { stop_reason: this.stop, stop_sequence: null },
+      usage: anthropicUsage(usage),
+    });
     out += event('message_stop', {});
     return out;
   }

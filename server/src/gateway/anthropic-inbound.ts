@@ -23,7 +23,8 @@ function textOf(content: unknown): string {
 function imagePart(block: Obj): Obj | null {
   const src = block['source'];
   if (!isObj(src)) return null;
-  if (src['type'] === 'base64') return { type: 'image_url', image_url: { url: `data:${String(src['media_type'])};base64,${String(src['data'])}` } };
+  if (src['type'] === 'base64')
+    return { type: 'image_url', image_url: { url: `data:${String(src['media_type'])};base64,${String(src['data'])}` } };
   if (src['type'] === 'url') return { type: 'image_url', image_url: { url: String(src['url']) } };
   return null;
 }
@@ -40,7 +41,8 @@ function convertMessage(m: Obj, path: string): Check<Obj[]> {
   const toolResults: Obj[] = [];
   for (let i = 0; i < content.length; i++) {
     const b: unknown = content[i];
-    if (!isObj(b) || typeof b['type'] !== 'string') return fail(`${path}.content[${i}]`, 'must be a content block with a type');
+    if (!isObj(b) || typeof b['type'] !== 'string')
+      return fail(`${path}.content[${i}]`, 'must be a content block with a type');
     switch (b['type']) {
       case 'text':
         if (typeof b['text'] !== 'string') return fail(`${path}.content[${i}].text`, 'must be a string');
@@ -53,7 +55,11 @@ function convertMessage(m: Obj, path: string): Check<Obj[]> {
         break;
       }
       case 'tool_use':
-        toolCalls.push({ id: String(b['id']), type: 'function', function: { name: String(b['name']), arguments: JSON.stringify(b['input'] ?? {}) } });
+        toolCalls.push({
+          id: String(b['id']),
+          type: 'function',
+          function: { name: String(b['name']), arguments: JSON.stringify(b['input'] ?? {}) },
+        });
         break;
       case 'tool_result':
         toolResults.push({ role: 'tool', tool_call_id: String(b['tool_use_id']), content: textOf(b['content']) });
@@ -65,12 +71,18 @@ function convertMessage(m: Obj, path: string): Check<Obj[]> {
   }
   const out: Obj[] = [...toolResults];
   if (role === 'assistant') {
-    const text = parts.filter((p) => p['type'] === 'text').map((p) => p['text'] as string).join('');
+    const text = parts
+      .filter((p) => p['type'] === 'text')
+      .map((p) => p['text'] as string)
+      .join('');
     const msg: Obj = { role, content: text || null };
     if (toolCalls.length) msg['tool_calls'] = toolCalls;
     if (text || toolCalls.length) out.push(msg);
   } else if (parts.length) {
-    out.push({ role, content: parts.every((p) => p['type'] === 'text') ? parts.map((p) => p['text']).join('\n') : parts });
+    out.push({
+      role,
+      content: parts.every((p) => p['type'] === 'text') ? parts.map((p) => p['text']).join('\n') : parts,
+    });
   }
   return { ok: true, value: out };
 }
@@ -98,7 +110,8 @@ export function anthropicToChat(body: unknown): Check<ChatRequest> {
   if (typeof model !== 'string' || !model) return fail('model', 'must be a non-empty string');
   const maxTokens = body['max_tokens'];
   if (maxTokens === undefined) return fail('max_tokens', 'is required');
-  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) return fail('max_tokens', 'must be a positive integer');
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)
+    return fail('max_tokens', 'must be a positive integer');
   const messages = body['messages'];
   if (messages === undefined) return fail('messages', 'is required');
   if (!Array.isArray(messages)) return fail('messages', 'must be an array');
@@ -109,7 +122,8 @@ export function anthropicToChat(body: unknown): Check<ChatRequest> {
   const out: Obj[] = [];
   const system = body['system'];
   if (system !== undefined) {
-    if (typeof system !== 'string' && !Array.isArray(system)) return fail('system', 'must be a string or an array of text blocks');
+    if (typeof system !== 'string' && !Array.isArray(system))
+      return fail('system', 'must be a string or an array of text blocks');
     const text = textOf(system);
     if (text) out.push({ role: 'system', content: text });
   }
@@ -131,7 +145,8 @@ export function anthropicToChat(body: unknown): Check<ChatRequest> {
   }
   const stops = body['stop_sequences'];
   if (stops !== undefined) {
-    if (!Array.isArray(stops) || !stops.every((s) => typeof s === 'string')) return fail('stop_sequences', 'must be an array of strings');
+    if (!Array.isArray(stops) || !stops.every((s) => typeof s === 'string'))
+      return fail('stop_sequences', 'must be an array of strings');
     chat['stop'] = stops;
   }
   const tools = body['tools'];
@@ -139,7 +154,11 @@ export function anthropicToChat(body: unknown): Check<ChatRequest> {
     if (!Array.isArray(tools)) return fail('tools', 'must be an array');
     chat['tools'] = tools.filter(isObj).map((t) => ({
       type: 'function',
-      function: { name: String(t['name']), ...(t['description'] ? { description: String(t['description']) } : {}), parameters: t['input_schema'] ?? { type: 'object' } },
+      function: {
+        name: String(t['name']),
+        ...(t['description'] ? { description: String(t['description']) } : {}),
+        parameters: t['input_schema'] ?? { type: 'object' },
+      },
     }));
     const choice = convertToolChoice(body['tool_choice']);
     if (choice !== undefined) chat['tool_choice'] = choice;

@@ -31,7 +31,12 @@ afterAll(async () => {
 
 const adapter = {
   type: 'openai',
-  buildChatRequest: (p: { baseUrl: string }, model: string) => ({ url: `${p.baseUrl}/${model}`, method: 'POST', headers: {}, body: '{}' }),
+  buildChatRequest: (p: { baseUrl: string }, model: string) => ({
+    url: `${p.baseUrl}/${model}`,
+    method: 'POST',
+    headers: {},
+    body: '{}',
+  }),
   parseError: (status: number, body: string) => ({ status, message: body, retryable: status === 429 || status >= 500 }),
 } as unknown as ProviderAdapter;
 
@@ -62,7 +67,13 @@ function deps(maxRetries = 0, firstByteTimeoutMs = 5000) {
 }
 
 const run = (d: GatewayDeps, plan: Deployment[], signal = new AbortController().signal) =>
-  runAttempts(d, { requestId: 'req_t', plan, build: (a, dp) => a.buildChatRequest(dp.provider, dp.upstreamModel, { model: 'm', messages: [] }), signal, timedOut: () => false });
+  runAttempts(d, {
+    requestId: 'req_t',
+    plan,
+    build: (a, dp) => a.buildChatRequest(dp.provider, dp.upstreamModel, { model: 'm', messages: [] }),
+    signal,
+    timedOut: () => false,
+  });
 
 describe('runAttempts', () => {
   it.each(['500', '429'])('falls back from a %s to the next deployment', async (code) => {
@@ -74,7 +85,10 @@ describe('runAttempts', () => {
       expect(r.attempt).toBe(2);
       expect(await r.reply.text()).toBe('{"fine":true}');
     }
-    expect(records).toEqual([{ id: 'a', ok: false }, { id: 'b', ok: true }]);
+    expect(records).toEqual([
+      { id: 'a', ok: false },
+      { id: 'b', ok: true },
+    ]);
   });
 
   it('falls back on a first-byte timeout and on a refused connection', async () => {

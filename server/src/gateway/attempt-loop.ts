@@ -74,14 +74,16 @@ interface Failure {
 
 /** The client-facing error after the last failure (OpenAI status conventions: 502/503/504). */
 function finalError(f: Failure): GatewayError {
-  if (f.kind === 'timeout') return gatewayError(504, 'upstream_timeout', 'The upstream provider did not answer in time.');
+  if (f.kind === 'timeout')
+    return gatewayError(504, 'upstream_timeout', 'The upstream provider did not answer in time.');
   if (f.kind === 'status' && !f.retryable && (f.status === 400 || f.status === 413 || f.status === 422)) {
     return gatewayError(400, 'upstream_invalid_request', f.message || 'The provider rejected the request.');
   }
   if (f.kind === 'status' && f.status === 429) {
     return gatewayError(429, 'upstream_rate_limited', 'The upstream provider is rate limiting; retry later.');
   }
-  if (f.kind === 'connect') return gatewayError(502, 'upstream_unreachable', 'The upstream provider could not be reached.');
+  if (f.kind === 'connect')
+    return gatewayError(502, 'upstream_unreachable', 'The upstream provider could not be reached.');
   return gatewayError(502, 'upstream_error', 'The upstream provider failed to answer.');
 }
 
@@ -101,16 +103,47 @@ export async function runAttempts(deps: GatewayDeps, input: AttemptInput): Promi
     }
     if (signal.aborted) break;
     const adapter = deps.adapterFor(deployment.provider.type);
-    const upstreamReq = adapter ? input.build(adapter, deployment) : null;
+    let upstreamReq: UpstreamRequest | null;
+    try {
+      upstreamReq = adapter ? input.build(adapter, deployment) : null;
+    } catch (e) {
+      // The adapter could not express this request for its provider: the client's to fix.
+      deps.log.info(
+        { requestId: input.requestId, deployment: deployment.id, err: e },
+        'request not translatable for provider',
+      );
+      return {
+        ok: false,
+        error: gatewayError(
+          400,
+          'unsupported_for_provider',
+          `This request cannot be sent to the model's provider: ${(e as Error).message ?? 'unsupported'}`,
+        ),
+        aborted: false,
+      };
+    }
     if (!adapter || !upstreamReq) {
-      last = { kind: 'other', status: 0, message: 'deployment cannot serve this endpoint', retryable: true, retryAfterMs: null };
+      last = {
+        kind: 'other',
+        status: 0,
+        message: 'deployment cannot serve this endpoint',
+        retryable: true,
+        retryAfterMs: null,
+      };
       continue;
     }
     const sentAt = performance.now();
     const attempt = i + 1;
     const logAttempt = (status: number | string) =>
       deps.log.info(
-        { requestId: input.requestId, deployment: deployment.id, provider: deployment.provider.id, attempt, status, ms: Math.round(performance.now() - sentAt) },
+        {
+          requestId: input.requestId,
+          deployment: deployment.id,
+          provider: deployment.provider.id,
+          attempt,
+          status,
+          ms: Math.round(performance.now() - sentAt),
+        },
         'upstream attempt',
       );
 
@@ -118,7 +151,15 @@ export async function runAttempts(deps: GatewayDeps, input: AttemptInput): Promi
       const sim = adapter.simulate(upstreamReq);
       logAttempt(sim.status);
       if (sim.status < 300) {
-        return { ok: true, deployment, adapter, reply: simulatedReply(sim.body, sim.status), attempt, sentAt, answeredAt: performance.now() };
+        return {
+          ok: true,
+          deployment,
+          adapter,
+          reply: simulatedReply(sim.body, sim.status),
+          attempt,
+          sentAt,
+          answeredAt: performance.now(),
+        };
       }
       const pe = adapter.parseError(sim.status, sim.body);
       last = { kind: 'status', status: sim.status, message: pe.message, retryable: pe.retryable, retryAfterMs: null };
@@ -144,7 +185,12 @@ export async function runAttempts(deps: GatewayDeps, input: AttemptInput): Promi
           ok: true,
           deployment,
           adapter,
-          reply: { status: res.statusCode, text: () => body.text(), chunks: () => body, dump: () => void body.dump().catch(() => {}) },
+          reply: {
+            status: res.statusCode,
+            text: () => body.text(),
+            chunks: () => body,
+            dump: () => void body.dump().catch(() => {}),
+          },
           attempt,
           sentAt,
           answeredAt,
@@ -154,26 +200,63 @@ export async function runAttempts(deps: GatewayDeps, input: AttemptInput): Promi
       const pe = adapter.parseError(res.statusCode, text);
       logAttempt(res.statusCode);
       deps.planner.record(deployment.id, { ok: false, latencyMs, retryable: pe.retryable }, deps.clock.now());
-      last = { kind: 'status', status: res.statusCode, message: pe.message, retryable: pe.retryable, retryAfterMs: retryAfterMs(res.headers) };
+      last = {
+        kind: 'status',
+        status: res.statusCode,
+        message: pe.message,
+        retryable: pe.retryable,
+        retryAfterMs: retryAfterMs(res.headers),
+      };
       if (!pe.retryable) break;
     } catch (e) {
       const kind = classifyTransportError(e);
       if (kind === 'aborted' || signal.aborted) {
         logAttempt(input.timedOut() ? 'timeout' : 'client-aborted');
         if (input.timedOut()) {
-          deps.planner.record(deployment.id, { ok: false, latencyMs: performance.now() - sentAt, retryable: true }, deps.clock.now());
-          return { ok: false, error: finalError({ kind: 'timeout', status: 0, message: '', retryable: true, retryAfterMs: null }), aborted: false };
+          deps.planner.record(
+            deployment.id,
+            { ok: false, latencyMs: performance.now() - sentAt, retryable: true },
+            deps.clock.now(),
+          );
+          return {
+            ok: false,
+            error: finalError({ kind: 'timeout', status: 0, message: '', retryable: true, retryAfterMs: null }),
+            aborted: false,
+          };
         }
-        return { ok: false, error: gatewayError(499, 'client_closed_request', 'client closed the request'), aborted: true };
+        return {
+          ok: false,
+          error: gatewayError(499, 'client_closed_request', 'client closed the request'),
+          aborted: true,
+        };
       }
       logAttempt(kind);
-      deps.planner.record(deployment.id, { ok: false, latencyMs: performance.now() - sentAt, retryable: true }, deps.clock.now());
-      last = { kind: kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect' : 'other', status: 0, message: '', retryable: true, retryAfterMs: null };
+      deps.planner.record(
+        deployment.id,
+        { ok: false, latencyMs: performance.now() - sentAt, retryable: true },
+        deps.clock.now(),
+      );
+      last = {
+        kind: kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect' : 'other',
+        status: 0,
+        message: '',
+        retryable: true,
+        retryAfterMs: null,
+      };
     }
   }
   if (signal.aborted && !input.timedOut()) {
     return { ok: false, error: gatewayError(499, 'client_closed_request', 'client closed the request'), aborted: true };
   }
-  if (signal.aborted) return { ok: false, error: gatewayError(504, 'upstream_timeout', 'The upstream provider did not answer in time.'), aborted: false };
-  return { ok: false, error: last ? finalError(last) : gatewayError(502, 'upstream_error', 'no upstream attempt could be made'), aborted: false };
+  if (signal.aborted)
+    return {
+      ok: false,
+      error: gatewayError(504, 'upstream_timeout', 'The upstream provider did not answer in time.'),
+      aborted: false,
+    };
+  return {
+    ok: false,
+    error: last ? finalError(last) : gatewayError(502, 'upstream_error', 'no upstream attempt could be made'),
+    aborted: false,
+  };
 }

@@ -23,7 +23,8 @@ export function attributionOf(headers: IncomingHttpHeaders, body: Record<string,
   const meta = body['metadata'];
   const user = body['user'];
   let metadata: Record<string, unknown> | null = null;
-  if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) metadata = { ...(meta as Record<string, unknown>) };
+  if (typeof meta === 'object' && meta !== null && !Array.isArray(meta))
+    metadata = { ...(meta as Record<string, unknown>) };
   if (typeof user === 'string' && user) metadata = { ...(metadata ?? {}), user };
   return {
     agent: header(headers, 'x-tollgate-agent', 200),

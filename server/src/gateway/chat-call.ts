@@ -10,7 +10,12 @@ import { attributionOf } from './attribution.js';
 import { callSignal } from './call-signal.js';
 import type { ChatRequest, GatewayDeps } from './deps.js';
 import type { ChatDialect } from './dialect.js';
-import { estimateChatPromptTokens, estimateChatUsage, estimateResponseCompletionTokens, maxOutputTokensOf } from './estimate.js';
+import {
+  estimateChatPromptTokens,
+  estimateChatUsage,
+  estimateResponseCompletionTokens,
+  maxOutputTokensOf,
+} from './estimate.js';
 import { gatewayError } from './gateway-error.js';
 import { callerOf, sendError } from './request-context.js';
 import { releaseCall, settleCall, type CallContext } from './settle-call.js';
@@ -92,7 +97,12 @@ export async function handleChatCall(
         ctx,
         chat,
         success: result,
-        writer: dialect.createStream({ model: admission.entry.name, requestId, includeUsage: chat.stream_options?.include_usage === true, promptEstimate }),
+        writer: dialect.createStream({
+          model: admission.entry.name,
+          requestId,
+          includeUsage: chat.stream_options?.include_usage === true,
+          promptEstimate,
+        }),
         res: reply.raw,
         lifetime,
         parseCtx,
@@ -116,7 +126,13 @@ export async function handleChatCall(
       void sendError(reply, dialect.flavor, err, admission.rateHeaders);
       return;
     }
-    const usage = parsed.usage ?? estimateChatUsage(admission.entry.name, chat, estimateResponseCompletionTokens(parsed.response, admission.entry.name));
+    const usage =
+      parsed.usage ??
+      estimateChatUsage(
+        admission.entry.name,
+        chat,
+        estimateResponseCompletionTokens(parsed.response, admission.entry.name),
+      );
     const cost = settleCall(deps, ctx, {
       deployment: result.deployment,
       usage,

@@ -20,7 +20,11 @@ export const estimateChatPromptTokens = (req: ChatRequest): number => estimatePr
 export const estimateInputTokensQuick = (input: unknown): number => Math.max(1, estimateInputTokensFast(input));
 
 /** The output cap a reservation assumes: the request's, else the deployment's, else the default. */
-export function maxOutputTokensOf(req: Record<string, unknown>, deploymentCap: number | null, fallback: number): number {
+export function maxOutputTokensOf(
+  req: Record<string, unknown>,
+  deploymentCap: number | null,
+  fallback: number,
+): number {
   const a = req['max_completion_tokens'];
   if (typeof a === 'number' && a > 0) return a;
   const b = req['max_tokens'];

@@ -16,7 +16,12 @@ export interface GatewayMetrics {
 
 export function createGatewayMetrics(): GatewayMetrics {
   const registry = new Registry();
-  const requests = new Counter({ name: 'tollgate_gateway_requests_total', help: 'Gateway requests by endpoint and status', labelNames: ['endpoint', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'tollgate_gateway_requests_total',
+    help: 'Gateway requests by endpoint and status',
+    labelNames: ['endpoint', 'status'],
+    registers: [registry],
+  });
   const overhead = new Histogram({
     name: 'tollgate_gateway_overhead_seconds',
     help: 'Time Tollgate adds to a call (excluding the upstream)',
@@ -30,9 +35,24 @@ export function createGatewayMetrics(): GatewayMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const tokens = new Counter({ name: 'tollgate_tokens_total', help: 'Tokens billed', labelNames: ['model', 'kind'], registers: [registry] });
-  const cost = new Counter({ name: 'tollgate_cost_total', help: 'Customer cost billed, in currency units', labelNames: ['model'], registers: [registry] });
-  const refusals = new Counter({ name: 'tollgate_refusals_total', help: 'Calls refused before the provider', labelNames: ['code'], registers: [registry] });
+  const tokens = new Counter({
+    name: 'tollgate_tokens_total',
+    help: 'Tokens billed',
+    labelNames: ['model', 'kind'],
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'tollgate_cost_total',
+    help: 'Customer cost billed, in currency units',
+    labelNames: ['model'],
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'tollgate_refusals_total',
+    help: 'Calls refused before the provider',
+    labelNames: ['code'],
+    registers: [registry],
+  });
 
   return {
     request: (endpoint, status) => requests.inc({ endpoint, status: String(status) }),

@@ -12,16 +12,30 @@ export interface ModelObject {
 const mayUse = (caller: GatewayCaller, m: ModelEntry): boolean =>
   caller.key.allowedModels === null || caller.key.allowedModels.includes(m.name);
 
-const toObject = (m: ModelEntry, created: number): ModelObject => ({ id: m.name, object: 'model', created, owned_by: 'tollgate' });
+const toObject = (m: ModelEntry, created: number): ModelObject => ({
+  id: m.name,
+  object: 'model',
+  created,
+  owned_by: 'tollgate',
+});
 
-export function listModels(registry: ModelRegistry, caller: GatewayCaller, created: number): { object: 'list'; data: ModelObject[] } {
+export function listModels(
+  registry: ModelRegistry,
+  caller: GatewayCaller,
+  created: number,
+): { object: 'list'; data: ModelObject[] } {
   const data: ModelObject[] = [];
   for (const m of registry.list()) if (m.deployments.length > 0 && mayUse(caller, m)) data.push(toObject(m, created));
   data.sort((a, b) => a.id.localeCompare(b.id));
   return { object: 'list', data };
 }
 
-export function getModel(registry: ModelRegistry, caller: GatewayCaller, id: string, created: number): ModelObject | null {
+export function getModel(
+  registry: ModelRegistry,
+  caller: GatewayCaller,
+  id: string,
+  created: number,
+): ModelObject | null {
   const m = registry.resolve(id);
   return m && mayUse(caller, m) ? toObject(m, created) : null;
 }

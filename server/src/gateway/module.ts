@@ -20,7 +20,13 @@ export interface GatewayModule extends Module {
 
 export async function createGatewayModule(
   core: Core,
-  deps: { identity: IdentityModule; money: MoneyModule; budgets: BudgetsModule; metering: MeteringModule; catalog: CatalogModule },
+  deps: {
+    identity: IdentityModule;
+    money: MoneyModule;
+    budgets: BudgetsModule;
+    metering: MeteringModule;
+    catalog: CatalogModule;
+  },
 ): Promise<GatewayModule> {
   const { config } = core;
   const upstream = new UpstreamClient();

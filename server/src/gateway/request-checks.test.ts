@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { checkChatRequest, checkCompletionsRequest, checkEmbeddingsRequest, checkProviderPreferences, mergePreferences } from './request-checks.js';
+import {
+  checkChatRequest,
+  checkCompletionsRequest,
+  checkEmbeddingsRequest,
+  checkProviderPreferences,
+  mergePreferences,
+} from './request-checks.js';
 
 const param = (r: { ok: boolean; error?: { param: string | null; status: number } }) => (r.ok ? null : r.error!.param);
 
 describe('checkChatRequest', () => {
   it('accepts a minimal request and keeps unknown fields', () => {
-    const r = checkChatRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' } });
+    const r = checkChatRequest({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_object' },
+    });
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.value['response_format']).toEqual({ type: 'json_object' });
   });
@@ -52,11 +62,14 @@ describe('provider preferences', () => {
     expect(checkProviderPreferences(undefined, 'provider')).toEqual({ ok: true, value: null });
     expect(param(checkProviderPreferences({ order: [1] }, 'provider') as never)).toBe('provider.order');
     expect(param(checkProviderPreferences({ sort: 'fast' }, 'provider') as never)).toBe('provider.sort');
-    expect(param(checkProviderPreferences({ allow_fallbacks: 'no' }, 'provider') as never)).toBe('provider.allow_fallbacks');
+    expect(param(checkProviderPreferences({ allow_fallbacks: 'no' }, 'provider') as never)).toBe(
+      'provider.allow_fallbacks',
+    );
     const t = checkProviderPreferences({ order: ['a'], ignore: ['x'] }, 's');
     const r = checkProviderPreferences({ order: ['b'], allow_fallbacks: false }, 'provider');
     expect(t.ok && r.ok).toBe(true);
-    if (t.ok && r.ok) expect(mergePreferences(t.value, r.value)).toEqual({ order: ['b'], ignore: ['x'], allow_fallbacks: false });
+    if (t.ok && r.ok)
+      expect(mergePreferences(t.value, r.value)).toEqual({ order: ['b'], ignore: ['x'], allow_fallbacks: false });
     expect(mergePreferences(null, null)).toBeNull();
   });
 });

@@ -11,8 +11,7 @@ const fail = (param: string, message: string): { ok: false; error: GatewayError 
   error: badRequest(param, message),
 });
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkPositiveInt(body: Record<string, unknown>, field: string): GatewayError | null {
   const v = body[field];
@@ -31,7 +30,8 @@ function checkCommon(body: unknown): Check<Record<string, unknown>> {
   const metadata = body['metadata'];
   if (metadata !== undefined && metadata !== null && !isObject(metadata)) return fail('metadata', 'must be an object');
   const stream = body['stream'];
-  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') return fail('stream', 'must be a boolean');
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean')
+    return fail('stream', 'must be a boolean');
   return { ok: true, value: body };
 }
 
@@ -82,7 +82,8 @@ export function checkCompletionsRequest(body: unknown): Check<Record<string, unk
   const prompt = c.value['prompt'];
   if (prompt === undefined) return fail('prompt', 'is required');
   if (typeof prompt !== 'string' && !Array.isArray(prompt)) return fail('prompt', 'must be a string or an array');
-  if (c.value['stream'] === true) return fail('stream', 'streaming is not supported on the legacy completions endpoint');
+  if (c.value['stream'] === true)
+    return fail('stream', 'streaming is not supported on the legacy completions endpoint');
   for (const f of ['max_tokens', 'n']) {
     const e = checkPositiveInt(c.value, f);
     if (e) return { ok: false, error: e };
@@ -114,7 +115,8 @@ export function checkProviderPreferences(v: unknown, where: string): Check<Provi
   }
   const sort = v['sort'];
   if (sort !== undefined && sort !== null) {
-    if (typeof sort !== 'string' || !SORTS.has(sort)) return fail(`${where}.sort`, 'must be price, latency or throughput');
+    if (typeof sort !== 'string' || !SORTS.has(sort))
+      return fail(`${where}.sort`, 'must be price, latency or throughput');
     out.sort = sort as ProviderPreferences['sort'];
   }
   return { ok: true, value: out };

@@ -25,7 +25,12 @@ export function callerOf(request: FastifyRequest): GatewayCaller {
   return c;
 }
 
-export function sendError(reply: FastifyReply, flavor: ErrorFlavor, e: GatewayError, extra?: Record<string, string> | null): FastifyReply {
+export function sendError(
+  reply: FastifyReply,
+  flavor: ErrorFlavor,
+  e: GatewayError,
+  extra?: Record<string, string> | null,
+): FastifyReply {
   if (extra) void reply.headers(extra);
   if (e.headers) void reply.headers(e.headers);
   return reply.code(e.status).type('application/json').send(errorBody(flavor, e));

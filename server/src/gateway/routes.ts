@@ -62,16 +62,27 @@ export function gatewayRoutes(deps: GatewayDeps) {
 
     const post = { bodyLimit, config: { access: 'gateway' as const } };
 
-    scope.post('/v1/chat/completions', { ...post, schema: { tags: ['gateway'], summary: 'OpenAI-compatible chat completions (stream and non-stream)' } }, async (request, reply) => {
-      const c = checkChatRequest(request.body);
-      if (!c.ok) return sendError(reply, 'openai', c.error);
-      await handleChatCall(deps, request, reply, c.value, openAiDialect, 'chat');
-      return reply;
-    });
+    scope.post(
+      '/v1/chat/completions',
+      { ...post, schema: { tags: ['gateway'], summary: 'OpenAI-compatible chat completions (stream and non-stream)' } },
+      async (request, reply) => {
+        const c = checkChatRequest(request.body);
+        if (!c.ok) return sendError(reply, 'openai', c.error);
+        await handleChatCall(deps, request, reply, c.value, openAiDialect, 'chat');
+        return reply;
+      },
+    );
 
     scope.post(
       '/v1/messages',
-      { ...post, config: { access: 'gateway', gatewayFlavor: 'anthropic' }, schema: { tags: ['gateway'], summary: 'Anthropic Messages API (stream and non-stream) on any configured model' } },
+      {
+        ...post,
+        config: { access: 'gateway', gatewayFlavor: 'anthropic' },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Anthropic Messages API (stream and non-stream) on any configured model',
+        },
+      },
       async (request, reply) => {
         const c = anthropicToChat(request.body);
         if (!c.ok) return sendError(reply, 'anthropic', c.error);
@@ -80,31 +91,61 @@ export function gatewayRoutes(deps: GatewayDeps) {
       },
     );
 
-    scope.post('/v1/embeddings', { ...post, schema: { tags: ['gateway'], summary: 'OpenAI-compatible embeddings' } }, async (request, reply) => {
-      const c = checkEmbeddingsRequest(request.body);
-      if (!c.ok) return sendError(reply, 'openai', c.error);
-      await handleSimpleCall(deps, request, reply, c.value, 'embeddings', 'embeddings');
-      return reply;
-    });
+    scope.post(
+      '/v1/embeddings',
+      { ...post, schema: { tags: ['gateway'], summary: 'OpenAI-compatible embeddings' } },
+      async (request, reply) => {
+        const c = checkEmbeddingsRequest(request.body);
+        if (!c.ok) return sendError(reply, 'openai', c.error);
+        await handleSimpleCall(deps, request, reply, c.value, 'embeddings', 'embeddings');
+        return reply;
+      },
+    );
 
-    scope.post('/v1/completions', { ...post, schema: { tags: ['gateway'], summary: 'Legacy completions (non-stream), where the provider has them' } }, async (request, reply) => {
-      const c = checkCompletionsRequest(request.body);
-      if (!c.ok) return sendError(reply, 'openai', c.error);
-      await handleSimpleCall(deps, request, reply, c.value, 'completions', 'completions');
-      return reply;
-    });
+    scope.post(
+      '/v1/completions',
+      {
+        ...post,
+        schema: { tags: ['gateway'], summary: 'Legacy completions (non-stream), where the provider has them' },
+      },
+      async (request, reply) => {
+        const c = checkCompletionsRequest(request.body);
+        if (!c.ok) return sendError(reply, 'openai', c.error);
+        await handleSimpleCall(deps, request, reply, c.value, 'completions', 'completions');
+        return reply;
+      },
+    );
 
-    scope.get('/v1/models', { config: { access: 'gateway' }, schema: { tags: ['gateway'], summary: 'The models this API key may use' } }, async (request, reply) => {
-      deps.metrics.request('models', 200);
-      return reply.type('application/json').send(JSON.stringify(listModels(deps.registry, callerOf(request), modelsCreated)));
-    });
+    scope.get(
+      '/v1/models',
+      { config: { access: 'gateway' }, schema: { tags: ['gateway'], summary: 'The models this API key may use' } },
+      async (request, reply) => {
+        deps.metrics.request('models', 200);
+        return reply
+          .type('application/json')
+          .send(JSON.stringify(listModels(deps.registry, callerOf(request), modelsCreated)));
+      },
+    );
 
     scope.get<{ Params: { model: string } }>(
       '/v1/models/:model',
-      { config: { access: 'gateway' }, schema: { tags: ['gateway'], summary: 'One model, if this API key may use it' } },
+      {
+        config: { access: 'gateway' },
+        schema: { tags: ['gateway'], summary: 'One model, if this API key may use it' },
+      },
       async (request, reply) => {
         const m = getModel(deps.registry, callerOf(request), request.params.model, modelsCreated);
-        if (!m) return sendError(reply, 'openai', gatewayError(404, 'model_not_found', `The model \`${request.params.model}\` does not exist or you do not have access to it.`, 'model'));
+        if (!m)
+          return sendError(
+            reply,
+            'openai',
+            gatewayError(
+              404,
+              'model_not_found',
+              `The model \`${request.params.model}\` does not exist or you do not have access to it.`,
+              'model',
+            ),
+          );
         return reply.type('application/json').send(JSON.stringify(m));
       },
     );
@@ -114,7 +155,10 @@ export function gatewayRoutes(deps: GatewayDeps) {
     await app.register(v1);
     app.get(
       '/metrics',
-      { config: { access: { roles: ['platform_admin'], services: ['admin'] } }, schema: { tags: ['operations'], summary: 'Prometheus metrics (platform admin or X-Admin-Key)' } },
+      {
+        config: { access: { roles: ['platform_admin'], services: ['admin'] } },
+        schema: { tags: ['operations'], summary: 'Prometheus metrics (platform admin or X-Admin-Key)' },
+      },
       async (_request, reply) => {
         const m = await deps.metrics.render();
         return reply.type(m.contentType).send(m.body);

@@ -47,7 +47,10 @@ export function settleCall(deps: GatewayDeps, ctx: CallContext, outcome: CallOut
     ? null
     : deps.pricing.price(caller.tenant.id, model, u, ctx.startedAt, outcome.deployment.id);
   if (!priced && !admission.entry.free) {
-    deps.log.error({ requestId: ctx.requestId, model }, 'price vanished between reservation and settlement; charging zero');
+    deps.log.error(
+      { requestId: ctx.requestId, model },
+      'price vanished between reservation and settlement; charging zero',
+    );
   }
   const cost = priced?.cost ?? 0n;
   const attribution = deps.budgets.settle(ctx.requestId, cost);

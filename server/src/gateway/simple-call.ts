@@ -65,7 +65,15 @@ export async function handleSimpleCall(
     return;
   }
   const admission = admitted.value;
-  const ctx: CallContext = { requestId, caller, admission, attribution, stream: false, startedAt: request.gatewayStartedAt, t0: request.gatewayT0 };
+  const ctx: CallContext = {
+    requestId,
+    caller,
+    admission,
+    attribution,
+    stream: false,
+    startedAt: request.gatewayStartedAt,
+    t0: request.gatewayT0,
+  };
   const { provider: _omit, ...upstreamBody } = body;
   const lifetime = callSignal(reply.raw, deps.settings.upstreamTimeoutMs);
   try {
@@ -91,7 +99,12 @@ export async function handleSimpleCall(
       if (lifetime.clientGone()) return;
       deps.log.warn({ requestId, err: e }, 'upstream answer unreadable');
       deps.metrics.request(endpoint, 502);
-      void sendError(reply, 'openai', gatewayError(502, 'upstream_error', 'The upstream provider sent an unreadable answer.'), admission.rateHeaders);
+      void sendError(
+        reply,
+        'openai',
+        gatewayError(502, 'upstream_error', 'The upstream provider sent an unreadable answer.'),
+        admission.rateHeaders,
+      );
       return;
     }
     const usage = parsed.usage ?? estimate(kind, body, parsed.response, admission.entry.name);

@@ -20,9 +20,18 @@ export function classifyTransportError(e: unknown): TransportFailure {
   const code = (e as { code?: string })?.code ?? '';
   const name = (e as { name?: string })?.name ?? '';
   if (code === 'UND_ERR_ABORTED' || name === 'AbortError') return 'aborted';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+    return 'timeout';
   if (name === 'TimeoutError') return 'timeout';
-  if (code.startsWith('UND_ERR_SOCKET') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
+  if (
+    code.startsWith('UND_ERR_SOCKET') ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'EPIPE' ||
+    code === 'UND_ERR_CLOSED'
+  ) {
     return 'connect';
   }
   return 'other';

@@ -41,7 +41,9 @@ export async function createMeteringModule(
     replayed,
     recomputeRollups: () => recomputeRollups(core.db.kysely, core.db.dialect),
     async routes(app) {
-      await app.register(logUsageRoutes({ pipeline, db: core.db.kysely, clock: core.clock }));
+      await app.register(
+        logUsageRoutes({ pipeline, findUser: (ref) => deps.identity.users.findByEmailOrId(ref), clock: core.clock }),
+      );
       await app.register(usageRoutes({ db: core.db.kysely }));
       await app.register(consumptionRoutes({ db: core.db.kysely, clock: core.clock }));
     },

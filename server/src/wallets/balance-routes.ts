@@ -51,10 +51,10 @@ export function balanceRoutes(ctx: MoneyRoutesContext) {
     r.get(
       '/v1/billing/balance',
       {
-        config: { access: { roles: TENANT_ROLES } },
+        config: { access: { roles: TENANT_ROLES, services: ['admin'] } },
         schema: {
           tags,
-          summary: "The tenant's balance (seed 001)",
+          summary: "The tenant's balance (seed 001); platform admins and X-Admin-Key name the tenant with ?tenant_id=",
           querystring: z.object({ tenant_id: z.string().min(1).max(100).optional() }),
           response: { 200: balanceSchema },
         },

@@ -101,8 +101,9 @@ export function createWalletService(
    * database is single-writer (SQLite), so the conditional UPDATE sees the final balance.
    */
   async function move(tenantId: string, input: TransactionInput, guarded: boolean): Promise<WalletMovement> {
+    // No ensureWallet first: the ledger creates the row, and every writer must lock ledger_accounts
+    // before wallets (the ledger's order) or PostgreSQL could deadlock two writers.
     return inTransaction(db, async (trx) => {
-      await ensureWallet(trx, tenantId, opts.currency, opts.now());
       const transaction = await ledger.post(input, trx);
       if (guarded && !transaction.replayed) {
         const res = await trx

@@ -1,4 +1,5 @@
 // Budget routes and seed 003's check-budget / reset-budgets through the whole app (app.inject).
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createTestApp, ADMIN_SECRET_KEY, BILLING_API_KEY, type TestApp } from '../support/app.js';
@@ -19,7 +20,7 @@ eachDialect('budget routes', (dialect) => {
   });
   afterAll(async () => t.close());
 
-  const inject = (opts: Parameters<TestApp['app']['inject']>[0]) => t.app.inject(opts);
+  const inject = (opts: InjectOptions) => t.app.inject(opts);
 
   describe('tenant and agent budgets', () => {
     it('a tenant admin sets and lists the tenant budget and an agent budget', async () => {

@@ -175,6 +175,32 @@ eachDialect('catalog admin routes', (dialect) => {
     }
   });
 
+  it('edge cases: concurrent creates, deployment ids, disabling', async () => {
+    const racers = await Promise.all([1, 2, 3, 4].map(() => call('POST', '/api/v1/admin/providers', root, { id: 'racer', type: 'echo' })));
+    expect(racers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    const modelRacers = await Promise.all([1, 2, 3].map(() => call('POST', '/api/v1/admin/models', root, { name: 'race-model' })));
+    expect(modelRacers.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+
+    const first = await call('POST', '/api/v1/admin/models', root, { name: 'owner', deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }] });
+    expect(first.status).toBe(201);
+    const stolen = await call('POST', '/api/v1/admin/models', root, { name: 'thief', deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }] });
+    expect(stolen.status).toBe(400);
+    expect(stolen.body!.error.field).toBe('deployments.0.id');
+    const twice = await call('POST', '/api/v1/admin/models', root, {
+      name: 'twice',
+      deployments: [{ id: 'dep_x', provider: 'racer', model: 'a' }, { id: 'dep_x', provider: 'racer', model: 'b' }],
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body!.error.field).toBe('deployments.1.id');
+
+    expect(app.catalog.registry.resolve('owner')!.deployments).toHaveLength(1);
+    await call('PUT', '/api/v1/admin/providers/racer', root, { type: 'echo', status: 'disabled' });
+    expect(app.catalog.registry.resolve('owner')!.deployments).toHaveLength(0);
+    await call('PUT', '/api/v1/admin/models/owner', root, { status: 'disabled', deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }] });
+    expect(app.catalog.registry.resolve('owner')).toBeNull();
+    expect((await call('GET', '/api/v1/admin/models/owner')).body).toMatchObject({ status: 'disabled' });
+  });
+
   it('only platform admins: 401 anonymous, 403 for tenant admins and service keys', async () => {
     const routes = [
       ['GET', '/api/v1/admin/providers'],

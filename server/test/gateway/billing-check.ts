@@ -33,10 +33,18 @@ export async function expectOneCharge(w: World, requestId: string, cost: bigint)
   expect(records, `usage records of ${requestId}`).toHaveLength(1);
   const rec = records[0]!;
   expect(rec.cost).toBe(cost);
-  const txns = await w.t.db.kysely.selectFrom('ledger_transactions').selectAll().where('reference', '=', requestId).execute();
+  const txns = await w.t.db.kysely
+    .selectFrom('ledger_transactions')
+    .selectAll()
+    .where('reference', '=', requestId)
+    .execute();
   expect(txns, `ledger transactions of ${requestId}`).toHaveLength(1);
   expect(txns[0]!.kind).toBe('usage_charge');
-  const postings = await w.t.db.kysely.selectFrom('ledger_postings').selectAll().where('transaction_id', '=', txns[0]!.id).execute();
+  const postings = await w.t.db.kysely
+    .selectFrom('ledger_postings')
+    .selectAll()
+    .where('transaction_id', '=', txns[0]!.id)
+    .execute();
   const wallet = postings.filter((p) => p.account === walletAccount(w.tenantId));
   expect(wallet).toHaveLength(1);
   expect(wallet[0]!.amount).toBe(-cost);

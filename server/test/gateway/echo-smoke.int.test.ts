@@ -23,8 +23,16 @@ eachDialect('gateway storage', (dialect) => {
           { id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk' },
         ],
         models: [
-          { name: 'echo-1', deployments: [{ provider: 'demo', model: 'echo' }], pricing: { input_per_mtok: RATES.input, output_per_mtok: RATES.output } },
-          { name: 'gpt-x', deployments: [{ provider: 'up', model: 'gpt-x' }], pricing: { input_per_mtok: RATES.input, output_per_mtok: RATES.output } },
+          {
+            name: 'echo-1',
+            deployments: [{ provider: 'demo', model: 'echo' }],
+            pricing: { input_per_mtok: RATES.input, output_per_mtok: RATES.output },
+          },
+          {
+            name: 'gpt-x',
+            deployments: [{ provider: 'up', model: 'gpt-x' }],
+            pricing: { input_per_mtok: RATES.input, output_per_mtok: RATES.output },
+          },
         ],
       },
       wallet: '10',
@@ -38,13 +46,23 @@ eachDialect('gateway storage', (dialect) => {
   });
 
   it('echo: non-stream and stream are answered offline and billed once each', async () => {
-    const { data, response } = await client.chat.completions.create({ model: 'echo-1', messages: [{ role: 'user', content: 'hello there' }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'echo-1', messages: [{ role: 'user', content: 'hello there' }] })
+      .withResponse();
     expect(data.choices[0]?.message.content).toBeTruthy();
     const u = data.usage!;
-    const usage = { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    const usage = {
+      promptTokens: u.prompt_tokens,
+      completionTokens: u.completion_tokens,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    };
     await expectOneCharge(w, response.headers.get('x-request-id')!, expectedCost(usage, RATES, '0.9'));
 
-    const { data: s, response: sr } = await client.chat.completions.create({ model: 'echo-1', messages: [{ role: 'user', content: 'hello there' }], stream: true }).withResponse();
+    const { data: s, response: sr } = await client.chat.completions
+      .create({ model: 'echo-1', messages: [{ role: 'user', content: 'hello there' }], stream: true })
+      .withResponse();
     let text = '';
     for await (const c of s) text += c.choices[0]?.delta?.content ?? '';
     expect(text).toBeTruthy();
@@ -56,11 +74,30 @@ eachDialect('gateway storage', (dialect) => {
     const { response } = await client.chat.completions
       .create(
         { model: 'gpt-x', messages: [{ role: 'user', content: 'x' }], user: 'end-user-7', metadata: { ticket: 'T-1' } },
-        { headers: { 'X-Tollgate-Agent': 'support-bot', 'X-Tollgate-Conversation': 'conv-9', 'X-Tollgate-Conversation-Title': 'Refund', 'X-Tollgate-Project': 'helpdesk' } },
+        {
+          headers: {
+            'X-Tollgate-Agent': 'support-bot',
+            'X-Tollgate-Conversation': 'conv-9',
+            'X-Tollgate-Conversation-Title': 'Refund',
+            'X-Tollgate-Project': 'helpdesk',
+          },
+        },
       )
       .withResponse();
-    const rec = await expectOneCharge(w, response.headers.get('x-request-id')!, expectedCost(expectedMockUsage(), RATES, '0.9'));
-    expect(rec).toMatchObject({ agent: 'support-bot', conversation_id: 'conv-9', conversation_title: 'Refund', project: 'helpdesk', key_id: w.keyId, user_id: w.userId, provider: 'up' });
+    const rec = await expectOneCharge(
+      w,
+      response.headers.get('x-request-id')!,
+      expectedCost(expectedMockUsage(), RATES, '0.9'),
+    );
+    expect(rec).toMatchObject({
+      agent: 'support-bot',
+      conversation_id: 'conv-9',
+      conversation_title: 'Refund',
+      project: 'helpdesk',
+      key_id: w.keyId,
+      user_id: w.userId,
+      provider: 'up',
+    });
     expect(JSON.parse(rec.metadata!)).toEqual({ ticket: 'T-1', user: 'end-user-7' });
     // Tollgate's own fields never reach the provider.
     expect(JSON.parse(mock.lastRequest()!.body)).not.toHaveProperty('provider');

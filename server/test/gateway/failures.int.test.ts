@@ -22,7 +22,12 @@ let openai: OpenAI;
 const twoDeployments = (name: string, primaryTimeoutMs?: number) => ({
   name,
   deployments: [
-    { provider: 'up', model: `${name}-primary`, priority: 1, ...(primaryTimeoutMs ? { timeout_ms: primaryTimeoutMs } : {}) },
+    {
+      provider: 'up',
+      model: `${name}-primary`,
+      priority: 1,
+      ...(primaryTimeoutMs ? { timeout_ms: primaryTimeoutMs } : {}),
+    },
     { provider: 'up', model: `${name}-secondary`, priority: 2 },
   ],
   pricing,
@@ -33,7 +38,12 @@ beforeAll(async () => {
   w = await createWorld({
     catalog: {
       providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
-      models: [twoDeployments('fb-500'), twoDeployments('fb-429'), twoDeployments('fb-timeout', 300), { name: 'single', deployments: [{ provider: 'up', model: 'one' }], pricing }],
+      models: [
+        twoDeployments('fb-500'),
+        twoDeployments('fb-429'),
+        twoDeployments('fb-timeout', 300),
+        { name: 'single', deployments: [{ provider: 'up', model: 'one' }], pricing },
+      ],
     },
     wallet: '100',
   });
@@ -68,7 +78,11 @@ describe('fallback before the first byte', () => {
     mock.reset();
     mock.setDefaults({ status: 503 });
     try {
-      const res = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'single', messages }) });
+      const res = await request(`${w.baseUrl}${PATH}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'single', messages }),
+      });
       expect(res.statusCode).toBe(502);
       const body = (await res.body.json()) as { error: { type: string; code: string } };
       expect(body.error).toMatchObject({ type: 'server_error', code: 'upstream_error' });
@@ -84,20 +98,36 @@ describe('mid-stream failure', () => {
     mock.reset();
     mock.enqueue({ cutAfter: 2, chunks: 6 });
     const body = { model: 'single', messages, stream: true };
-    const res = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await request(`${w.baseUrl}${PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.statusCode).toBe(200);
     const text = await res.body.text();
-    const events = text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const events = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => e.replace(/^data: /, ''));
     const last = JSON.parse(events.at(-1)!) as { error?: { type: string } };
     expect(last.error?.type).toBe('server_error');
     expect(text).not.toContain('[DONE]');
     const received = mockPieces({ chunks: 6 }).slice(0, 2).join('');
-    expect(events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? '').join('')).toBe(received);
+    expect(
+      events
+        .slice(0, -1)
+        .map((e) => JSON.parse(e).choices[0]?.delta?.content ?? '')
+        .join(''),
+    ).toBe(received);
 
     // Billed from the tokenizer: the prompt plus exactly the text the client received.
     const tally = new CompletionTally();
     tally.add({ choices: [{ delta: { content: received } }] });
-    const estimated = { ...usage, promptTokens: estimatePromptTokens({ ...body }, 'single'), completionTokens: tally.tokens('single') };
+    const estimated = {
+      ...usage,
+      promptTokens: estimatePromptTokens({ ...body }, 'single'),
+      completionTokens: tally.tokens('single'),
+    };
     const rec = await expectOneCharge(w, String(res.headers['x-request-id']), expectedCost(estimated, RATES));
     expect(rec.status).toBe('incomplete');
     expect(rec.usage_source).toBe('estimated');
@@ -110,6 +140,32 @@ describe('mid-stream failure', () => {
     await expect(async () => {
       for await (const _ of stream) void _;
     }).rejects.toThrow();
+  });
+});
+
+describe('garbage from the upstream', () => {
+  const post = (body: object) =>
+    request(`${w.baseUrl}${PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('an unreadable JSON answer is a 502 and costs nothing', async () => {
+    mock.enqueue({ garbage: 'json' });
+    const res = await post({ model: 'single', messages });
+    expect(res.statusCode).toBe(502);
+    expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('upstream_error');
+    expect(await usageRecordsOf(w, String(res.headers['x-request-id']))).toHaveLength(0);
+  });
+
+  it('a stream of non-JSON events ends with an SSE error event', async () => {
+    mock.enqueue({ garbage: 'sse' });
+    const res = await post({ model: 'single', messages, stream: true });
+    const text = await res.body.text();
+    const last = text.split('\n\n').filter(Boolean).at(-1)!;
+    expect(JSON.parse(last.replace(/^data: /, ''))).toHaveProperty('error');
+    expect(text).not.toContain('[DONE]');
   });
 });
 
@@ -149,7 +205,11 @@ describe('client disconnect', () => {
 
 describe('headers', () => {
   it('non-stream answers carry request id, cost, provider; streams send the cost as a trailer', async () => {
-    const res = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'single', messages, stream: true }) });
+    const res = await request(`${w.baseUrl}${PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'single', messages, stream: true }),
+    });
     await res.body.text();
     expect(res.trailers['x-tollgate-cost']).toBe(formatMoney(expectedCost(usage, RATES)));
     expect(res.headers['x-tollgate-provider']).toBe('up');
@@ -158,8 +218,16 @@ describe('headers', () => {
 
   it('a client-chosen x-request-id is not trusted as the billing id', async () => {
     const h = { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json', 'x-request-id': 'dup-1' };
-    const a = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: h, body: JSON.stringify({ model: 'single', messages }) });
-    const b = await request(`${w.baseUrl}${PATH}`, { method: 'POST', headers: h, body: JSON.stringify({ model: 'single', messages }) });
+    const a = await request(`${w.baseUrl}${PATH}`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ model: 'single', messages }),
+    });
+    const b = await request(`${w.baseUrl}${PATH}`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ model: 'single', messages }),
+    });
     await a.body.text();
     await b.body.text();
     expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);

@@ -34,6 +34,11 @@ afterAll(async () => {
 
 const chat = { model: 'm1', messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 };
 
+type ErrorJson = { error?: { message?: string; code?: string; type?: string; param?: string | null } } & Record<
+  string,
+  unknown
+>;
+
 async function post(path: string, body: string | object, headers: Record<string, string> = {}) {
   const res = await request(`${w.baseUrl}${path}`, {
     method: 'POST',
@@ -41,7 +46,7 @@ async function post(path: string, body: string | object, headers: Record<string,
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, any>) : null };
+  return { status: res.statusCode, headers: res.headers, json: text ? (JSON.parse(text) as ErrorJson) : null };
 }
 
 describe('bad inputs never reach the provider', () => {
@@ -99,9 +104,14 @@ describe('bad inputs never reach the provider', () => {
   it('/v1/messages answers in the Anthropic error envelope', async () => {
     const r = await post('/v1/messages', { model: 'm1', messages: [{ role: 'user', content: 'x' }] });
     expect(r.status).toBe(400);
-    expect(r.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: is required' } });
+    expect(r.json).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'max_tokens: is required' },
+    });
     const client = new Anthropic({ apiKey: 'tg-wrong', baseURL: w.baseUrl, maxRetries: 0 });
-    await expect(client.messages.create({ model: 'm1', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 401 });
+    await expect(
+      client.messages.create({ model: 'm1', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({ status: 401 });
   });
 });
 
@@ -127,14 +137,24 @@ describe('budgets', () => {
   it('a key with budget for N calls under 10×N concurrent calls: N successes, 402 for the rest, no provider call for them', async () => {
     const N = 4;
     const now = w.t.core.clock.now();
-    const ub = w.t.money.pricing.upperBound(w.tenantId, 'm1', estimatePromptTokensFast(chat as never), chat.max_tokens, now);
+    const ub = w.t.money.pricing.upperBound(
+      w.tenantId,
+      'm1',
+      estimatePromptTokensFast(chat as never),
+      chat.max_tokens,
+      now,
+    );
     expect(ub).not.toBeNull();
     const k = await w.makeKey({ name: 'budgeted', budget: ub! * BigInt(N), budget_period: 'total' });
     mock.reset();
     // Hold every admitted call at the upstream so all 10×N decisions happen while N are in flight.
     mock.setDefaults({ latencyMs: 400 });
     try {
-      const results = await Promise.all(Array.from({ length: 10 * N }, () => post('/v1/chat/completions', chat, { authorization: `Bearer ${k.secret}` })));
+      const results = await Promise.all(
+        Array.from({ length: 10 * N }, () =>
+          post('/v1/chat/completions', chat, { authorization: `Bearer ${k.secret}` }),
+        ),
+      );
       const ok = results.filter((r) => r.status === 200);
       const refused = results.filter((r) => r.status === 402);
       expect(ok).toHaveLength(N);
@@ -148,11 +168,18 @@ describe('budgets', () => {
 
   it('an empty wallet refuses with 402 insufficient_quota', async () => {
     const poor = await createWorld({
-      catalog: { providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }], models: [{ name: 'm1', deployments: [{ provider: 'up', model: 'u1' }], pricing }] },
+      catalog: {
+        providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+        models: [{ name: 'm1', deployments: [{ provider: 'up', model: 'u1' }], pricing }],
+      },
     });
     try {
       mock.reset();
-      const res = await request(`${poor.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${poor.secret}`, 'content-type': 'application/json' }, body: JSON.stringify(chat) });
+      const res = await request(`${poor.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${poor.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chat),
+      });
       expect(res.statusCode).toBe(402);
       const body = (await res.body.json()) as { error: { type: string; code: string } };
       expect(body.error.type).toBe('insufficient_quota');

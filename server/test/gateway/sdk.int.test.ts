@@ -6,7 +6,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMoney } from '../../src/shared/money.js';
-import { expectedMockUsage, MOCK_TOOL_CALL, mockText, startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
+import {
+  expectedMockUsage,
+  MOCK_TOOL_CALL,
+  mockText,
+  startMockUpstream,
+  type MockUpstream,
+} from '../mock-upstream/index.js';
 import { expectedCost, expectOneCharge, usageRecordsOf, type Rates } from './billing-check.js';
 import { ADMIN_SECRET_KEY } from '../support/app.js';
 import { createWorld, type World } from './world.js';
@@ -40,7 +46,12 @@ beforeAll(async () => {
       ],
       models: ADAPTERS.map((a) => ({
         name: a.model,
-        kinds: a.provider === 'openai-mock' ? ['chat', 'embeddings', 'completions'] : a.embeddings ? ['chat', 'embeddings'] : ['chat'],
+        kinds:
+          a.provider === 'openai-mock'
+            ? ['chat', 'embeddings', 'completions']
+            : a.embeddings
+              ? ['chat', 'embeddings']
+              : ['chat'],
         deployments: [{ provider: a.provider, model: `${a.model}-upstream` }],
         pricing,
       })),
@@ -81,14 +92,19 @@ describe.each(ADAPTERS)('$provider upstream', (a) => {
       last = c as unknown as Record<string, unknown>;
     }
     expect(text).toBe(mockText());
-    expect(last?.['usage']).toMatchObject({ prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens });
+    expect(last?.['usage']).toMatchObject({
+      prompt_tokens: usage.promptTokens,
+      completion_tokens: usage.completionTokens,
+    });
     expect(last?.['tollgate']).toEqual({ cost: formatMoney(cost) });
     const rec = await expectOneCharge(w, response.headers.get('x-request-id')!, cost);
     expect(rec.stream).toBe(1n);
   });
 
   it('openai SDK: stream without include_usage gets no usage chunk', async () => {
-    const { data: stream, response } = await openai.chat.completions.create({ model: a.model, messages, stream: true }).withResponse();
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model: a.model, messages, stream: true })
+      .withResponse();
     const chunks = [];
     for await (const c of stream) chunks.push(c);
     expect(chunks.every((c) => !c.usage)).toBe(true);
@@ -101,17 +117,26 @@ describe.each(ADAPTERS)('$provider upstream', (a) => {
       .create({
         model: a.model,
         messages: [{ role: 'user', content: 'Weather in Paris?' }],
-        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+          },
+        ],
       })
       .withResponse();
     const call = data.choices[0]?.message.tool_calls?.[0];
     expect(call?.type === 'function' && call.function.name).toBe(MOCK_TOOL_CALL.name);
-    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual(JSON.parse(MOCK_TOOL_CALL.arguments));
+    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual(
+      JSON.parse(MOCK_TOOL_CALL.arguments),
+    );
     await expectOneCharge(w, response.headers.get('x-request-id')!, cost);
   });
 
   it('anthropic SDK: messages non-stream', async () => {
-    const { data, response } = await anthropic.messages.create({ model: a.model, max_tokens: 100, messages }).withResponse();
+    const { data, response } = await anthropic.messages
+      .create({ model: a.model, max_tokens: 100, messages })
+      .withResponse();
     expect(data.type).toBe('message');
     expect(data.content[0]).toMatchObject({ type: 'text', text: mockText() });
     expect(data.usage.output_tokens).toBe(usage.completionTokens);
@@ -145,7 +170,11 @@ describe.each(ADAPTERS.filter((a) => a.embeddings))('$provider upstream', (a) =>
     if (source === 'provider') expect(rec?.prompt_tokens).toBe(BigInt(usage.promptTokens));
     else expect(rec?.prompt_tokens).toBeGreaterThan(0n);
     expect(rec?.completion_tokens).toBe(0n);
-    const c = expectedCost({ ...usage, promptTokens: Number(rec!.prompt_tokens), completionTokens: 0 }, RATES, MULTIPLIER);
+    const c = expectedCost(
+      { ...usage, promptTokens: Number(rec!.prompt_tokens), completionTokens: 0 },
+      RATES,
+      MULTIPLIER,
+    );
     expect(response.headers.get('x-tollgate-cost')).toBe(formatMoney(c));
     await expectOneCharge(w, requestId, c);
   });
@@ -153,7 +182,9 @@ describe.each(ADAPTERS.filter((a) => a.embeddings))('$provider upstream', (a) =>
 
 describe('legacy completions and metrics', () => {
   it('openai SDK: completions on an OpenAI-compatible upstream', async () => {
-    const { data, response } = await openai.completions.create({ model: 'gpt-mock', prompt: 'Once upon a time', max_tokens: 10 }).withResponse();
+    const { data, response } = await openai.completions
+      .create({ model: 'gpt-mock', prompt: 'Once upon a time', max_tokens: 10 })
+      .withResponse();
     expect(data.choices[0]?.text).toBeTruthy();
     expect(response.headers.get('x-tollgate-cost')).toBe(formatMoney(cost));
     await expectOneCharge(w, response.headers.get('x-request-id')!, cost);
@@ -161,7 +192,9 @@ describe('legacy completions and metrics', () => {
 
   it('a model without completions is refused before the provider', async () => {
     mock.reset();
-    await expect(openai.completions.create({ model: 'claude-mock', prompt: 'x' })).rejects.toMatchObject({ status: 400 });
+    await expect(openai.completions.create({ model: 'claude-mock', prompt: 'x' })).rejects.toMatchObject({
+      status: 400,
+    });
     expect(mock.count()).toBe(0);
   });
 

@@ -41,15 +41,26 @@ export async function createWorld(opts: WorldOptions): Promise<World> {
   const t = await createTestApp(opts.dialect ?? 'sqlite', { TOLLGATE_CONFIG: file, ...(opts.env ?? {}) });
   const n = ++seq;
   const tenant = await t.identity.tenants.create({ name: `Gateway Tenant ${n}`, status: 'active' }, systemContext);
-  const user = await t.identity.users.create({ email: `dev${n}-${Date.now()}@gw.test`, role: 'tenant_user', tenantId: tenant.id, password: 'correct-horse-42' }, systemContext);
+  const user = await t.identity.users.create(
+    { email: `dev${n}-${Date.now()}@gw.test`, role: 'tenant_user', tenantId: tenant.id, password: 'correct-horse-42' },
+    systemContext,
+  );
   if (opts.wallet) {
     await t.money.wallets.topUp(tenant.id, { amount: parseMoney(opts.wallet), idempotencyKey: `seed-${tenant.id}` });
   }
   if (opts.multiplier) {
-    await t.money.prices.setMultiplier({ tenantId: tenant.id, ppm: parseMultiplier(opts.multiplier), effectiveFrom: 0 });
+    await t.money.prices.setMultiplier({
+      tenantId: tenant.id,
+      ppm: parseMultiplier(opts.multiplier),
+      effectiveFrom: 0,
+    });
   }
   const makeKey = async (input: Omit<KeyCreate, 'user_id'> & Record<string, unknown>) => {
-    const { key, secret } = await t.identity.apiKeys.create(input as Omit<KeyCreate, 'user_id'>, { userId: user.id, tenantId: tenant.id }, systemContext);
+    const { key, secret } = await t.identity.apiKeys.create(
+      input as Omit<KeyCreate, 'user_id'>,
+      { userId: user.id, tenantId: tenant.id },
+      systemContext,
+    );
     return { secret, id: key.id };
   };
   const k = await makeKey({ name: 'main' });

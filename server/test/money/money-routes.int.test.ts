@@ -222,6 +222,12 @@ eachDialect('money routes', (dialect) => {
       expect((await call('userA', { method: 'GET', url: `/v1/billing/balance?tenant_id=${tenantB}` })).statusCode).toBe(
         404,
       );
+      const viaKey = await t.app.inject({
+        method: 'GET',
+        url: `/v1/billing/balance?tenant_id=${tenantA}`,
+        headers: { 'x-admin-key': ADMIN_SECRET_KEY },
+      });
+      expect(viaKey.json()).toMatchObject({ tenant_id: tenantA, balance: 10 });
     });
 
     it('POST {amount, operation} works with the admin service key and a platform admin, not a tenant admin', async () => {
