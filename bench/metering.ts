@@ -65,17 +65,38 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
   await migrateToLatest(db);
   const catalog = new InMemoryPriceCatalog();
   const price = (model: string, input: string, output: string) => ({
-    id: `prc_${model}`, model, deploymentId: null, inputPerMTok: parseMoney(input), outputPerMTok: parseMoney(output),
-    cachedInputPerMTok: null, cacheWritePerMTok: null, reasoningPerMTok: null, free: false, effectiveFrom: 0, createdBy: null, createdAt: 0,
+    id: `prc_${model}`,
+    model,
+    deploymentId: null,
+    inputPerMTok: parseMoney(input),
+    outputPerMTok: parseMoney(output),
+    cachedInputPerMTok: null,
+    cacheWritePerMTok: null,
+    reasoningPerMTok: null,
+    free: false,
+    effectiveFrom: 0,
+    createdBy: null,
+    createdAt: 0,
   });
   catalog.replace([price('gpt-4o', '2.50', '10.00'), price('gpt-4o-mini', '0.15', '0.60')], []);
   const ledger = createLedgerStore(db, { currency: 'USD', now: () => Date.now() });
   const spend: SpendRecorder =
     process.env['BENCH_SPEND'] === 'none'
       ? { recordSpend: async () => {} }
-      : createBudgetServices({ db, clock: systemClock, log }, { leaseTtlSeconds: 30, reservationTtlSeconds: 900 }).spend;
+      : createBudgetServices({ db, clock: systemClock, log }, { leaseTtlSeconds: 30, reservationTtlSeconds: 900 })
+          .spend;
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
-  const pipeline = createMeteringPipeline({ db, ledger, spend, catalog, log, clock: systemClock, dataDir, batchSize: BATCH, flushMs: 50 });
+  const pipeline = createMeteringPipeline({
+    db,
+    ledger,
+    spend,
+    catalog,
+    log,
+    clock: systemClock,
+    dataDir,
+    batchSize: BATCH,
+    flushMs: 50,
+  });
   const evs = events(n, randomBytes(3).toString('hex'));
 
   const t0 = performance.now();
@@ -89,7 +110,10 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
   const t1 = performance.now();
   await pipeline.close();
 
-  const records = await db.kysely.selectFrom('usage_records').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const records = await db.kysely
+    .selectFrom('usage_records')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   const charges = await db.kysely
     .selectFrom('ledger_transactions')
     .select((eb) => eb.fn.countAll().as('n'))

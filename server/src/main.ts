@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   if (command !== 'serve') throw new ConfigError(`unknown command "${command}" (expected serve or migrate)`);
 
-  const tollgate = await createTollgate({ config, log });
+  const tollgate = await createTollgate({ config, log, env: process.env });
   const address = await tollgate.app.listen({ port: config.PORT, host: config.HOST });
   await tollgate.start();
   const url = config.PUBLIC_URL ?? address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');

@@ -25,6 +25,8 @@ export interface TollgateOptions {
   /** An already opened (and possibly migrated) database; opened from config when absent. */
   db?: Db;
   webDist?: string;
+  /** The process environment, for ${VAR} interpolation in the operator's config file. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface Tollgate {
@@ -57,10 +59,10 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const core: Core = { config, db, bus, clock: opts.clock ?? systemClock, log, secrets };
 
   const identity = await createIdentityModule(core);
-  const money = await createMoneyModule(core);
+  const money = await createMoneyModule(core, { identity });
   const budgets = await createBudgetsModule(core, { money });
   const metering = await createMeteringModule(core, { identity, money, budgets });
-  const catalog = await createCatalogModule(core, { money });
+  const catalog = await createCatalogModule(core, { money, identity, env: opts.env ?? {} });
   const gateway = await createGatewayModule(core, { identity, money, budgets, metering, catalog });
   const modules: Module[] = [identity, money, budgets, metering, catalog, gateway];
 

@@ -40,42 +40,51 @@ const money = (v: Nano) => moneyToNumber(v, 2);
 
 export async function checkBudgetRoutes(app: FastifyInstance, ctx: CheckBudgetContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.post('/api/check-budget', {
-    config: { access: { services: ['billing'] } },
-    schema: {
-      tags: ['billing-api'],
-      summary: 'Seed 003: check a user budget before a call (X-API-Key)',
-      security: [{ billingKey: [] }],
-      body,
-      response: { 200: response },
+  r.post(
+    '/api/check-budget',
+    {
+      config: { access: { services: ['billing'] } },
+      schema: {
+        tags: ['billing-api'],
+        summary: 'Seed 003: check a user budget before a call (X-API-Key)',
+        security: [{ billingKey: [] }],
+        body,
+        response: { 200: response },
+      },
     },
-  }, async (req) => {
-    const b = req.body;
-    const user = await findUser(ctx.db, b.user_id);
-    if (!user) throw notFound('user');
-    const now = ctx.now();
+    async (req) => {
+      const b = req.body;
+      const user = await findUser(ctx.db, b.user_id);
+      if (!user) throw notFound('user');
+      const now = ctx.now();
 
-    let estimate: Nano | null = 0n;
-    if (b.cost_estimate !== undefined) estimate = moneyFromNumber(b.cost_estimate);
-    else if (b.tokens_input !== undefined || b.tokens_output !== undefined) {
-      const catalog = ctx.pricing();
-      estimate = user.tenantId && catalog ? catalog.upperBound(user.tenantId, b.model, b.tokens_input ?? 0, b.tokens_output ?? 0, now) : null;
-    }
+      let estimate: Nano | null = 0n;
+      if (b.cost_estimate !== undefined) estimate = moneyFromNumber(b.cost_estimate);
+      else if (b.tokens_input !== undefined || b.tokens_output !== undefined) {
+        const catalog = ctx.pricing();
+        estimate =
+          user.tenantId && catalog
+            ? catalog.upperBound(user.tenantId, b.model, b.tokens_input ?? 0, b.tokens_output ?? 0, now)
+            : null;
+      }
 
-    const userBudget = await ctx.admin.state(budgetScopeKey('user', user.tenantId, user.id));
-    const tenantBudget = user.tenantId ? await ctx.admin.state(budgetScopeKey('tenant', user.tenantId, user.tenantId)) : null;
-    const wallet = user.tenantId ? await walletAvailable(ctx.db, user.tenantId) : 0n;
-    // Without a user budget the wallet is what limits the user: show it as the budget.
-    const budget = userBudget
-      ? { total: money(userBudget.limit), used: money(userBudget.spent), remaining: money(userBudget.remaining) }
-      : { total: money(wallet > 0n ? wallet : 0n), used: 0, remaining: money(wallet > 0n ? wallet : 0n) };
+      const userBudget = await ctx.admin.state(budgetScopeKey('user', user.tenantId, user.id));
+      const tenantBudget = user.tenantId
+        ? await ctx.admin.state(budgetScopeKey('tenant', user.tenantId, user.tenantId))
+        : null;
+      const wallet = user.tenantId ? await walletAvailable(ctx.db, user.tenantId) : 0n;
+      // Without a user budget the wallet is what limits the user: show it as the budget.
+      const budget = userBudget
+        ? { total: money(userBudget.limit), used: money(userBudget.spent), remaining: money(userBudget.remaining) }
+        : { total: money(wallet > 0n ? wallet : 0n), used: 0, remaining: money(wallet > 0n ? wallet : 0n) };
 
-    const refuse = (message: string) => ({ allowed: false, budget, status: user.status, message });
-    if (user.status !== 'active') return refuse(`User is ${user.status}`);
-    if (estimate === null) return refuse(`Model ${b.model} has no price`);
-    if (userBudget && userBudget.remaining < estimate) return refuse('User budget exceeded');
-    if (tenantBudget && tenantBudget.remaining < estimate) return refuse('Organization budget exceeded');
-    if (wallet < estimate) return refuse('Insufficient wallet balance');
-    return { allowed: true, budget, status: user.status, message: 'OK' };
-  });
+      const refuse = (message: string) => ({ allowed: false, budget, status: user.status, message });
+      if (user.status !== 'active') return refuse(`User is ${user.status}`);
+      if (estimate === null) return refuse(`Model ${b.model} has no price`);
+      if (userBudget && userBudget.remaining < estimate) return refuse('User budget exceeded');
+      if (tenantBudget && tenantBudget.remaining < estimate) return refuse('Organization budget exceeded');
+      if (wallet < estimate) return refuse('Insufficient wallet balance');
+      return { allowed: true, budget, status: user.status, message: 'OK' };
+    },
+  );
 }

@@ -14,12 +14,17 @@ import { moneyFromNumber, MoneyFormatError } from '../shared/money.js';
 const tokens = z.number().int().min(0).max(1e12);
 
 export const logUsageBody = z.object({
-  user_id: z.string().trim().min(1).max(320).describe('Tollgate user id (usr_…) or the user\'s email'),
+  user_id: z.string().trim().min(1).max(320).describe("Tollgate user id (usr_…) or the user's email"),
   model: z.string().trim().min(1).max(200),
   request_id: z.string().trim().min(1).max(200),
   tokens_input: tokens,
   tokens_output: tokens,
-  cost_total: z.number().min(0).max(1e9).optional().describe('Customer cost in currency units; absent = priced from the catalog'),
+  cost_total: z
+    .number()
+    .min(0)
+    .max(1e9)
+    .optional()
+    .describe('Customer cost in currency units; absent = priced from the catalog'),
   response_time: z.number().min(0).max(1e9).optional().describe('Milliseconds'),
 });
 
@@ -51,13 +56,15 @@ export function logUsageRoutes(deps: LogUsageDeps) {
         const b = request.body;
         const user = await deps.findUser(b.user_id);
         if (!user) throw notFound('user');
-        if (!user.tenant_id) throw new AppError('unprocessable', 'user_id: the user belongs to no tenant', { field: 'user_id' });
+        if (!user.tenant_id)
+          throw new AppError('unprocessable', 'user_id: the user belongs to no tenant', { field: 'user_id' });
         let cost: string | null = null;
         if (b.cost_total !== undefined) {
           try {
             cost = moneyFromNumber(b.cost_total).toString();
           } catch (e) {
-            if (e instanceof MoneyFormatError) throw new AppError('validation_error', 'cost_total: not a valid amount', { field: 'cost_total' });
+            if (e instanceof MoneyFormatError)
+              throw new AppError('validation_error', 'cost_total: not a valid amount', { field: 'cost_total' });
             throw e;
           }
         }
@@ -95,9 +102,13 @@ export function logUsageRoutes(deps: LogUsageDeps) {
           },
         });
         if (outcome === 'conflict') {
-          throw new AppError('idempotency_conflict', `request_id ${b.request_id} was already logged with different content`, {
-            field: 'request_id',
-          });
+          throw new AppError(
+            'idempotency_conflict',
+            `request_id ${b.request_id} was already logged with different content`,
+            {
+              field: 'request_id',
+            },
+          );
         }
         return { message: LOGGED };
       },

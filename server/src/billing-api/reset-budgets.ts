@@ -8,16 +8,20 @@ import type { BudgetAdmin } from '../budgets/budget-admin.js';
 
 export async function resetBudgetsRoutes(app: FastifyInstance, ctx: { admin: BudgetAdmin }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.post('/api/admin/reset-budgets', {
-    config: { access: { services: ['admin'] } },
-    schema: {
-      tags: ['billing-api'],
-      summary: 'Seed 003: reset all user budgets (X-Admin-Key)',
-      security: [{ adminKey: [] }],
-      response: { 200: z.object({ message: z.string(), reset: z.number().int() }) },
+  r.post(
+    '/api/admin/reset-budgets',
+    {
+      config: { access: { services: ['admin'] } },
+      schema: {
+        tags: ['billing-api'],
+        summary: 'Seed 003: reset all user budgets (X-Admin-Key)',
+        security: [{ adminKey: [] }],
+        response: { 200: z.object({ message: z.string(), reset: z.number().int() }) },
+      },
     },
-  }, async () => {
-    const reset = await ctx.admin.resetUserBudgets();
-    return { message: 'Budgets reset successfully', reset };
-  });
+    async () => {
+      const reset = await ctx.admin.resetUserBudgets();
+      return { message: 'Budgets reset successfully', reset };
+    },
+  );
 }

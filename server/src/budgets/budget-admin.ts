@@ -60,7 +60,9 @@ export class BudgetAdmin {
         created_at: now,
         updated_at: now,
       })
-      .onConflict((oc) => oc.column('scope_key').doUpdateSet({ limit_nano: input.limit, period: input.period, updated_at: now }))
+      .onConflict((oc) =>
+        oc.column('scope_key').doUpdateSet({ limit_nano: input.limit, period: input.period, updated_at: now }),
+      )
       .execute();
     this.bus.publish('budget.changed', { scopeKey: key });
     return (await this.state(key))!;
@@ -92,7 +94,11 @@ export class BudgetAdmin {
   /** Start a new period now for every user budget; returns how many were reset. */
   async resetUserBudgets(): Promise<number> {
     const now = this.now();
-    const r = await this.db.updateTable('budgets').set({ reset_at: now, updated_at: now }).where('kind', '=', 'user').executeTakeFirst();
+    const r = await this.db
+      .updateTable('budgets')
+      .set({ reset_at: now, updated_at: now })
+      .where('kind', '=', 'user')
+      .executeTakeFirst();
     this.bus.publish('budget.changed', {});
     return toNum(r.numUpdatedRows);
   }

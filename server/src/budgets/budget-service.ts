@@ -64,19 +64,73 @@ export class LeasedBudgetService implements BudgetService {
   /** Where a scope's money is counted now; null = no budget applies to this scope. */
   async counterFor(scope: ScopeRef, now: number): Promise<CounterRef | null> {
     const key = scopeKey(scope);
-    if (scope.kind === 'wallet') return { kind: 'wallet', scopeKey: key, tenantId: scope.id, periodStart: 0 };
-    if (scope.limit !== undefined) {
-      const periodStart = calendarPeriodStart(scope.period ?? 'total', now);
-      return { kind: scope.kind, scopeKey: key, tenantId: '', periodStart, inlineLimit: scope.limit };
-    }
+    if (scope.kind === 'wallet' || scope.limit !== undefined) return this.inlineCounter(scope, now);
     const def = this.o.definitions.peek(key, now) ?? (await this.o.definitions.get(key, now));
     if (!def) return null;
-    return { kind: scope.kind, scopeKey: key, tenantId: def.tenantId ?? '', periodStart: currentPeriodStart(def.period, def.resetAt, now) };
+    return {
+      kind: scope.kind,
+      scopeKey: key,
+      tenantId: def.tenantId ?? '',
+      periodStart: currentPeriodStart(def.period, def.resetAt, now),
+    };
+  }
+
+  /** Without I/O: every definition cached and every scope served by a lease held here. */
+  private reserveFromMemory(req: ReserveRequest, now: number): boolean {
+    const holds: Hold[] = [];
+    const scopes: ScopeRef[] = [];
+    for (const scope of req.scopes) {
+      const counter = this.counterFromMemory(scope, now);
+      if (counter === null) continue;
+      const pool = counter && this.pools.get(counter.scopeKey);
+      const lease = pool ? pool.holdLocal(req.amount, counter!.periodStart, now) : null;
+      if (!lease) {
+        for (const h of holds) h.lease.unhold(h.amount);
+        return false;
+      }
+      holds.push({ scope, lease, pool: pool!, amount: req.amount });
+      scopes.push(scope);
+    }
+    this.reservations.set(req.requestId, {
+      requestId: req.requestId,
+      scopes,
+      holds,
+      expiresAt: now + this.o.reservationTtlMs,
+    });
+    return true;
+  }
+
+  /** counterFor from memory only: undefined = unknown here (needs the async path). */
+  private counterFromMemory(scope: ScopeRef, now: number): CounterRef | null | undefined {
+    if (scope.kind === 'wallet' || scope.limit !== undefined) return this.inlineCounter(scope, now);
+    const key = scopeKey(scope);
+    const def = this.o.definitions.peek(key, now);
+    if (def === undefined) return undefined;
+    if (def === null) return null;
+    return {
+      kind: scope.kind,
+      scopeKey: key,
+      tenantId: def.tenantId ?? '',
+      periodStart: currentPeriodStart(def.period, def.resetAt, now),
+    };
+  }
+
+  private inlineCounter(scope: ScopeRef, now: number): CounterRef {
+    const key = scopeKey(scope);
+    if (scope.kind === 'wallet') return { kind: 'wallet', scopeKey: key, tenantId: scope.id, periodStart: 0 };
+    return {
+      kind: scope.kind,
+      scopeKey: key,
+      tenantId: '',
+      periodStart: calendarPeriodStart(scope.period ?? 'total', now),
+      inlineLimit: scope.limit!,
+    };
   }
 
   async reserve(req: ReserveRequest): Promise<Result<{ requestId: string }, AppError>> {
     if (this.reservations.has(req.requestId)) return ok({ requestId: req.requestId });
     const now = this.o.now();
+    if (req.amount > 0n && this.reserveFromMemory(req, now)) return ok({ requestId: req.requestId });
     const applicable: { scope: ScopeRef; counter: CounterRef }[] = [];
     for (const scope of req.scopes) {
       const counter = await this.counterFor(scope, now);
@@ -197,7 +251,10 @@ export class LeasedBudgetService implements BudgetService {
     }
     if (renew.length > 0) {
       const expiresAt = now + this.o.leaseTtlMs;
-      const alive = await this.o.store.renew(renew.map((l) => l.id), expiresAt);
+      const alive = await this.o.store.renew(
+        renew.map((l) => l.id),
+        expiresAt,
+      );
       for (const l of renew) {
         if (alive.has(l.id)) l.expiresAt = expiresAt;
         else {

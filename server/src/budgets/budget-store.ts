@@ -47,7 +47,13 @@ export interface TakeRequest {
 }
 
 export function rowToDefinition(r: {
-  scope_key: string; kind: string; tenant_id: string | null; subject: string; limit_nano: unknown; period: string; reset_at: unknown;
+  scope_key: string;
+  kind: string;
+  tenant_id: string | null;
+  subject: string;
+  limit_nano: unknown;
+  period: string;
+  reset_at: unknown;
 }): BudgetDefinition {
   return {
     scopeKey: r.scope_key,
@@ -122,7 +128,10 @@ export class BudgetStore {
         returning tenant_id`.execute(q);
       return r.rows.length === 1;
     }
-    const limit = c.inlineLimit !== undefined ? sql`${c.inlineLimit}` : sql`(select b.limit_nano from budgets b where b.scope_key = ${c.scopeKey})`;
+    const limit =
+      c.inlineLimit !== undefined
+        ? sql`${c.inlineLimit}`
+        : sql`(select b.limit_nano from budgets b where b.scope_key = ${c.scopeKey})`;
     const r = await sql<{ scope_key: string }>`
       update budget_counters set reserved = reserved + ${amount}
       where scope_key = ${c.scopeKey} and period_start = ${c.periodStart}
@@ -135,7 +144,11 @@ export class BudgetStore {
   async unreserve(q: Q, scopeKey: string, periodStart: number, amount: bigint): Promise<void> {
     if (amount === 0n) return;
     if (scopeKey.startsWith('wallet:')) {
-      await q.updateTable('wallets').set({ reserved: sql`reserved - ${amount}` }).where('tenant_id', '=', scopeKey.slice(7)).execute();
+      await q
+        .updateTable('wallets')
+        .set({ reserved: sql`reserved - ${amount}` })
+        .where('tenant_id', '=', scopeKey.slice(7))
+        .execute();
       return;
     }
     await q
@@ -153,7 +166,11 @@ export class BudgetStore {
    */
   async lockCounter(q: Q, scopeKey: string, periodStart: number): Promise<void> {
     if (scopeKey.startsWith('wallet:')) {
-      await q.updateTable('wallets').set({ reserved: sql`reserved` }).where('tenant_id', '=', scopeKey.slice(7)).execute();
+      await q
+        .updateTable('wallets')
+        .set({ reserved: sql`reserved` })
+        .where('tenant_id', '=', scopeKey.slice(7))
+        .execute();
       return;
     }
     await q
@@ -196,7 +213,11 @@ export class BudgetStore {
     opts: { minUsed?: bigint; expiredBefore?: number } = {},
   ): Promise<'ended' | 'not_flushed' | 'gone'> {
     // scope_key and period_start never change: safe to read before taking the locks.
-    const where = await this.db.selectFrom('budget_leases').select(['scope_key', 'period_start']).where('id', '=', id).executeTakeFirst();
+    const where = await this.db
+      .selectFrom('budget_leases')
+      .select(['scope_key', 'period_start'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!where) return 'gone';
     const periodStart = toNum(where.period_start);
     return this.db.transaction().execute(async (trx) => {

@@ -87,7 +87,12 @@ export async function createBudgetsModule(core: Core, _deps: { money: MoneyModul
     tick,
     routes: async (app: FastifyInstance) => {
       await budgetRoutes(app, { admin, db: core.db.kysely });
-      await checkBudgetRoutes(app, { admin, db: core.db.kysely, pricing: () => _deps.money.pricing, now: () => core.clock.now() });
+      await checkBudgetRoutes(app, {
+        admin,
+        db: core.db.kysely,
+        pricing: () => _deps.money.pricing,
+        now: () => core.clock.now(),
+      });
       await resetBudgetsRoutes(app, { admin });
     },
     async start() {

@@ -22,7 +22,12 @@ export interface BudgetRoutesContext {
 }
 
 /** The user a caller may see: own tenant only (404 otherwise); tenant users only themselves. */
-async function visibleUser(ctx: BudgetRoutesContext, p: UserPrincipal, userId: string, write: boolean): Promise<BudgetUser> {
+async function visibleUser(
+  ctx: BudgetRoutesContext,
+  p: UserPrincipal,
+  userId: string,
+  write: boolean,
+): Promise<BudgetUser> {
   const user = await findUser(ctx.db, userId);
   if (!user || user.id !== userId) throw notFound('user');
   if (p.role === 'platform_admin') return user;
@@ -42,80 +47,111 @@ export async function budgetRoutes(app: FastifyInstance, ctx: BudgetRoutesContex
     return tenantId;
   };
 
-  r.get('/api/v1/budgets', {
-    config: { access: { roles: ADMINS } },
-    schema: {
-      tags,
-      summary: "The tenant's budgets (tenant monthly budget, agent budgets) with this period's spend",
-      querystring: tenantQuery,
-      response: { 200: z.object({ budgets: z.array(budgetSchema) }) },
+  r.get(
+    '/api/v1/budgets',
+    {
+      config: { access: { roles: ADMINS } },
+      schema: {
+        tags,
+        summary: "The tenant's budgets (tenant monthly budget, agent budgets) with this period's spend",
+        querystring: tenantQuery,
+        response: { 200: z.object({ budgets: z.array(budgetSchema) }) },
+      },
     },
-  }, async (req) => {
-    const tenantId = await requiredTenant(userOf(req), req.query.tenant_id);
-    return { budgets: (await ctx.admin.listForTenant(tenantId)).map(budgetView) };
-  });
+    async (req) => {
+      const tenantId = await requiredTenant(userOf(req), req.query.tenant_id);
+      return { budgets: (await ctx.admin.listForTenant(tenantId)).map(budgetView) };
+    },
+  );
 
-  r.put('/api/v1/budgets', {
-    config: { access: { roles: ADMINS } },
-    schema: {
-      tags,
-      summary: 'Set (or with limit null remove) the tenant budget or an agent budget',
-      querystring: tenantQuery,
-      body: z.object({
-        scope: z.enum(['tenant', 'agent']),
-        agent: z.string().trim().min(1).max(200).optional(),
-        limit: decimalMoney.nullable(),
-        period: periodSchema.default('monthly'),
-      }),
-      response: { 200: z.object({ budget: budgetSchema.nullable() }) },
+  r.put(
+    '/api/v1/budgets',
+    {
+      config: { access: { roles: ADMINS } },
+      schema: {
+        tags,
+        summary: 'Set (or with limit null remove) the tenant budget or an agent budget',
+        querystring: tenantQuery,
+        body: z.object({
+          scope: z.enum(['tenant', 'agent']),
+          agent: z.string().trim().min(1).max(200).optional(),
+          limit: decimalMoney.nullable(),
+          period: periodSchema.default('monthly'),
+        }),
+        response: { 200: z.object({ budget: budgetSchema.nullable() }) },
+      },
     },
-  }, async (req) => {
-    const tenantId = await requiredTenant(userOf(req), req.query.tenant_id);
-    const { scope, agent, limit, period } = req.body;
-    if (scope === 'agent' && !agent) throw invalid('agent', 'is required for an agent budget');
-    const subject = scope === 'agent' ? agent! : tenantId;
-    if (limit === null) {
-      await ctx.admin.remove(budgetScopeKey(scope, tenantId, subject));
-      return { budget: null };
-    }
-    const state = await ctx.admin.set({ kind: scope, tenantId, subject, limit: parseMoney(limit), period });
-    return { budget: budgetView(state) };
-  });
+    async (req) => {
+      const tenantId = await requiredTenant(userOf(req), req.query.tenant_id);
+      const { scope, agent, limit, period } = req.body;
+      if (scope === 'agent' && !agent) throw invalid('agent', 'is required for an agent budget');
+      const subject = scope === 'agent' ? agent! : tenantId;
+      if (limit === null) {
+        await ctx.admin.remove(budgetScopeKey(scope, tenantId, subject));
+        return { budget: null };
+      }
+      const state = await ctx.admin.set({ kind: scope, tenantId, subject, limit: parseMoney(limit), period });
+      return { budget: budgetView(state) };
+    },
+  );
 
   const userParams = z.object({ id: z.string().min(1).max(100) });
 
-  r.get('/api/v1/users/:id/budget', {
-    config: { access: { roles: TENANT_ROLES } },
-    schema: { tags, summary: "A user's budget: total, used, remaining, reset date", params: userParams, response: { 200: userBudgetSchema } },
-  }, async (req) => {
-    const user = await visibleUser(ctx, userOf(req), req.params.id, false);
-    const state = await ctx.admin.state(budgetScopeKey('user', user.tenantId, user.id));
-    if (!state) throw new AppError('not_found', 'this user has no budget');
-    return userBudgetView(user.id, state);
-  });
-
-  r.put('/api/v1/users/:id/budget', {
-    config: { access: { roles: ADMINS } },
-    schema: {
-      tags,
-      summary: "Set a user's budget (total per period)",
-      params: userParams,
-      body: z.object({ total: decimalMoney, period: periodSchema.default('monthly') }),
-      response: { 200: userBudgetSchema },
+  r.get(
+    '/api/v1/users/:id/budget',
+    {
+      config: { access: { roles: TENANT_ROLES } },
+      schema: {
+        tags,
+        summary: "A user's budget: total, used, remaining, reset date",
+        params: userParams,
+        response: { 200: userBudgetSchema },
+      },
     },
-  }, async (req) => {
-    const user = await visibleUser(ctx, userOf(req), req.params.id, true);
-    const state = await ctx.admin.set({ kind: 'user', tenantId: user.tenantId, subject: user.id, limit: parseMoney(req.body.total), period: req.body.period });
-    return userBudgetView(user.id, state);
-  });
+    async (req) => {
+      const user = await visibleUser(ctx, userOf(req), req.params.id, false);
+      const state = await ctx.admin.state(budgetScopeKey('user', user.tenantId, user.id));
+      if (!state) throw new AppError('not_found', 'this user has no budget');
+      return userBudgetView(user.id, state);
+    },
+  );
 
-  r.get('/api/v1/me/budget', {
-    config: { access: { roles: TENANT_ROLES } },
-    schema: { tags, summary: 'My budget: total, used, remaining, reset date', response: { 200: userBudgetSchema } },
-  }, async (req) => {
-    const me = userOf(req);
-    const state = await ctx.admin.state(budgetScopeKey('user', me.tenantId, me.userId));
-    if (!state) throw new AppError('not_found', 'you have no budget');
-    return userBudgetView(me.userId, state);
-  });
+  r.put(
+    '/api/v1/users/:id/budget',
+    {
+      config: { access: { roles: ADMINS } },
+      schema: {
+        tags,
+        summary: "Set a user's budget (total per period)",
+        params: userParams,
+        body: z.object({ total: decimalMoney, period: periodSchema.default('monthly') }),
+        response: { 200: userBudgetSchema },
+      },
+    },
+    async (req) => {
+      const user = await visibleUser(ctx, userOf(req), req.params.id, true);
+      const state = await ctx.admin.set({
+        kind: 'user',
+        tenantId: user.tenantId,
+        subject: user.id,
+        limit: parseMoney(req.body.total),
+        period: req.body.period,
+      });
+      return userBudgetView(user.id, state);
+    },
+  );
+
+  r.get(
+    '/api/v1/me/budget',
+    {
+      config: { access: { roles: TENANT_ROLES } },
+      schema: { tags, summary: 'My budget: total, used, remaining, reset date', response: { 200: userBudgetSchema } },
+    },
+    async (req) => {
+      const me = userOf(req);
+      const state = await ctx.admin.state(budgetScopeKey('user', me.tenantId, me.userId));
+      if (!state) throw new AppError('not_found', 'you have no budget');
+      return userBudgetView(me.userId, state);
+    },
+  );
 }

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { formatMoney } from '../shared/money.js';
 import type { BudgetState } from './budget-admin.js';
 
-export const decimalMoney = z.string().trim().regex(/^\d{1,12}(\.\d{1,9})?$/, 'must be a non-negative decimal amount like "50.00"');
+export const decimalMoney = z
+  .string()
+  .trim()
+  .regex(/^\d{1,12}(\.\d{1,9})?$/, 'must be a non-negative decimal amount like "50.00"');
 export const periodSchema = z.enum(['daily', 'weekly', 'monthly', 'total']);
 
 export const budgetSchema = z.object({

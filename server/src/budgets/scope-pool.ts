@@ -70,7 +70,8 @@ export class ScopePool {
   private async acquireSlice(counter: CounterRef, amount: bigint): Promise<boolean> {
     const now = this.ctx.now();
     const last = this.leases.findLast((l) => !l.row.exact);
-    if (last && last.free() < amount) this.units = nextSliceUnits(this.units, now - last.row.createdAt, 0, this.ctx.ttlMs);
+    if (last && last.free() < amount)
+      this.units = nextSliceUnits(this.units, now - last.row.createdAt, 0, this.ctx.ttlMs);
     const slice = sliceAmount(amount, this.units);
     const row = await this.ctx.store.take({
       counter,

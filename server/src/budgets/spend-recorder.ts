@@ -47,10 +47,18 @@ export class CounterSpendRecorder implements SpendRecorder {
     // Lock order (see BudgetStore.lockCounter): counters/wallets sorted, then leases sorted.
     const leaseIds = [...byLease.keys()].sort();
     const where = leaseIds.length
-      ? await trx.selectFrom('budget_leases').select(['id', 'scope_key', 'period_start']).where('id', 'in', leaseIds).execute()
+      ? await trx
+          .selectFrom('budget_leases')
+          .select(['id', 'scope_key', 'period_start'])
+          .where('id', 'in', leaseIds)
+          .execute()
       : [];
     const counters = new Map<string, { scopeKey: string; periodStart: number }>();
-    for (const w of where) counters.set(`${w.scope_key}\n${toNum(w.period_start)}`, { scopeKey: w.scope_key, periodStart: toNum(w.period_start) });
+    for (const w of where)
+      counters.set(`${w.scope_key}\n${toNum(w.period_start)}`, {
+        scopeKey: w.scope_key,
+        periodStart: toNum(w.period_start),
+      });
     for (const k of direct.keys()) {
       const [scopeKey, p] = k.split('\n') as [string, string];
       counters.set(k, { scopeKey, periodStart: Number(p) });
@@ -104,7 +112,10 @@ export class CounterSpendRecorder implements SpendRecorder {
     const hit = full.rows[0];
     if (hit) return { scopeKey: hit.scope_key, periodStart: toNum(hit.period_start), amount: a };
 
-    let q = trx.selectFrom('budget_leases').select(['scope_key', 'period_start', 'amount', 'used', 'status']).where('id', '=', id);
+    let q = trx
+      .selectFrom('budget_leases')
+      .select(['scope_key', 'period_start', 'amount', 'used', 'status'])
+      .where('id', '=', id);
     if (this.dialect === 'postgres') q = q.forUpdate();
     const row = await q.executeTakeFirst();
     if (!row) return null;

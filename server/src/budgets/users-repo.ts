@@ -26,7 +26,11 @@ export async function tenantExists(db: Kysely<Database>, tenantId: string): Prom
 
 /** What the wallet can still cover: balance (+ credit limit when postpaid) − reserved. */
 export async function walletAvailable(db: Kysely<Database>, tenantId: string): Promise<bigint> {
-  const w = await db.selectFrom('wallets').select(['balance', 'reserved', 'mode', 'credit_limit']).where('tenant_id', '=', tenantId).executeTakeFirst();
+  const w = await db
+    .selectFrom('wallets')
+    .select(['balance', 'reserved', 'mode', 'credit_limit'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
   if (!w) return 0n;
   return toBig(w.balance) + (w.mode === 'postpaid' ? toBig(w.credit_limit) : 0n) - toBig(w.reserved);
 }

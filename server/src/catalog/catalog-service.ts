@@ -57,7 +57,6 @@ export class CatalogService {
   }
 
   private async audit(ctx: ActionContext, action: string, targetType: string, targetId: string, before: unknown, after: unknown): Promise<void> {
-    // TODO(lead): app/tollgate.ts must pass `identity` to createCatalogModule for audit entries.
     if (!this.deps.audit) return;
     await this.deps.audit.record({ actor: ctx.actor, tenantId: null, action, targetType, targetId, changes: { before, after }, ip: ctx.ip ?? null });
   }

@@ -42,8 +42,8 @@ export async function createCatalogModule(core: Core, deps: CatalogDeps): Promis
   const key = secrets.encryptionKey;
   const store = new CatalogStore(db.kysely);
   const registry = new InMemoryRegistry();
-  // ${VAR} interpolation needs the whole environment, which Config does not carry.
-  const env = deps.env ?? process.env;
+  // ${VAR} interpolation needs the whole environment, which Config does not carry: main.ts passes it.
+  const env = deps.env ?? {};
   const file = config.TOLLGATE_CONFIG ? loadCatalogFile(config.TOLLGATE_CONFIG, env) : null;
   const strategy: RoutingStrategy = file?.routing?.strategy ?? config.ROUTING_STRATEGY;
   // The money module may still be partial while areas are built in parallel: guard every use.

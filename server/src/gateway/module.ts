@@ -8,7 +8,6 @@ import type { IdentityModule } from '../identity/module.js';
 import type { MoneyModule } from '../ledger/module.js';
 import type { MeteringModule } from '../metering/module.js';
 import { getProviderAdapter, isProviderType } from '../providers/registry.js';
-import { preloadTokenizer } from '../providers/tokenizer/index.js';
 import type { GatewayDeps } from './deps.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { gatewayRoutes } from './routes.js';
@@ -56,11 +55,9 @@ export async function createGatewayModule(
   return {
     metrics,
     routes: gatewayRoutes(gw),
-    async start() {
-      // Building the BPE encoder costs seconds of CPU: pay it once at start, not on the first
-      // call that needs a tokenizer estimate.
-      preloadTokenizer();
-    },
+    // The BPE tokenizer is NOT preloaded: it costs ~130 MB of RSS and ~2 s of CPU, and is only
+    // needed when a provider reports no usage (cut streams, some embeddings). The first such call
+    // in a process pays the load once.
     async close() {
       await upstream.close();
     },

@@ -25,8 +25,8 @@ export interface MoneyModule extends Module {
 
 /**
  * `deps.identity` gives the admin routes the audit log and the tenant lookup (404 for unknown
- * tenants). TODO(lead): app/tollgate.ts should call `createMoneyModule(core, { identity })`;
- * without it the money routes work but record no audit entries and cannot tell unknown tenants.
+ * tenants); app/tollgate.ts passes it. Without it (unit tests) the routes work but record no
+ * audit entries and cannot tell unknown tenants.
  */
 export async function createMoneyModule(core: Core, deps: { identity?: IdentityHooks } = {}): Promise<MoneyModule> {
   const db = core.db.kysely;

@@ -41,6 +41,14 @@ describe('batch plan', () => {
     const row = usageRowValues(prep('req_1', 'hh', 9n), 'use_1', 42);
     expect(row).toHaveLength(USAGE_COLUMNS.length);
     const byCol = Object.fromEntries(USAGE_COLUMNS.map((c, i) => [c, row[i]]));
-    expect(byCol).toMatchObject({ id: 'use_1', request_id: 'req_1', cost: 9n, total_tokens: 1500, stream: 0, content_hash: 'hh', created_at: 42 });
+    expect(byCol).toMatchObject({
+      id: 'use_1',
+      request_id: 'req_1',
+      cost: 9n,
+      total_tokens: 1500,
+      stream: 0,
+      content_hash: 'hh',
+      created_at: 42,
+    });
   });
 });

@@ -9,18 +9,58 @@ import type { IngestOutcome } from './ports.js';
 
 /** Column order shared by the SQLite prepared statement and the PostgreSQL unnest insert. */
 export const USAGE_COLUMNS = [
-  'id', 'request_id', 'tenant_id', 'user_id', 'key_id', 'agent', 'conversation_id', 'conversation_title',
-  'project', 'provider', 'deployment_id', 'model', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
-  'cache_write_tokens', 'reasoning_tokens', 'total_tokens', 'cost', 'provider_cost', 'price_id',
-  'multiplier_ppm', 'latency_ms', 'ttft_ms', 'status', 'usage_source', 'source', 'stream', 'started_at',
-  'ended_at', 'metadata', 'content_hash', 'created_at',
+  'id',
+  'request_id',
+  'tenant_id',
+  'user_id',
+  'key_id',
+  'agent',
+  'conversation_id',
+  'conversation_title',
+  'project',
+  'provider',
+  'deployment_id',
+  'model',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'total_tokens',
+  'cost',
+  'provider_cost',
+  'price_id',
+  'multiplier_ppm',
+  'latency_ms',
+  'ttft_ms',
+  'status',
+  'usage_source',
+  'source',
+  'stream',
+  'started_at',
+  'ended_at',
+  'metadata',
+  'content_hash',
+  'created_at',
 ] as const;
 
 /** Which columns are bigint (the rest are text): PostgreSQL's unnest needs the array types. */
 export const USAGE_INT_COLUMNS: ReadonlySet<string> = new Set([
-  'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens',
-  'total_tokens', 'cost', 'provider_cost', 'multiplier_ppm', 'latency_ms', 'ttft_ms', 'stream',
-  'started_at', 'ended_at', 'created_at',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'total_tokens',
+  'cost',
+  'provider_cost',
+  'multiplier_ppm',
+  'latency_ms',
+  'ttft_ms',
+  'stream',
+  'started_at',
+  'ended_at',
+  'created_at',
 ]);
 
 export type UsageRowValues = (string | number | bigint | null)[];
@@ -28,12 +68,39 @@ export type UsageRowValues = (string | number | bigint | null)[];
 export function usageRowValues(p: PreparedEvent, id: string, createdAt: number): UsageRowValues {
   const e = p.event;
   return [
-    id, e.requestId, e.tenantId, e.userId, e.keyId, e.agent, e.conversationId, e.conversationTitle,
-    e.project, e.provider, e.deploymentId, e.model, e.promptTokens, e.completionTokens, e.cachedTokens,
-    e.cacheWriteTokens, e.reasoningTokens, e.promptTokens + e.completionTokens, p.cost,
-    e.providerCost === null ? null : BigInt(e.providerCost), p.priceId, p.multiplierPpm, e.latencyMs, e.ttftMs,
-    e.status, e.usageSource, e.source, e.stream ? 1 : 0, e.startedAt, e.endedAt,
-    e.metadata === null ? null : JSON.stringify(e.metadata), p.hash, createdAt,
+    id,
+    e.requestId,
+    e.tenantId,
+    e.userId,
+    e.keyId,
+    e.agent,
+    e.conversationId,
+    e.conversationTitle,
+    e.project,
+    e.provider,
+    e.deploymentId,
+    e.model,
+    e.promptTokens,
+    e.completionTokens,
+    e.cachedTokens,
+    e.cacheWriteTokens,
+    e.reasoningTokens,
+    e.promptTokens + e.completionTokens,
+    p.cost,
+    e.providerCost === null ? null : BigInt(e.providerCost),
+    p.priceId,
+    p.multiplierPpm,
+    e.latencyMs,
+    e.ttftMs,
+    e.status,
+    e.usageSource,
+    e.source,
+    e.stream ? 1 : 0,
+    e.startedAt,
+    e.endedAt,
+    e.metadata === null ? null : JSON.stringify(e.metadata),
+    p.hash,
+    createdAt,
   ];
 }
 
@@ -105,5 +172,10 @@ export interface Spend {
 }
 
 export function spendFor(p: PreparedEvent): Spend {
-  return { tenantId: p.event.tenantId, amount: p.cost, at: eventTime(p.event), attribution: p.attribution ?? directAttribution(p) };
+  return {
+    tenantId: p.event.tenantId,
+    amount: p.cost,
+    at: eventTime(p.event),
+    attribution: p.attribution ?? directAttribution(p),
+  };
 }

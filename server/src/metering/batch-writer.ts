@@ -37,7 +37,10 @@ export function createBatchWriter(deps: BatchWriterDeps): BatchWriter {
       const inserted = await records.insertNew(trx, rows);
       const seen = winners.filter((i) => !inserted.has(items[i]!.event.requestId));
       if (seen.length > 0) {
-        const stored = await records.hashesOf(trx, seen.map((i) => items[i]!.event.requestId));
+        const stored = await records.hashesOf(
+          trx,
+          seen.map((i) => items[i]!.event.requestId),
+        );
         for (const i of seen) {
           const p = items[i]!;
           const hash = stored.get(p.event.requestId);
@@ -65,7 +68,12 @@ export function createBatchWriter(deps: BatchWriterDeps): BatchWriter {
       if (outcomes[l.index] === 'conflict') {
         const p = items[l.index]!;
         deps.log.warn(
-          { requestId: p.event.requestId, storedHash: items[l.winner]!.hash, incomingHash: p.hash, source: p.event.source },
+          {
+            requestId: p.event.requestId,
+            storedHash: items[l.winner]!.hash,
+            incomingHash: p.hash,
+            source: p.event.source,
+          },
           'usage event conflicts with another in the same batch: rejected',
         );
       }

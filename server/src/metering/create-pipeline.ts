@@ -25,7 +25,13 @@ export interface MeteringPipelineDeps {
 }
 
 export function createMeteringPipeline(deps: MeteringPipelineDeps): SpooledPipeline {
-  const write = createBatchWriter({ db: deps.db, ledger: deps.ledger, spend: deps.spend, log: deps.log, now: () => deps.clock.now() });
+  const write = createBatchWriter({
+    db: deps.db,
+    ledger: deps.ledger,
+    spend: deps.spend,
+    log: deps.log,
+    now: () => deps.clock.now(),
+  });
   return new SpooledPipeline({
     catalog: deps.catalog,
     spool: new Spool(join(deps.dataDir, 'spool')),

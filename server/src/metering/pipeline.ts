@@ -184,7 +184,8 @@ export class SpooledPipeline implements MeteringPipeline {
     this.abandoned = true;
     this.o.log.error({ err: e }, 'metering store unavailable at shutdown; unwritten events stay in the spool');
     const waiting = [...this.sealed.flatMap((s) => s.items), ...this.open];
-    for (const c of waiting) c.settle?.(new AppError('upstream_unavailable', 'usage store unavailable; the event is spooled'));
+    for (const c of waiting)
+      c.settle?.(new AppError('upstream_unavailable', 'usage store unavailable; the event is spooled'));
     return false;
   }
 }

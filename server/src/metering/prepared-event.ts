@@ -53,10 +53,18 @@ export function prepareEvent(envelope: UsageEnvelope, catalog: PriceCatalog): Re
       event.deploymentId,
     );
     // Never silently zero: an unpriced model is refused unless the operator marked it free.
-    if (!priced) return err(new AppError('model_not_priced', `model "${event.model}" has no price`, { model: event.model }));
+    if (!priced)
+      return err(new AppError('model_not_priced', `model "${event.model}" has no price`, { model: event.model }));
     cost = priced.cost;
     priceId = priced.priceId;
     multiplierPpm = priced.multiplierPpm;
   }
-  return ok({ event, cost, priceId, multiplierPpm, attribution: envelope.attribution ?? null, hash: contentHash(event) });
+  return ok({
+    event,
+    cost,
+    priceId,
+    multiplierPpm,
+    attribution: envelope.attribution ?? null,
+    hash: contentHash(event),
+  });
 }

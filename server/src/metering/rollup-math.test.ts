@@ -23,11 +23,37 @@ describe('rollup math', () => {
   it('folds a batch into one delta per key, with empty strings for missing key parts', () => {
     const t = Date.UTC(2026, 0, 31, 23, 0);
     const d = aggregateRollups([
-      prep({ startedAt: t, endedAt: t + 3_600_000, userId: null, agent: null, promptTokens: 10, completionTokens: 5 }, 7n),
-      prep({ startedAt: t + 1, endedAt: t + 2, userId: null, agent: null, promptTokens: 1, completionTokens: 2, cachedTokens: 1 }, 3n),
-      prep({ startedAt: t + 3_600_000, endedAt: t + 3_600_001, userId: null, agent: null, promptTokens: 1, completionTokens: 1 }, 1n),
+      prep(
+        { startedAt: t, endedAt: t + 3_600_000, userId: null, agent: null, promptTokens: 10, completionTokens: 5 },
+        7n,
+      ),
+      prep(
+        {
+          startedAt: t + 1,
+          endedAt: t + 2,
+          userId: null,
+          agent: null,
+          promptTokens: 1,
+          completionTokens: 2,
+          cachedTokens: 1,
+        },
+        3n,
+      ),
+      prep(
+        {
+          startedAt: t + 3_600_000,
+          endedAt: t + 3_600_001,
+          userId: null,
+          agent: null,
+          promptTokens: 1,
+          completionTokens: 1,
+        },
+        1n,
+      ),
     ]);
-    expect(d.daily.map((x) => [x.period, x.userId, x.agent, x.requests, x.totalTokens, x.cachedTokens, x.cost])).toEqual([
+    expect(
+      d.daily.map((x) => [x.period, x.userId, x.agent, x.requests, x.totalTokens, x.cachedTokens, x.cost]),
+    ).toEqual([
       ['2026-01-31', '', '', 2n, 18n, 1n, 10n],
       ['2026-02-01', '', '', 1n, 2n, 0n, 1n],
     ]);

@@ -48,7 +48,13 @@ export function aggregateRollups(events: readonly PreparedEvent[]): RollupDeltas
     const dayNo = Math.floor(eventTime(e) / DAY_MS);
     let day = dayCache.get(dayNo);
     if (day === undefined) dayCache.set(dayNo, (day = utcDay(dayNo * DAY_MS)));
-    const base = { tenantId: e.tenantId, userId: e.userId ?? '', keyId: e.keyId ?? '', agent: e.agent ?? '', model: e.model };
+    const base = {
+      tenantId: e.tenantId,
+      userId: e.userId ?? '',
+      keyId: e.keyId ?? '',
+      agent: e.agent ?? '',
+      model: e.model,
+    };
     add(daily, { ...base, period: day }, p);
     add(monthly, { ...base, period: day.slice(0, 7) }, p);
   }
@@ -59,7 +65,16 @@ function add(into: Map<string, RollupDelta>, key: RollupKey, p: PreparedEvent): 
   const k = `${key.tenantId}\u0000${key.period}\u0000${key.userId}\u0000${key.keyId}\u0000${key.agent}\u0000${key.model}`;
   let d = into.get(k);
   if (!d) {
-    d = { ...key, requests: 0n, promptTokens: 0n, completionTokens: 0n, cachedTokens: 0n, reasoningTokens: 0n, totalTokens: 0n, cost: 0n };
+    d = {
+      ...key,
+      requests: 0n,
+      promptTokens: 0n,
+      completionTokens: 0n,
+      cachedTokens: 0n,
+      reasoningTokens: 0n,
+      totalTokens: 0n,
+      cost: 0n,
+    };
     into.set(k, d);
   }
   const e = p.event;

@@ -7,14 +7,34 @@ import type { Db, DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { RollupDelta, RollupDeltas } from './rollup-math.js';
 
-const SUMS = ['requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens', 'cost'] as const;
+const SUMS = [
+  'requests',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'total_tokens',
+  'cost',
+] as const;
 const KEYS = (period: 'day' | 'month') => ['tenant_id', period, 'user_id', 'key_id', 'agent', 'model'] as const;
 type Table = 'daily_consumption' | 'monthly_consumption';
 
-const keyOf = (d: RollupDelta) => `${d.tenantId}\u0000${d.period}\u0000${d.userId}\u0000${d.keyId}\u0000${d.agent}\u0000${d.model}`;
+const keyOf = (d: RollupDelta) =>
+  `${d.tenantId}\u0000${d.period}\u0000${d.userId}\u0000${d.keyId}\u0000${d.agent}\u0000${d.model}`;
 const valuesOf = (d: RollupDelta) => [
-  d.tenantId, d.period, d.userId, d.keyId, d.agent, d.model,
-  d.requests, d.promptTokens, d.completionTokens, d.cachedTokens, d.reasoningTokens, d.totalTokens, d.cost,
+  d.tenantId,
+  d.period,
+  d.userId,
+  d.keyId,
+  d.agent,
+  d.model,
+  d.requests,
+  d.promptTokens,
+  d.completionTokens,
+  d.cachedTokens,
+  d.reasoningTokens,
+  d.totalTokens,
+  d.cost,
 ];
 
 function upsertHead(table: Table, period: 'day' | 'month'): { columns: string; onConflict: string } {
@@ -38,7 +58,12 @@ export class RollupStore {
     await this.upsert(trx, 'monthly_consumption', 'month', deltas.monthly);
   }
 
-  private async upsert(trx: Transaction<Database>, table: Table, period: 'day' | 'month', deltas: readonly RollupDelta[]): Promise<void> {
+  private async upsert(
+    trx: Transaction<Database>,
+    table: Table,
+    period: 'day' | 'month',
+    deltas: readonly RollupDelta[],
+  ): Promise<void> {
     if (deltas.length === 0) return;
     // A fixed row order means two nodes upserting overlapping keys lock them in the same order
     // (no deadlock on PostgreSQL).
@@ -47,15 +72,22 @@ export class RollupStore {
     if (this.db.sqlite) {
       let stmt = this.sqliteUpserts.get(table);
       if (!stmt) {
-        stmt = this.db.sqlite.prepare(`insert into ${head.columns} values (${Array(13).fill('?').join(', ')}) ${head.onConflict}`);
+        stmt = this.db.sqlite.prepare(
+          `insert into ${head.columns} values (${Array(13).fill('?').join(', ')}) ${head.onConflict}`,
+        );
         this.sqliteUpserts.set(table, stmt);
       }
       for (const d of sorted) stmt.run(valuesOf(d));
       return;
     }
     const columns = sorted.map(valuesOf);
-    const arrays = Array.from({ length: 13 }, (_, i) => sql`${columns.map((r) => r[i])}::${sql.raw(i < 6 ? 'text' : 'int8')}[]`);
-    await sql`insert into ${sql.raw(head.columns)} select * from unnest(${sql.join(arrays)}) ${sql.raw(head.onConflict)}`.execute(trx);
+    const arrays = Array.from(
+      { length: 13 },
+      (_, i) => sql`${columns.map((r) => r[i])}::${sql.raw(i < 6 ? 'text' : 'int8')}[]`,
+    );
+    await sql`insert into ${sql.raw(head.columns)} select * from unnest(${sql.join(arrays)}) ${sql.raw(head.onConflict)}`.execute(
+      trx,
+    );
   }
 }
 
@@ -64,7 +96,9 @@ export async function recomputeRollups(db: Kysely<Database>, dialect: DialectNam
   const period = (fmt: 'day' | 'month') =>
     dialect === 'sqlite'
       ? sql.raw(`strftime('${fmt === 'day' ? '%Y-%m-%d' : '%Y-%m'}', started_at / 1000, 'unixepoch')`)
-      : sql.raw(`to_char(to_timestamp(started_at / 1000) at time zone 'UTC', '${fmt === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM'}')`);
+      : sql.raw(
+          `to_char(to_timestamp(started_at / 1000) at time zone 'UTC', '${fmt === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM'}')`,
+        );
   await db.transaction().execute(async (trx) => {
     for (const [table, col, fmt] of [
       ['daily_consumption', 'day', 'day'],

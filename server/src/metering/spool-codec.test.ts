@@ -10,7 +10,13 @@ describe('spool codec', () => {
       cost: 9_007_199_254_740_993n,
       priceId: 'prc_1',
       multiplierPpm: 1_250_000n,
-      attribution: { scopes: [{ kind: 'key', id: 'key_a', limit: 2n ** 60n, period: 'monthly' }, { kind: 'wallet', id: 'ten_a' }], leases: { 'key:key_a': 'lea_1' } },
+      attribution: {
+        scopes: [
+          { kind: 'key', id: 'key_a', limit: 2n ** 60n, period: 'monthly' },
+          { kind: 'wallet', id: 'ten_a' },
+        ],
+        leases: { 'key:key_a': 'lea_1' },
+      },
       hash: 'abc',
     };
     const line = encodeSpoolLine(p);
@@ -19,7 +25,14 @@ describe('spool codec', () => {
   });
 
   it('returns null for a torn or tampered line instead of throwing', () => {
-    const line = encodeSpoolLine({ event: usageEvent(), cost: 1n, priceId: null, multiplierPpm: null, attribution: null, hash: 'h' });
+    const line = encodeSpoolLine({
+      event: usageEvent(),
+      cost: 1n,
+      priceId: null,
+      multiplierPpm: null,
+      attribution: null,
+      hash: 'h',
+    });
     expect(decodeSpoolLine(line.slice(0, 40))).toBeNull();
     expect(decodeSpoolLine(line.replace('"promptTokens":1000', '"promptTokens":-1'))).toBeNull();
   });

@@ -3,7 +3,16 @@
 // `kill -9` of the process (not a power cut; fsync per event would cost ~1000x the throughput).
 // A segment is removed once every event in it has committed; segments found at start-up are
 // replayed (the batch writer drops ids already stored, so a replay never double-counts).
-import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const SEGMENT = /^seg-\d+-\d+\.jsonl$/;
@@ -62,7 +71,10 @@ export class Spool {
 
   /** Events that fail on their own against a healthy database are parked here for an operator. */
   deadLetter(line: string, reason: string): void {
-    appendFileSync(join(this.dir, 'dead-letter.jsonl'), JSON.stringify({ reason, at: Date.now(), line: line.trimEnd() }) + '\n');
+    appendFileSync(
+      join(this.dir, 'dead-letter.jsonl'),
+      JSON.stringify({ reason, at: Date.now(), line: line.trimEnd() }) + '\n',
+    );
   }
 
   close(): void {

@@ -39,7 +39,9 @@ describe('OpenAI-style headers', () => {
   });
 
   it('writes both dimensions', () => {
-    expect(rateLimitHeaders({ limit: 60, remaining: 59, resetMs: 1000 }, { limit: 1000, remaining: 900, resetMs: 6000 })).toEqual({
+    expect(
+      rateLimitHeaders({ limit: 60, remaining: 59, resetMs: 1000 }, { limit: 1000, remaining: 900, resetMs: 6000 }),
+    ).toEqual({
       'x-ratelimit-limit-requests': '60',
       'x-ratelimit-remaining-requests': '59',
       'x-ratelimit-reset-requests': '1s',

@@ -27,7 +27,13 @@ export function gcra(tat: number | undefined, cost: number, lim: GcraLimit, nowM
   const next = base + cost * interval;
   const allowAt = next - lim.windowMs;
   if (allowAt <= nowMs) {
-    return { allowed: true, tat: next, remaining: remainingAt(next, lim, nowMs), resetMs: next - nowMs, retryAfterMs: 0 };
+    return {
+      allowed: true,
+      tat: next,
+      remaining: remainingAt(next, lim, nowMs),
+      resetMs: next - nowMs,
+      retryAfterMs: 0,
+    };
   }
   return {
     allowed: false,

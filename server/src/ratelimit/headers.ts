@@ -19,7 +19,10 @@ export interface DimensionState {
   resetMs: number;
 }
 
-export function rateLimitHeaders(requests: DimensionState | null, tokens: DimensionState | null): Record<string, string> {
+export function rateLimitHeaders(
+  requests: DimensionState | null,
+  tokens: DimensionState | null,
+): Record<string, string> {
   const h: Record<string, string> = {};
   if (requests) {
     h['x-ratelimit-limit-requests'] = String(requests.limit);

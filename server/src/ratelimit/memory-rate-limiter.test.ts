@@ -16,20 +16,26 @@ describe('in-process rate limiter', () => {
 
   it('never admits more than the burst plus the refill over any span (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 300 }), (limit, gaps) => {
-        const rl = new MemoryRateLimiter();
-        const admitted: number[] = [];
-        let t = T0;
-        for (const g of gaps) {
-          t += g;
-          if (rl.check([{ subject: 'key:p', rpm: limit, tpm: null }], 0, t).allowed) admitted.push(t);
-        }
-        // GCRA with burst = limit: admissions i..j (j−i+1 of them) need (j−i+1−limit) intervals.
-        const interval = 60_000 / limit;
-        for (let i = 0; i < admitted.length; i++)
-          for (let j = i; j < admitted.length; j++)
-            expect(j - i + 1).toBeLessThanOrEqual(limit + Math.floor((admitted[j]! - admitted[i]!) / interval + 1e-9));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 300 }),
+        (limit, gaps) => {
+          const rl = new MemoryRateLimiter();
+          const admitted: number[] = [];
+          let t = T0;
+          for (const g of gaps) {
+            t += g;
+            if (rl.check([{ subject: 'key:p', rpm: limit, tpm: null }], 0, t).allowed) admitted.push(t);
+          }
+          // GCRA with burst = limit: admissions i..j (j−i+1 of them) need (j−i+1−limit) intervals.
+          const interval = 60_000 / limit;
+          for (let i = 0; i < admitted.length; i++)
+            for (let j = i; j < admitted.length; j++)
+              expect(j - i + 1).toBeLessThanOrEqual(
+                limit + Math.floor((admitted[j]! - admitted[i]!) / interval + 1e-9),
+              );
+        },
+      ),
     );
   });
 });

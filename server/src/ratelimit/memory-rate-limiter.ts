@@ -44,11 +44,17 @@ export class MemoryRateLimiter implements RateLimiter {
       if (dim === 't' && (!tok || state.remaining < tok.remaining)) tok = state;
     };
     for (const rule of rules) {
-      if (rule.rpm !== null && rule.rpm > 0) consider(`${rule.subject}|r`, 1, { limit: rule.rpm, windowMs: MINUTE }, 'r');
-      if (rule.tpm !== null && rule.tpm > 0) consider(`${rule.subject}|t`, Math.max(0, tokens), { limit: rule.tpm, windowMs: MINUTE }, 't');
+      if (rule.rpm !== null && rule.rpm > 0)
+        consider(`${rule.subject}|r`, 1, { limit: rule.rpm, windowMs: MINUTE }, 'r');
+      if (rule.tpm !== null && rule.tpm > 0)
+        consider(`${rule.subject}|t`, Math.max(0, tokens), { limit: rule.tpm, windowMs: MINUTE }, 't');
     }
     if (!refused) for (const [k, v] of updates) this.tat.set(k, v);
-    const retryAfterSeconds = refused ? (Number.isFinite(refusedRetry) ? Math.max(1, Math.ceil(refusedRetry / 1000)) : 60) : 0;
+    const retryAfterSeconds = refused
+      ? Number.isFinite(refusedRetry)
+        ? Math.max(1, Math.ceil(refusedRetry / 1000))
+        : 60
+      : 0;
     return { allowed: !refused, retryAfterSeconds, headers: rateLimitHeaders(req, tok) };
   }
 

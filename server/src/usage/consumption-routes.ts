@@ -10,7 +10,12 @@ import { TENANT_ROLES } from '../http/access.js';
 import type { Clock } from '../shared/clock.js';
 import { invalid } from '../shared/errors.js';
 import { utcDay } from '../metering/rollup-math.js';
-import { consumptionByAssistant, consumptionByUser, consumptionHistory, type ConsumptionFilter } from './usage-queries.js';
+import {
+  consumptionByAssistant,
+  consumptionByUser,
+  consumptionHistory,
+  type ConsumptionFilter,
+} from './usage-queries.js';
 import { byAssistantResponse, byUserResponse, consumptionQuery, historyResponse } from './usage-schemas.js';
 import { usageScope } from './usage-scope.js';
 
@@ -31,7 +36,12 @@ export function consumptionRoutes(deps: { db: Kysely<Database>; clock: Clock }) 
       '/api/v1/consumption/history',
       {
         config: common.config,
-        schema: { tags: common.tags, summary: 'Daily consumption (seed 000)', querystring: consumptionQuery, response: { 200: historyResponse } },
+        schema: {
+          tags: common.tags,
+          summary: 'Daily consumption (seed 000)',
+          querystring: consumptionQuery,
+          response: { 200: historyResponse },
+        },
       },
       async (request) => {
         const f = filterOf(request, request.query, deps.clock.now());
@@ -42,7 +52,12 @@ export function consumptionRoutes(deps: { db: Kysely<Database>; clock: Clock }) 
       '/api/v1/consumption/by-assistant',
       {
         config: common.config,
-        schema: { tags: common.tags, summary: 'Consumption per agent (seed 000)', querystring: consumptionQuery, response: { 200: byAssistantResponse } },
+        schema: {
+          tags: common.tags,
+          summary: 'Consumption per agent (seed 000)',
+          querystring: consumptionQuery,
+          response: { 200: byAssistantResponse },
+        },
       },
       async (request) => {
         const f = filterOf(request, request.query, deps.clock.now());
@@ -53,7 +68,12 @@ export function consumptionRoutes(deps: { db: Kysely<Database>; clock: Clock }) 
       '/api/v1/consumption/by-user',
       {
         config: common.config,
-        schema: { tags: common.tags, summary: 'Consumption per user (seed 000)', querystring: consumptionQuery, response: { 200: byUserResponse } },
+        schema: {
+          tags: common.tags,
+          summary: 'Consumption per user (seed 000)',
+          querystring: consumptionQuery,
+          response: { 200: byUserResponse },
+        },
       },
       async (request) => {
         const f = filterOf(request, request.query, deps.clock.now());

@@ -30,9 +30,15 @@ export async function listUsage(db: Kysely<Database>, f: UsageFilter) {
   if (f.status) q = q.where('status', '=', f.status as 'success');
   if (f.cursor) {
     const [at, id] = [f.cursor.split(':')[0]!, f.cursor.slice(f.cursor.indexOf(':') + 1)];
-    q = q.where((eb) => eb.or([eb('started_at', '<', BigInt(at)), eb.and([eb('started_at', '=', BigInt(at)), eb('id', '<', id)])]));
+    q = q.where((eb) =>
+      eb.or([eb('started_at', '<', BigInt(at)), eb.and([eb('started_at', '=', BigInt(at)), eb('id', '<', id)])]),
+    );
   }
-  const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(f.limit + 1).execute();
+  const rows = await q
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
   const more = rows.length > f.limit;
   const page = more ? rows.slice(0, f.limit) : rows;
   const last = page[page.length - 1];
@@ -109,17 +115,32 @@ function daily(db: Kysely<Database>, f: ConsumptionFilter) {
 
 /** One row per day with usage in the range (days without usage are left out). */
 export async function consumptionHistory(db: Kysely<Database>, f: ConsumptionFilter) {
-  const rows = await daily(db, f).select('day').select([...Object.values(totals)]).groupBy('day').orderBy('day').execute();
+  const rows = await daily(db, f)
+    .select('day')
+    .select([...Object.values(totals)])
+    .groupBy('day')
+    .orderBy('day')
+    .execute();
   return rows.map((r) => ({ date: r.day, ...renderTotals(r) }));
 }
 
 /** Per agent ("assistant" in seed 000); calls without an agent appear under agent null. */
 export async function consumptionByAssistant(db: Kysely<Database>, f: ConsumptionFilter) {
-  const rows = await daily(db, f).select('agent').select([...Object.values(totals)]).groupBy('agent').orderBy('agent').execute();
+  const rows = await daily(db, f)
+    .select('agent')
+    .select([...Object.values(totals)])
+    .groupBy('agent')
+    .orderBy('agent')
+    .execute();
   return rows.map((r) => ({ agent: r.agent === '' ? null : r.agent, ...renderTotals(r) }));
 }
 
 export async function consumptionByUser(db: Kysely<Database>, f: ConsumptionFilter) {
-  const rows = await daily(db, f).select('user_id').select([...Object.values(totals)]).groupBy('user_id').orderBy('user_id').execute();
+  const rows = await daily(db, f)
+    .select('user_id')
+    .select([...Object.values(totals)])
+    .groupBy('user_id')
+    .orderBy('user_id')
+    .execute();
   return rows.map((r) => ({ user_id: r.user_id === '' ? null : r.user_id, ...renderTotals(r) }));
 }

@@ -86,5 +86,11 @@ const totals = {
 const range = { startDate: z.string(), endDate: z.string() };
 
 export const historyResponse = z.object({ ...range, items: z.array(z.object({ date: z.string(), ...totals })) });
-export const byAssistantResponse = z.object({ ...range, items: z.array(z.object({ agent: z.string().nullable(), ...totals })) });
-export const byUserResponse = z.object({ ...range, items: z.array(z.object({ user_id: z.string().nullable(), ...totals })) });
+export const byAssistantResponse = z.object({
+  ...range,
+  items: z.array(z.object({ agent: z.string().nullable(), ...totals })),
+});
+export const byUserResponse = z.object({
+  ...range,
+  items: z.array(z.object({ user_id: z.string().nullable(), ...totals })),
+});

@@ -9,7 +9,11 @@ export interface UsageScope {
   userId: string | null;
 }
 
-export function usageScope(request: FastifyRequest, requestedTenant: string | undefined, requestedUser: string | undefined): UsageScope {
+export function usageScope(
+  request: FastifyRequest,
+  requestedTenant: string | undefined,
+  requestedUser: string | undefined,
+): UsageScope {
   const p = userOf(request);
   const tenantId = tenantScope(p, requestedTenant);
   if (p.role === 'tenant_user') return { tenantId, userId: p.userId };

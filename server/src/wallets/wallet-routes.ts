@@ -87,13 +87,11 @@ export function walletRoutes(ctx: MoneyRoutesContext) {
             },
           });
         }
-        return reply
-          .status(transaction.replayed ? 200 : 201)
-          .send({
-            transaction: transactionView(transaction),
-            wallet: walletView(wallet),
-            replayed: transaction.replayed,
-          });
+        return reply.status(transaction.replayed ? 200 : 201).send({
+          transaction: transactionView(transaction),
+          wallet: walletView(wallet),
+          replayed: transaction.replayed,
+        });
       },
     );
 

@@ -9,7 +9,18 @@ import type { Db } from '../../src/db/database.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { newId } from '../../src/shared/ids.js';
 import { createTestDb, eachDialect, type TestDb } from '../support/db.js';
-import { activeLeases, counterOf, defineBudget, ledgerOf, meter, reopen, services, topUp, walletOf, type Charge } from './harness.js';
+import {
+  activeLeases,
+  counterOf,
+  defineBudget,
+  ledgerOf,
+  meter,
+  reopen,
+  services,
+  topUp,
+  walletOf,
+  type Charge,
+} from './harness.js';
 
 const ROUNDS = 20;
 const PLENTY = 10n ** 15n;
@@ -73,9 +84,15 @@ eachDialect('budget reservations under concurrency', (dialect) => {
       if (pdb !== db) extraDbs.push(pdb);
       return { db: pdb, parts: services(pdb, clock, `holder-${r}-${i}`) };
     });
-    const requests = Array.from({ length: total }, (_, i) => ({ id: `req_${r}_${processes}_${fits}_${i}`, scopes: scopesOf(), proc: procs[i % processes]! }));
+    const requests = Array.from({ length: total }, (_, i) => ({
+      id: `req_${r}_${processes}_${fits}_${i}`,
+      scopes: scopesOf(),
+      proc: procs[i % processes]!,
+    }));
     const results = await Promise.all(
-      requests.map((q) => q.proc.parts.budgets.reserve({ requestId: q.id, tenantId: tenant, scopes: q.scopes, amount: cost })),
+      requests.map((q) =>
+        q.proc.parts.budgets.reserve({ requestId: q.id, tenantId: tenant, scopes: q.scopes, amount: cost }),
+      ),
     );
     const admitted = requests.filter((_, i) => results[i]!.ok);
     expect(admitted.length, `round ${r} (tight ${tight}, seed ${seed})`).toBe(fits);
@@ -84,7 +101,12 @@ eachDialect('budget reservations under concurrency', (dialect) => {
     // Settle at random actual costs ≤ the reservation; meter them in two batches.
     const charges: Charge[] = admitted.map((q) => {
       const actual = BigInt(Math.floor(rand() * Number(cost + 1n)));
-      return { requestId: q.id, tenantId: tenant, amount: actual, attribution: q.proc.parts.budgets.settle(q.id, actual) };
+      return {
+        requestId: q.id,
+        tenantId: tenant,
+        amount: actual,
+        attribution: q.proc.parts.budgets.settle(q.id, actual),
+      };
     });
     await meter(db, ledger, procs[0]!.parts, charges.slice(0, fits / 2), clock.now());
     await meter(db, ledger, procs[0]!.parts, charges.slice(fits / 2), clock.now());
@@ -108,9 +130,13 @@ eachDialect('budget reservations under concurrency', (dialect) => {
     for (let r = 0; r < ROUNDS; r++) await round(r, 1);
   });
 
-  it(`three processes sharing the database: exactly 50 of 200 over ${ROUNDS} randomized rounds`, { timeout: 240_000 }, async () => {
-    for (let r = 0; r < ROUNDS; r++) await round(r, 3);
-  });
+  it(
+    `three processes sharing the database: exactly 50 of 200 over ${ROUNDS} randomized rounds`,
+    { timeout: 240_000 },
+    async () => {
+      for (let r = 0; r < ROUNDS; r++) await round(r, 3);
+    },
+  );
 
   // Big enough that processes start with slices (leases served from memory) and must switch to
   // exact takes near the end without stranding money: still exactly `fits` admitted.

@@ -4,7 +4,7 @@
 import pino from 'pino';
 import { createBudgetServices, type BudgetServiceParts } from '../../src/budgets/module.js';
 import { budgetScopeKey } from '../../src/budgets/budget-admin.js';
-import type { SpendAttribution } from '../../src/budgets/ports.js';
+import type { SpendAttribution, SpendRecorder } from '../../src/budgets/ports.js';
 import { openDb, toBig, type Db } from '../../src/db/database.js';
 import { createLedgerStore, type LedgerStore } from '../../src/ledger/ledger-store.js';
 import { ACCOUNTS, walletAccount } from '../../src/ledger/ports.js';
@@ -13,8 +13,16 @@ import type { TestDb } from '../support/db.js';
 
 export const silent = pino({ level: 'silent' });
 
-export function services(db: Db, clock: Clock, holder: string, ttl = { lease: 30, reservation: 900 }): BudgetServiceParts {
-  return createBudgetServices({ db, clock, log: silent }, { leaseTtlSeconds: ttl.lease, reservationTtlSeconds: ttl.reservation, holder });
+export function services(
+  db: Db,
+  clock: Clock,
+  holder: string,
+  ttl = { lease: 30, reservation: 900 },
+): BudgetServiceParts {
+  return createBudgetServices(
+    { db, clock, log: silent },
+    { leaseTtlSeconds: ttl.lease, reservationTtlSeconds: ttl.reservation, holder },
+  );
 }
 
 /** Another connection (pool) to the same database: a second "process" (PostgreSQL only). */
@@ -34,7 +42,17 @@ export async function defineBudget(
   const key = budgetScopeKey(kind, tenantId, subject);
   await db.kysely
     .insertInto('budgets')
-    .values({ scope_key: key, kind, tenant_id: tenantId, subject, limit_nano: limit, period, reset_at: 0, created_at: 0, updated_at: 0 })
+    .values({
+      scope_key: key,
+      kind,
+      tenant_id: tenantId,
+      subject,
+      limit_nano: limit,
+      period,
+      reset_at: 0,
+      created_at: 0,
+      updated_at: 0,
+    })
     .execute();
   return key;
 }
@@ -43,7 +61,13 @@ export function ledgerOf(db: Db, clock: Clock): LedgerStore {
   return createLedgerStore(db, { currency: 'USD', now: () => clock.now() });
 }
 
-export async function topUp(ledger: LedgerStore, tenantId: string, amount: bigint, key: string, at: number): Promise<void> {
+export async function topUp(
+  ledger: LedgerStore,
+  tenantId: string,
+  amount: bigint,
+  key: string,
+  at: number,
+): Promise<void> {
   await ledger.post({
     idempotencyKey: key,
     kind: 'top_up',
@@ -64,7 +88,13 @@ export interface Charge {
 }
 
 /** What a metering batch does: the ledger charges and recordSpend, in ONE transaction. */
-export async function meter(db: Db, ledger: LedgerStore, parts: Pick<BudgetServiceParts, 'spend'>, charges: readonly Charge[], at: number): Promise<void> {
+export async function meter(
+  db: Db,
+  ledger: LedgerStore,
+  parts: { spend: SpendRecorder },
+  charges: readonly Charge[],
+  at: number,
+): Promise<void> {
   await db.kysely.transaction().execute(async (trx) => {
     const inputs = charges
       .filter((c) => c.amount > 0n)
@@ -80,17 +110,31 @@ export async function meter(db: Db, ledger: LedgerStore, parts: Pick<BudgetServi
         at,
       }));
     if (inputs.length > 0) await ledger.postBatch(inputs, trx);
-    await parts.spend.recordSpend(trx, charges.map((c) => ({ tenantId: c.tenantId, amount: c.amount, at, attribution: c.attribution })));
+    await parts.spend.recordSpend(
+      trx,
+      charges.map((c) => ({ tenantId: c.tenantId, amount: c.amount, at, attribution: c.attribution })),
+    );
   });
 }
 
 export async function counterOf(db: Db, scopeKey: string): Promise<{ spent: bigint; reserved: bigint }> {
-  const rows = await db.kysely.selectFrom('budget_counters').select(['spent', 'reserved']).where('scope_key', '=', scopeKey).execute();
-  return rows.reduce((a, r) => ({ spent: a.spent + toBig(r.spent), reserved: a.reserved + toBig(r.reserved) }), { spent: 0n, reserved: 0n });
+  const rows = await db.kysely
+    .selectFrom('budget_counters')
+    .select(['spent', 'reserved'])
+    .where('scope_key', '=', scopeKey)
+    .execute();
+  return rows.reduce((a, r) => ({ spent: a.spent + toBig(r.spent), reserved: a.reserved + toBig(r.reserved) }), {
+    spent: 0n,
+    reserved: 0n,
+  });
 }
 
 export async function walletOf(db: Db, tenantId: string): Promise<{ balance: bigint; reserved: bigint }> {
-  const w = await db.kysely.selectFrom('wallets').select(['balance', 'reserved']).where('tenant_id', '=', tenantId).executeTakeFirst();
+  const w = await db.kysely
+    .selectFrom('wallets')
+    .select(['balance', 'reserved'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
   return { balance: toBig(w?.balance), reserved: toBig(w?.reserved) };
 }
 

@@ -28,12 +28,18 @@ eachDialect('budget lifecycles', (dialect) => {
     const clock = new ManualClock();
     const p = services(db, clock, 'h-exp', { lease: 30, reservation: 60 });
     const { tenant, key, scope } = await tenantWithBudget(10n * USD);
-    expect((await p.budgets.reserve({ requestId: 'r-forgot', tenantId: tenant, scopes: [scope], amount: 10n * USD })).ok).toBe(true);
-    expect((await p.budgets.reserve({ requestId: 'r-2', tenantId: tenant, scopes: [scope], amount: USD })).ok).toBe(false);
+    expect(
+      (await p.budgets.reserve({ requestId: 'r-forgot', tenantId: tenant, scopes: [scope], amount: 10n * USD })).ok,
+    ).toBe(true);
+    expect((await p.budgets.reserve({ requestId: 'r-2', tenantId: tenant, scopes: [scope], amount: USD })).ok).toBe(
+      false,
+    );
     clock.advance(61_000);
     await p.budgets.tick();
     expect(p.budgets.stats().reservations).toBe(0);
-    expect((await p.budgets.reserve({ requestId: 'r-3', tenantId: tenant, scopes: [scope], amount: 10n * USD })).ok).toBe(true);
+    expect(
+      (await p.budgets.reserve({ requestId: 'r-3', tenantId: tenant, scopes: [scope], amount: 10n * USD })).ok,
+    ).toBe(true);
     // A late settle of the expired one still names its scopes but no lease: charged directly.
     expect(p.budgets.settle('r-forgot', USD)).toEqual({ scopes: [scope], leases: {} });
     p.budgets.release('r-3');
@@ -46,8 +52,12 @@ eachDialect('budget lifecycles', (dialect) => {
     const { tenant, key, scope } = await tenantWithBudget(1000n * USD);
     const dead = services(db, clock, 'h-dead');
     const live = services(db, clock, 'h-live');
-    expect((await dead.budgets.reserve({ requestId: 'd-1', tenantId: tenant, scopes: [scope], amount: USD })).ok).toBe(true);
-    expect((await live.budgets.reserve({ requestId: 'l-1', tenantId: tenant, scopes: [scope], amount: USD })).ok).toBe(true);
+    expect((await dead.budgets.reserve({ requestId: 'd-1', tenantId: tenant, scopes: [scope], amount: USD })).ok).toBe(
+      true,
+    );
+    expect((await live.budgets.reserve({ requestId: 'l-1', tenantId: tenant, scopes: [scope], amount: USD })).ok).toBe(
+      true,
+    );
     const held = (await counterOf(db, key)).reserved;
     expect(held).toBe(32n * USD); // two slices of 16 requests
     // The live holder ticks every 10 s (its stream is still running); the dead one never does.
@@ -58,7 +68,13 @@ eachDialect('budget lifecycles', (dialect) => {
     expect((await counterOf(db, key)).reserved).toBe(16n * USD);
     expect(await activeLeases(db, key)).toBe(1);
     const attribution = live.budgets.settle('l-1', USD);
-    await meter(db, ledgerOf(db, clock), live, [{ requestId: 'l-1', tenantId: tenant, amount: USD, attribution }], clock.now());
+    await meter(
+      db,
+      ledgerOf(db, clock),
+      live,
+      [{ requestId: 'l-1', tenantId: tenant, amount: USD, attribution }],
+      clock.now(),
+    );
     await live.budgets.close();
     expect(await counterOf(db, key)).toEqual({ spent: USD, reserved: 0n });
     expect(await activeLeases(db, key)).toBe(0);
@@ -73,7 +89,13 @@ eachDialect('budget lifecycles', (dialect) => {
     clock.advance(31_000);
     await p.budgets.tick();
     expect(await activeLeases(db, key)).toBe(1); // spend not recorded yet: keep the lease
-    await meter(db, ledgerOf(db, clock), p, [{ requestId: 'i-1', tenantId: tenant, amount: USD / 2n, attribution }], clock.now());
+    await meter(
+      db,
+      ledgerOf(db, clock),
+      p,
+      [{ requestId: 'i-1', tenantId: tenant, amount: USD / 2n, attribution }],
+      clock.now(),
+    );
     await p.budgets.tick();
     expect(await activeLeases(db, key)).toBe(0);
     expect(await counterOf(db, key)).toEqual({ spent: USD / 2n, reserved: 0n });
@@ -98,7 +120,13 @@ eachDialect('budget lifecycles', (dialect) => {
     const sweeper = services(db, clock, 'h-sweeper');
     await sweeper.budgets.tick();
     expect(await counterOf(db, key)).toEqual({ spent: 0n, reserved: 0n });
-    await meter(db, ledgerOf(db, clock), sweeper, [{ requestId: 'c-1', tenantId: tenant, amount: 3n * USD, attribution }], clock.now());
+    await meter(
+      db,
+      ledgerOf(db, clock),
+      sweeper,
+      [{ requestId: 'c-1', tenantId: tenant, amount: 3n * USD, attribution }],
+      clock.now(),
+    );
     expect(await counterOf(db, key)).toEqual({ spent: 3n * USD, reserved: 0n });
   });
 
@@ -108,7 +136,13 @@ eachDialect('budget lifecycles', (dialect) => {
     const p = services(db, clock, 'h-over');
     await p.budgets.reserve({ requestId: 'o-1', tenantId: tenant, scopes: [scope], amount: USD });
     const attribution = p.budgets.settle('o-1', 2n * USD);
-    await meter(db, ledgerOf(db, clock), p, [{ requestId: 'o-1', tenantId: tenant, amount: 2n * USD, attribution }], clock.now());
+    await meter(
+      db,
+      ledgerOf(db, clock),
+      p,
+      [{ requestId: 'o-1', tenantId: tenant, amount: 2n * USD, attribution }],
+      clock.now(),
+    );
     await p.budgets.close();
     expect(await counterOf(db, key)).toEqual({ spent: 2n * USD, reserved: 0n });
   });
@@ -117,12 +151,24 @@ eachDialect('budget lifecycles', (dialect) => {
     const clock = new ManualClock(Date.UTC(2026, 0, 31, 23, 0, 0));
     const { tenant, scope } = await tenantWithBudget(5n * USD);
     const p = services(db, clock, 'h-month');
-    expect((await p.budgets.reserve({ requestId: 'm-1', tenantId: tenant, scopes: [scope], amount: 5n * USD })).ok).toBe(true);
+    expect(
+      (await p.budgets.reserve({ requestId: 'm-1', tenantId: tenant, scopes: [scope], amount: 5n * USD })).ok,
+    ).toBe(true);
     const attribution = p.budgets.settle('m-1', 5n * USD);
-    await meter(db, ledgerOf(db, clock), p, [{ requestId: 'm-1', tenantId: tenant, amount: 5n * USD, attribution }], clock.now());
-    expect((await p.budgets.reserve({ requestId: 'm-2', tenantId: tenant, scopes: [scope], amount: USD })).ok).toBe(false);
+    await meter(
+      db,
+      ledgerOf(db, clock),
+      p,
+      [{ requestId: 'm-1', tenantId: tenant, amount: 5n * USD, attribution }],
+      clock.now(),
+    );
+    expect((await p.budgets.reserve({ requestId: 'm-2', tenantId: tenant, scopes: [scope], amount: USD })).ok).toBe(
+      false,
+    );
     clock.set(Date.UTC(2026, 1, 1, 0, 0, 1));
-    expect((await p.budgets.reserve({ requestId: 'm-3', tenantId: tenant, scopes: [scope], amount: 5n * USD })).ok).toBe(true);
+    expect(
+      (await p.budgets.reserve({ requestId: 'm-3', tenantId: tenant, scopes: [scope], amount: 5n * USD })).ok,
+    ).toBe(true);
     p.budgets.release('m-3');
     await p.budgets.close();
   });
@@ -153,7 +199,12 @@ eachDialect('budget lifecycles', (dialect) => {
       agent_budget_exceeded: 11n * USD,
     };
     for (const [code, scope] of Object.entries(scopes)) {
-      const r = await p.budgets.reserve({ requestId: `x-${code}`, tenantId: tenant, scopes: [wallet, scope], amount: over[code]! });
+      const r = await p.budgets.reserve({
+        requestId: `x-${code}`,
+        tenantId: tenant,
+        scopes: [wallet, scope],
+        amount: over[code]!,
+      });
       expect(r.ok).toBe(false);
       if (!r.ok) expect([r.error.code, r.error.status]).toEqual([code, 402]);
     }
@@ -168,11 +219,17 @@ eachDialect('budget lifecycles', (dialect) => {
       const clock = new ManualClock();
       const { tenant, key, scope } = await tenantWithBudget(2n * USD, 'total');
       const p = services(db, clock, 'h-idem');
-      expect((await p.budgets.reserve({ requestId: 'same', tenantId: tenant, scopes: [scope], amount: 2n * USD })).ok).toBe(true);
-      expect((await p.budgets.reserve({ requestId: 'same', tenantId: tenant, scopes: [scope], amount: 2n * USD })).ok).toBe(true);
+      expect(
+        (await p.budgets.reserve({ requestId: 'same', tenantId: tenant, scopes: [scope], amount: 2n * USD })).ok,
+      ).toBe(true);
+      expect(
+        (await p.budgets.reserve({ requestId: 'same', tenantId: tenant, scopes: [scope], amount: 2n * USD })).ok,
+      ).toBe(true);
       expect(p.budgets.stats().reservations).toBe(1);
       p.budgets.release('same');
-      expect((await p.budgets.reserve({ requestId: 'other', tenantId: tenant, scopes: [scope], amount: 2n * USD })).ok).toBe(true);
+      expect(
+        (await p.budgets.reserve({ requestId: 'other', tenantId: tenant, scopes: [scope], amount: 2n * USD })).ok,
+      ).toBe(true);
       p.budgets.release('other');
       await p.budgets.close();
       expect(await counterOf(db, key)).toEqual({ spent: 0n, reserved: 0n });

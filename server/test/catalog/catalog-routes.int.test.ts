@@ -75,10 +75,13 @@ eachDialect('catalog admin routes', (dialect) => {
     // PUT without api_key keeps the stored key; the registry still has it
     const put = await call('PUT', '/api/v1/admin/providers/openai-main', root, { type: 'openai', base_url: 'https://gateway.acme.test/v1' });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ base_url: 'https://gateway.acme.test/v1', api_key_set: true, api_key_last4: '5b2d', headers: {} });
-    // api_key: null clears it
-    const cleared = await call('PUT', '/api/v1/admin/providers/openai-main', root, { type: 'openai', api_key: null });
+    // headers, whose secret values are masked too, are also kept when absent
+    expect(put.body).toMatchObject({ base_url: 'https://gateway.acme.test/v1', api_key_set: true, api_key_last4: '5b2d' });
+    expect(put.body!['headers']).toEqual({ 'HTTP-Referer': 'https://acme.test', Authorization: '********' });
+    // api_key: null clears the key, headers: {} clears the headers
+    const cleared = await call('PUT', '/api/v1/admin/providers/openai-main', root, { type: 'openai', api_key: null, headers: {} });
     expect(cleared.body).toMatchObject({ api_key_set: false, api_key_last4: null, base_url: 'https://api.openai.com/v1' });
+    expect(cleared.body!['headers']).toEqual({});
 
     expect((await call('DELETE', '/api/v1/admin/providers/openai-main')).status).toBe(204);
     expect((await call('GET', '/api/v1/admin/providers/openai-main')).status).toBe(404);

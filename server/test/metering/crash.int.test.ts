@@ -31,13 +31,15 @@ function runChild(mode: 'produce' | 'replay', db: TestDb, dataDir: string, killA
       if (killAfterAcks !== undefined && acks.length >= killAfterAcks && !child.killed) child.kill('SIGKILL');
     }
   });
-  return new Promise<{ acks: string[]; replayed: number; signal: NodeJS.Signals | null; code: number | null }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code !== 0 && signal === null) reject(new Error(`child exited ${code}: ${stderr}`));
-      else resolve({ acks, replayed, signal, code });
-    });
-  });
+  return new Promise<{ acks: string[]; replayed: number; signal: NodeJS.Signals | null; code: number | null }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code, signal) => {
+        if (code !== 0 && signal === null) reject(new Error(`child exited ${code}: ${stderr}`));
+        else resolve({ acks, replayed, signal, code });
+      });
+    },
+  );
 }
 
 eachDialect('metering crash safety', (dialect) => {

@@ -22,9 +22,16 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
     expect(res.statusCode).toBe(200);
     return (res.json() as { token: string }).token;
   };
-  const get = (url: string, token: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+  const get = (url: string, token: string) =>
+    t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
   const charges = async (requestId: string) =>
-    (await t.db.kysely.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', `usage:${requestId}`).execute()).length;
+    (
+      await t.db.kysely
+        .selectFrom('ledger_transactions')
+        .select('id')
+        .where('idempotency_key', '=', `usage:${requestId}`)
+        .execute()
+    ).length;
 
   beforeAll(async () => {
     t = await createTestApp(dialect);
@@ -41,11 +48,30 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
 
   describe('POST /api/log-usage', () => {
     it('logs a call with cost_total exactly, charges the wallet and counts the user budget', async () => {
-      const res = await log({ user_id: userId, model: 'gpt-4', request_id: 'ext_1', tokens_input: 100, tokens_output: 200, cost_total: 0.05, response_time: 1234 });
+      const res = await log({
+        user_id: userId,
+        model: 'gpt-4',
+        request_id: 'ext_1',
+        tokens_input: 100,
+        tokens_output: 200,
+        cost_total: 0.05,
+        response_time: 1234,
+      });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual(LOGGED);
-      const rec = await t.db.kysely.selectFrom('usage_records').selectAll().where('request_id', '=', 'ext_1').executeTakeFirstOrThrow();
-      expect(rec).toMatchObject({ cost: 50_000_000n, source: 'http', tenant_id: tenantId, user_id: userId, latency_ms: 1234n, total_tokens: 300n });
+      const rec = await t.db.kysely
+        .selectFrom('usage_records')
+        .selectAll()
+        .where('request_id', '=', 'ext_1')
+        .executeTakeFirstOrThrow();
+      expect(rec).toMatchObject({
+        cost: 50_000_000n,
+        source: 'http',
+        tenant_id: tenantId,
+        user_id: userId,
+        latency_ms: 1234n,
+        total_tokens: 300n,
+      });
       expect(rec.ended_at - rec.started_at).toBe(1234n);
       expect(await t.money.ledger.balance(walletAccount(tenantId))).toBe(-50_000_000n);
       const counter = await t.db.kysely
@@ -57,13 +83,23 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
     });
 
     it('the same event 10× concurrently: one record, one charge; different content → 409, still one charge', async () => {
-      const body = { user_id: 'dev@acme.test', model: 'gpt-4o', request_id: 'ext_dup', tokens_input: 1000, tokens_output: 500 };
+      const body = {
+        user_id: 'dev@acme.test',
+        model: 'gpt-4o',
+        request_id: 'ext_dup',
+        tokens_input: 1000,
+        tokens_output: 500,
+      };
       const before = await t.money.ledger.balance(walletAccount(tenantId));
       const results = await Promise.all(Array.from({ length: 10 }, () => log(body)));
       expect(results.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
       for (const r of results) expect(r.json()).toEqual(LOGGED);
       expect(await charges('ext_dup')).toBe(1);
-      const rows = await t.db.kysely.selectFrom('usage_records').select('cost').where('request_id', '=', 'ext_dup').execute();
+      const rows = await t.db.kysely
+        .selectFrom('usage_records')
+        .select('cost')
+        .where('request_id', '=', 'ext_dup')
+        .execute();
       // Priced from the catalog: 1000 × 2.50/M + 500 × 10.00/M = 0.0075
       expect(rows).toEqual([{ cost: 7_500_000n }]);
 
@@ -85,9 +121,14 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
       const unpriced = await log({ ...base, model: 'mystery-model' });
       expect(unpriced.statusCode).toBe(422);
       expect(unpriced.json().error.code).toBe('model_not_priced');
-      expect(await t.db.kysely.selectFrom('usage_records').select('id').where('request_id', '=', 'ext_bad').execute()).toEqual([]);
+      expect(
+        await t.db.kysely.selectFrom('usage_records').select('id').where('request_id', '=', 'ext_bad').execute(),
+      ).toEqual([]);
       // With the caller's own cost the model needs no price.
-      expect((await log({ ...base, model: 'mystery-model', request_id: 'ext_priced_by_caller', cost_total: 0.001 })).statusCode).toBe(200);
+      expect(
+        (await log({ ...base, model: 'mystery-model', request_id: 'ext_priced_by_caller', cost_total: 0.001 }))
+          .statusCode,
+      ).toBe(200);
 
       const { request_id: _omit, ...noId } = base;
       const missing = await log(noId);
@@ -122,7 +163,12 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
       const page1 = all.json() as { items: { request_id: string; cost: string }[]; next_cursor: string | null };
       expect(page1.items).toHaveLength(2);
       expect(page1.next_cursor).not.toBeNull();
-      const page2 = (await get(`/api/v1/usage?tenant_id=${tenantId}&limit=50&cursor=${encodeURIComponent(page1.next_cursor!)}`, rootToken)).json() as typeof page1;
+      const page2 = (
+        await get(
+          `/api/v1/usage?tenant_id=${tenantId}&limit=50&cursor=${encodeURIComponent(page1.next_cursor!)}`,
+          rootToken,
+        )
+      ).json() as typeof page1;
       const ids = [...page1.items, ...page2.items].map((i) => i.request_id).sort();
       expect(ids).toEqual(['ext_1', 'ext_dup', 'ext_peer', 'ext_priced_by_caller']);
       expect(page1.items.concat(page2.items).find((i) => i.request_id === 'ext_1')?.cost).toBe('0.05');
@@ -130,7 +176,11 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
       const devToken = await login('dev@acme.test', 'user-password-123');
       const own = (await get('/api/v1/usage', devToken)).json() as typeof page1;
       expect(own.items.map((i) => i.request_id).sort()).toEqual(['ext_1', 'ext_dup', 'ext_priced_by_caller']);
-      expect((await get(`/api/v1/usage?user=${peerId}`, devToken)).json().items.map((i: { request_id: string }) => i.request_id)).not.toContain('ext_peer');
+      expect(
+        (await get(`/api/v1/usage?user=${peerId}`, devToken))
+          .json()
+          .items.map((i: { request_id: string }) => i.request_id),
+      ).not.toContain('ext_peer');
       expect((await get(`/api/v1/usage?tenant_id=${otherTenantId}`, devToken)).statusCode).toBe(404);
       expect((await get('/api/v1/usage?model=mystery-model', devToken)).json().items).toHaveLength(1);
       expect((await get('/api/v1/usage?from=yesterday-ish', devToken)).statusCode).toBe(400);
@@ -141,20 +191,36 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
       const today = new Date().toISOString().slice(0, 10);
       const history = await get(`/api/v1/consumption/history?tenant_id=${tenantId}`, rootToken);
       expect(history.statusCode).toBe(200);
-      const h = history.json() as { endDate: string; items: { date: string; requests: number; cost: string; total_tokens: number }[] };
+      const h = history.json() as {
+        endDate: string;
+        items: { date: string; requests: number; cost: string; total_tokens: number }[];
+      };
       expect(h.endDate).toBe(today);
       // 0.05 + 0.0075 + 0.001 + 2000 × 2.50/M = 0.0635
-      expect(h.items).toEqual([expect.objectContaining({ date: today, requests: 4, cost: '0.0635', total_tokens: 300 + 1500 + 2 + 2000 })]);
+      expect(h.items).toEqual([
+        expect.objectContaining({ date: today, requests: 4, cost: '0.0635', total_tokens: 300 + 1500 + 2 + 2000 }),
+      ]);
 
-      const byUser = (await get(`/api/v1/consumption/by-user?tenant_id=${tenantId}`, rootToken)).json() as { items: { user_id: string; cost: string }[] };
-      expect(byUser.items.map((i) => [i.user_id, i.cost]).sort()).toEqual([[peerId, '0.005'], [userId, '0.0585']].sort());
-      const byAgent = (await get(`/api/v1/consumption/by-assistant?tenant_id=${tenantId}`, rootToken)).json() as { items: { agent: string | null; requests: number }[] };
+      const byUser = (await get(`/api/v1/consumption/by-user?tenant_id=${tenantId}`, rootToken)).json() as {
+        items: { user_id: string; cost: string }[];
+      };
+      expect(byUser.items.map((i) => [i.user_id, i.cost]).sort()).toEqual(
+        [
+          [peerId, '0.005'],
+          [userId, '0.0585'],
+        ].sort(),
+      );
+      const byAgent = (await get(`/api/v1/consumption/by-assistant?tenant_id=${tenantId}`, rootToken)).json() as {
+        items: { agent: string | null; requests: number }[];
+      };
       expect(byAgent.items).toEqual([expect.objectContaining({ agent: null, requests: 4 })]);
 
       const devToken = await login('dev@acme.test', 'user-password-123');
       const mine = (await get('/api/v1/consumption/by-user', devToken)).json() as typeof byUser;
       expect(mine.items.map((i) => i.user_id)).toEqual([userId]);
-      expect((await get('/api/v1/consumption/history?startDate=2026-02-10&endDate=2026-02-01', devToken)).statusCode).toBe(400);
+      expect(
+        (await get('/api/v1/consumption/history?startDate=2026-02-10&endDate=2026-02-01', devToken)).statusCode,
+      ).toBe(400);
       expect((await get(`/api/v1/consumption/history?tenant_id=${otherTenantId}`, devToken)).statusCode).toBe(404);
     });
   });

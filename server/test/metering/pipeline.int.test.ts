@@ -10,7 +10,11 @@ import { eachDialect } from '../support/db.js';
 import { createHarness, rawPrice, T0, usageEvent, type Harness } from './support.js';
 
 async function usageTxnCount(h: Harness, requestId: string): Promise<number> {
-  const rows = await h.db.kysely.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', `usage:${requestId}`).execute();
+  const rows = await h.db.kysely
+    .selectFrom('ledger_transactions')
+    .select('id')
+    .where('idempotency_key', '=', `usage:${requestId}`)
+    .execute();
   return rows.length;
 }
 
@@ -52,8 +56,16 @@ eachDialect('metering pipeline', (dialect) => {
   });
 
   it('passes the gateway attribution (leases) through to the spend recorder', async () => {
-    const attribution = { scopes: [{ kind: 'key' as const, id: 'key_a', limit: 5n }], leases: { 'key:key_a': 'lea_1' } };
-    await h.pipeline.ingest({ event: usageEvent({ cost: '42' }), attribution, priceId: 'prc_gw', multiplierPpm: 1_250_000n });
+    const attribution = {
+      scopes: [{ kind: 'key' as const, id: 'key_a', limit: 5n }],
+      leases: { 'key:key_a': 'lea_1' },
+    };
+    await h.pipeline.ingest({
+      event: usageEvent({ cost: '42' }),
+      attribution,
+      priceId: 'prc_gw',
+      multiplierPpm: 1_250_000n,
+    });
     expect(h.spends[0]!.attribution).toEqual(attribution);
     expect(h.spends[0]!.amount).toBe(42n);
   });
@@ -68,11 +80,17 @@ eachDialect('metering pipeline', (dialect) => {
     expect(await h.pipeline.ingest({ event: { ...e, completionTokens: 501 } })).toBe('conflict');
     // A conflict inside one batch: the first copy wins, the other is rejected.
     const f = usageEvent();
-    const [a, b] = await Promise.all([h.pipeline.ingest({ event: f }), h.pipeline.ingest({ event: { ...f, model: 'free-model' } })]);
+    const [a, b] = await Promise.all([
+      h.pipeline.ingest({ event: f }),
+      h.pipeline.ingest({ event: { ...f, model: 'free-model' } }),
+    ]);
     expect([a, b]).toEqual(['accepted', 'conflict']);
     expect(await usageTxnCount(h, e.requestId)).toBe(1);
     expect(await h.ledger.balance(walletAccount('ten_a'))).toBe(-15_000_000n);
-    const count = await h.db.kysely.selectFrom('usage_records').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const count = await h.db.kysely
+      .selectFrom('usage_records')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(2);
   });
 
@@ -93,7 +111,11 @@ eachDialect('metering pipeline', (dialect) => {
     expect((await recordOf(h, e.requestId))?.cost).toBe(0n);
     expect(await usageTxnCount(h, e.requestId)).toBe(0);
     expect(h.spends).toHaveLength(0);
-    const day = await h.db.kysely.selectFrom('daily_consumption').selectAll().where('model', '=', 'free-model').executeTakeFirst();
+    const day = await h.db.kysely
+      .selectFrom('daily_consumption')
+      .selectAll()
+      .where('model', '=', 'free-model')
+      .executeTakeFirst();
     expect(day?.requests).toBe(1n);
     expect(day?.cost).toBe(0n);
   });
@@ -122,7 +144,16 @@ eachDialect('metering pipeline', (dialect) => {
       [],
     );
     const at = [change - 1, change, change + 1, change - 30_000];
-    const events = at.map((t) => usageEvent({ model: 'm', startedAt: t, endedAt: t + 10, promptTokens: 1234, cachedTokens: 1000, completionTokens: 77 }));
+    const events = at.map((t) =>
+      usageEvent({
+        model: 'm',
+        startedAt: t,
+        endedAt: t + 10,
+        promptTokens: 1234,
+        cachedTokens: 1000,
+        completionTokens: 77,
+      }),
+    );
     // Interleaved in one stream of events, in one batch.
     await Promise.all(events.map((e) => h.pipeline.ingest({ event: e })));
     // old: 234 × 3.00 + 1000 × 0.30 + 77 × 15.00 = 702 + 300 + 1155 = 2157 µ-units → 2_157_000 nano
@@ -155,7 +186,16 @@ eachDialect('metering pipeline', (dialect) => {
       const good = Array.from({ length: 7 }, () => usageEvent());
       const all = [...good.slice(0, 3), poison, ...good.slice(3)];
       const results = await Promise.allSettled(all.map((e) => hp.pipeline.ingest({ event: e })));
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+      ]);
       expect(await hp.ledger.balance(walletAccount('ten_a'))).toBe(-7n * 7_500_000n);
       expect(await recordOf(hp, poison.requestId)).toBeUndefined();
       const dead = readFileSync(join(hp.dataDir, 'spool', 'dead-letter.jsonl'), 'utf8');

@@ -20,8 +20,16 @@ function mulberry32(seed: number): () => number {
 }
 
 async function snapshot(db: Kysely<Database>) {
-  const daily = await db.selectFrom('daily_consumption').selectAll().orderBy(['tenant_id', 'day', 'user_id', 'key_id', 'agent', 'model']).execute();
-  const monthly = await db.selectFrom('monthly_consumption').selectAll().orderBy(['tenant_id', 'month', 'user_id', 'key_id', 'agent', 'model']).execute();
+  const daily = await db
+    .selectFrom('daily_consumption')
+    .selectAll()
+    .orderBy(['tenant_id', 'day', 'user_id', 'key_id', 'agent', 'model'])
+    .execute();
+  const monthly = await db
+    .selectFrom('monthly_consumption')
+    .selectAll()
+    .orderBy(['tenant_id', 'month', 'user_id', 'key_id', 'agent', 'model'])
+    .execute();
   return { daily, monthly };
 }
 
@@ -30,7 +38,11 @@ eachDialect('metering rollups', (dialect) => {
   beforeAll(async () => {
     h = await createHarness(dialect, {
       batchSize: 97,
-      prices: [rawPrice('a', '1.10', '3.30'), rawPrice('b', '0.15', '0.60'), rawPrice('c', '0', '0', 0, { free: true })],
+      prices: [
+        rawPrice('a', '1.10', '3.30'),
+        rawPrice('b', '0.15', '0.60'),
+        rawPrice('c', '0', '0', 0, { free: true }),
+      ],
     });
   });
   afterAll(async () => h.close());

@@ -19,7 +19,13 @@ import { createTestDb, type TestDb } from '../support/db.js';
 
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-export function rawPrice(model: string, input: string, output: string, effectiveFrom = 0, extra: Partial<RawPrice> = {}): RawPrice {
+export function rawPrice(
+  model: string,
+  input: string,
+  output: string,
+  effectiveFrom = 0,
+  extra: Partial<RawPrice> = {},
+): RawPrice {
   return {
     id: `prc_${model}_${effectiveFrom}`,
     model,
@@ -59,7 +65,10 @@ export async function createHarness(
   const db = await createTestDb(dialect);
   const clock = new ManualClock(T0);
   const catalog = new InMemoryPriceCatalog();
-  catalog.replace(opts.prices ?? [rawPrice('gpt-4o', '2.50', '10.00'), rawPrice('free-model', '0', '0', 0, { free: true })], []);
+  catalog.replace(
+    opts.prices ?? [rawPrice('gpt-4o', '2.50', '10.00'), rawPrice('free-model', '0', '0', 0, { free: true })],
+    [],
+  );
   const realLedger = createLedgerStore(db, { currency: 'USD', now: () => clock.now() });
   const ledger = opts.ledger ? opts.ledger(realLedger) : realLedger;
   const spends: SpendCall[] = [];

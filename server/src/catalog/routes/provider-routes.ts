@@ -39,7 +39,7 @@ export function providerRoutes(catalog: CatalogService) {
       config: { access },
       schema: {
         tags,
-        summary: 'Replace a provider (omit api_key to keep the stored one, null to clear it)',
+        summary: 'Replace a provider (omit api_key or headers to keep the stored ones; api_key null or headers {} clears them)',
         params,
         body: providerUpdateSchema,
         response: { 200: providerViewSchema },

@@ -42,7 +42,11 @@ export const budgetsMigrations: Record<string, Migration> = {
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
       // The sweeper's query: active leases past their expiry.
-      await db.schema.createIndex('budget_leases_status_expiry').on('budget_leases').columns(['status', 'expires_at']).execute();
+      await db.schema
+        .createIndex('budget_leases_status_expiry')
+        .on('budget_leases')
+        .columns(['status', 'expires_at'])
+        .execute();
     },
   },
 };

@@ -14,10 +14,20 @@ async function createRollup(db: AnyDb, table: string, period: 'day' | 'month'): 
     .addColumn('key_id', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('agent', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('model', 'text', (c) => c.notNull());
-  for (const col of ['requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens', 'cost']) {
+  for (const col of [
+    'requests',
+    'prompt_tokens',
+    'completion_tokens',
+    'cached_tokens',
+    'reasoning_tokens',
+    'total_tokens',
+    'cost',
+  ]) {
     t = t.addColumn(col, 'bigint', (c) => c.notNull().defaultTo(0));
   }
-  await t.addPrimaryKeyConstraint(`${table}_pk`, ['tenant_id', period, 'user_id', 'key_id', 'agent', 'model']).execute();
+  await t
+    .addPrimaryKeyConstraint(`${table}_pk`, ['tenant_id', period, 'user_id', 'key_id', 'agent', 'model'])
+    .execute();
 }
 
 export const meteringMigrations: Record<string, Migration> = {
@@ -60,7 +70,11 @@ export const meteringMigrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
       // Dashboards and the usage log page by tenant and time (newest first), optionally per user.
-      await db.schema.createIndex('usage_records_tenant_time').on('usage_records').columns(['tenant_id', 'started_at']).execute();
+      await db.schema
+        .createIndex('usage_records_tenant_time')
+        .on('usage_records')
+        .columns(['tenant_id', 'started_at'])
+        .execute();
       await db.schema
         .createIndex('usage_records_tenant_user_time')
         .on('usage_records')

@@ -19,9 +19,10 @@ export const moneyMigrations: Record<string, Migration> = {
         .addColumn('at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema
-        .createIndex('ledger_transactions_tenant_at')
+        // Listings page a tenant's transactions by id (ids embed their time).
+        .createIndex('ledger_transactions_tenant_id')
         .on('ledger_transactions')
-        .columns(['tenant_id', 'at'])
+        .columns(['tenant_id', 'id'])
         .execute();
       // A transaction can be reversed once: the backstop against two reversals racing with different keys.
       await sql`create unique index ledger_transactions_one_reversal on ledger_transactions (reference) where kind = 'reversal'`.execute(
