@@ -99,6 +99,7 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
   });
   const evs = events(n, randomBytes(3).toString('hex'));
 
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < evs.length; i++) {
     pipeline.enqueue({ event: evs[i]! });
@@ -108,6 +109,7 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
   const tAccepted = performance.now();
   await pipeline.flush();
   const t1 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   await pipeline.close();
 
   const records = await db.kysely
@@ -123,7 +125,8 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
   console.log(
     `${name.padEnd(10)} ${n.toLocaleString('en-US')} events, batch ${BATCH}: ${perSec(t1 - t0)} events/s end to end ` +
       `(${((t1 - t0) / 1000).toFixed(2)} s; accept path alone ${perSec(tAccepted - t0)} events/s) ` +
-      `[records ${String(records.n)}, charges ${String(charges.n)}]`,
+      `[records ${String(records.n)}, charges ${String(charges.n)}; this process used ${((cpu.user + cpu.system) / 1000 / (t1 - t0)).toFixed(2)} CPU cores ` +
+      `→ ${perSec((cpu.user + cpu.system) / 1000)} events per CPU-second]`,
   );
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -123,6 +123,7 @@ async function main(): Promise<void> {
 
   console.log('\n1,000 concurrent open streams through Tollgate');
   await ask(mock.child, { cmd: 'defaults', behavior: { chunks: 20, chunkDelayMs: 100 } });
+  const idleRss = (await ask<Cpu>(tollgate.child, { cmd: 'cpu' })).rss;
   let peakRss = 0;
   let sampling = false;
   const sampler = setInterval(() => {
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   while (sampling) await new Promise((r) => setTimeout(r, 20));
   console.log(
-    `  ok ${open.ok}, errors ${open.errors}${open.firstError ? ` (${open.firstError})` : ''}, peak RSS ${(peakRss / 1048576).toFixed(1)} MB`,
+    `  ok ${open.ok}, errors ${open.errors}${open.firstError ? ` (${open.firstError})` : ''}, peak RSS ${(peakRss / 1048576).toFixed(1)} MB (before: ${(idleRss / 1048576).toFixed(1)} MB)`,
   );
 
   const d1 = results['direct']![1]!;

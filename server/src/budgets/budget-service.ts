@@ -6,7 +6,7 @@ import { err, ok, type AppError, type Result } from '../shared/errors.js';
 import type { BudgetStore, CounterRef } from './budget-store.js';
 import type { DefinitionCache } from './definition-cache.js';
 import type { LocalLease } from './local-lease.js';
-import { calendarPeriodStart, currentPeriodStart } from './period.js';
+import { definedCounter, inlineCounter } from './counter-ref.js';
 import { scopeKey, type BudgetService, type ReserveRequest, type ScopeRef, type SpendAttribution } from './ports.js';
 import { refusalFor } from './refusal.js';
 import { ScopePool } from './scope-pool.js';
@@ -64,15 +64,10 @@ export class LeasedBudgetService implements BudgetService {
   /** Where a scope's money is counted now; null = no budget applies to this scope. */
   async counterFor(scope: ScopeRef, now: number): Promise<CounterRef | null> {
     const key = scopeKey(scope);
-    if (scope.kind === 'wallet' || scope.limit !== undefined) return this.inlineCounter(scope, now);
-    const def = this.o.definitions.peek(key, now) ?? (await this.o.definitions.get(key, now));
-    if (!def) return null;
-    return {
-      kind: scope.kind,
-      scopeKey: key,
-      tenantId: def.tenantId ?? '',
-      periodStart: currentPeriodStart(def.period, def.resetAt, now),
-    };
+    if (scope.kind === 'wallet' || scope.limit !== undefined) return inlineCounter(scope, now);
+    const cached = this.o.definitions.peek(key, now);
+    const def = cached !== undefined ? cached : await this.o.definitions.get(key, now);
+    return def ? definedCounter(scope.kind, key, def, now) : null;
   }
 
   /** Without I/O: every definition cached and every scope served by a lease held here. */
@@ -102,29 +97,11 @@ export class LeasedBudgetService implements BudgetService {
 
   /** counterFor from memory only: undefined = unknown here (needs the async path). */
   private counterFromMemory(scope: ScopeRef, now: number): CounterRef | null | undefined {
-    if (scope.kind === 'wallet' || scope.limit !== undefined) return this.inlineCounter(scope, now);
+    if (scope.kind === 'wallet' || scope.limit !== undefined) return inlineCounter(scope, now);
     const key = scopeKey(scope);
     const def = this.o.definitions.peek(key, now);
     if (def === undefined) return undefined;
-    if (def === null) return null;
-    return {
-      kind: scope.kind,
-      scopeKey: key,
-      tenantId: def.tenantId ?? '',
-      periodStart: currentPeriodStart(def.period, def.resetAt, now),
-    };
-  }
-
-  private inlineCounter(scope: ScopeRef, now: number): CounterRef {
-    const key = scopeKey(scope);
-    if (scope.kind === 'wallet') return { kind: 'wallet', scopeKey: key, tenantId: scope.id, periodStart: 0 };
-    return {
-      kind: scope.kind,
-      scopeKey: key,
-      tenantId: '',
-      periodStart: calendarPeriodStart(scope.period ?? 'total', now),
-      inlineLimit: scope.limit!,
-    };
+    return def === null ? null : definedCounter(scope.kind, key, def, now);
   }
 
   async reserve(req: ReserveRequest): Promise<Result<{ requestId: string }, AppError>> {

@@ -40,6 +40,12 @@ export class DefinitionCache {
     return def;
   }
 
+  /** Store a definition loaded elsewhere (recordSpend reads inside its transaction). */
+  remember(scopeKey: string, def: BudgetDefinition | null, nowMs: number): void {
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(scopeKey, { def, loadedAt: nowMs });
+  }
+
   invalidate(scopeKey?: string): void {
     if (scopeKey === undefined) this.entries.clear();
     else this.entries.delete(scopeKey);

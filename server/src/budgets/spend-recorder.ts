@@ -127,7 +127,6 @@ export class CounterSpendRecorder implements SpendRecorder {
       if (covered < 0n) covered = 0n;
       await trx.updateTable('budget_leases').set({ used: row.amount }).where('id', '=', id).execute();
     }
-    if (scopeKey.startsWith('wallet:')) return { scopeKey, periodStart, amount: covered };
     // The part not covered by the lease is spent straight on the counter (see README: overspend).
     return { scopeKey, periodStart, amount: covered };
   }
@@ -140,7 +139,11 @@ export class CounterSpendRecorder implements SpendRecorder {
     at: number,
   ): Promise<number | null> {
     if (inline) return calendarPeriodStart((inlinePeriod ?? 'total') as 'total', at);
-    const def = this.definitions.peek(key, at) ?? (await this.store.definition(key, trx));
+    let def = this.definitions.peek(key, at);
+    if (def === undefined) {
+      def = await this.store.definition(key, trx);
+      this.definitions.remember(key, def, at);
+    }
     // No budget defined (yet): still count the spend monthly, so "used" is right when one is set.
     if (!def) return calendarPeriodStart('monthly', at);
     return currentPeriodStart(def.period, def.resetAt, at);

@@ -110,6 +110,13 @@ export class SpooledPipeline implements MeteringPipeline {
   private accept(item: Pending): void {
     // Written before we acknowledge; after close() events still land in the spool for the next start.
     this.o.spool.append(encodeSpoolLine(item.p));
+    if (this.closed || this.abandoned) {
+      // Nobody will write it in this process: it waits in the spool for the next start.
+      item.settle?.(
+        new AppError('upstream_unavailable', 'metering is shut down; the event is spooled for the next start'),
+      );
+      return;
+    }
     this.open.push(item);
     this.schedule();
   }
@@ -154,24 +161,28 @@ export class SpooledPipeline implements MeteringPipeline {
     }
   }
 
-  /** Write a chunk; false only when the database is unreachable while closing (left spooled). */
-  private async commit(chunk: Pending[], attempt = 0): Promise<boolean> {
+  /**
+   * Write a chunk; false only when the database is unreachable while closing (left spooled).
+   * `outages` counts failures with the database down (back-off); `strikes` counts failures of a
+   * single event against a healthy database (dead-lettered after SINGLE_EVENT_ATTEMPTS).
+   */
+  private async commit(chunk: Pending[], outages = 0, strikes = 0): Promise<boolean> {
     try {
       const outcomes = await this.o.write(chunk.map((c) => c.p));
       chunk.forEach((c, i) => c.settle?.(outcomes[i]!));
       return true;
     } catch (e) {
       if (!(await this.o.healthy().catch(() => false))) {
-        if (this.closing && attempt >= 2) return this.leave(e);
-        this.o.log.error({ err: e, attempt }, 'metering store unavailable; retrying batch');
-        await sleep(this.o.retryDelayMs?.(attempt) ?? Math.min(30_000, 100 * 2 ** attempt));
-        return this.commit(chunk, attempt + 1);
+        if (this.closing && outages >= 2) return this.leave(e);
+        this.o.log.error({ err: e, attempt: outages }, 'metering store unavailable; retrying batch');
+        await sleep(this.o.retryDelayMs?.(outages) ?? Math.min(30_000, 100 * 2 ** outages));
+        return this.commit(chunk, outages + 1, strikes);
       }
       if (chunk.length > 1) {
         const mid = chunk.length >> 1;
         return (await this.commit(chunk.slice(0, mid))) && (await this.commit(chunk.slice(mid)));
       }
-      if (attempt + 1 < SINGLE_EVENT_ATTEMPTS) return this.commit(chunk, attempt + 1);
+      if (strikes + 1 < SINGLE_EVENT_ATTEMPTS) return this.commit(chunk, outages, strikes + 1);
       const bad = chunk[0]!;
       this.o.log.error({ err: e, requestId: bad.p.event.requestId }, 'usage event failed on its own: dead-lettered');
       this.o.spool.deadLetter(encodeSpoolLine(bad.p), e instanceof Error ? e.message : String(e));

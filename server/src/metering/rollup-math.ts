@@ -39,8 +39,8 @@ export interface RollupDeltas {
 
 /** Fold a batch into daily and monthly deltas (one per distinct key). */
 export function aggregateRollups(events: readonly PreparedEvent[]): RollupDeltas {
-  const daily = new Map<string, RollupDelta>();
-  const monthly = new Map<string, RollupDelta>();
+  const daily = new Map<string, Acc>();
+  const monthly = new Map<string, Acc>();
   // Many events share a day; formatting dates is the costly part, so memoise per UTC day number.
   const dayCache = new Map<number, string>();
   for (const p of events) {
@@ -48,41 +48,64 @@ export function aggregateRollups(events: readonly PreparedEvent[]): RollupDeltas
     const dayNo = Math.floor(eventTime(e) / DAY_MS);
     let day = dayCache.get(dayNo);
     if (day === undefined) dayCache.set(dayNo, (day = utcDay(dayNo * DAY_MS)));
-    const base = {
-      tenantId: e.tenantId,
-      userId: e.userId ?? '',
-      keyId: e.keyId ?? '',
-      agent: e.agent ?? '',
-      model: e.model,
-    };
-    add(daily, { ...base, period: day }, p);
-    add(monthly, { ...base, period: day.slice(0, 7) }, p);
+    const base = `${e.tenantId}\u0000${e.userId ?? ''}\u0000${e.keyId ?? ''}\u0000${e.agent ?? ''}\u0000${e.model}\u0000`;
+    add(daily, base + day, day, p);
+    add(monthly, base + day.slice(0, 7), day.slice(0, 7), p);
   }
-  return { daily: [...daily.values()], monthly: [...monthly.values()] };
+  return { daily: [...daily.values()].map(toDelta), monthly: [...monthly.values()].map(toDelta) };
 }
 
-function add(into: Map<string, RollupDelta>, key: RollupKey, p: PreparedEvent): void {
-  const k = `${key.tenantId}\u0000${key.period}\u0000${key.userId}\u0000${key.keyId}\u0000${key.agent}\u0000${key.model}`;
-  let d = into.get(k);
-  if (!d) {
-    d = {
-      ...key,
-      requests: 0n,
-      promptTokens: 0n,
-      completionTokens: 0n,
-      cachedTokens: 0n,
-      reasoningTokens: 0n,
-      totalTokens: 0n,
-      cost: 0n,
-    };
-    into.set(k, d);
-  }
+/** Token sums stay JS numbers inside one batch (exact far below 2^53); money stays bigint. */
+interface Acc {
+  sample: PreparedEvent;
+  period: string;
+  requests: number;
+  prompt: number;
+  completion: number;
+  cached: number;
+  reasoning: number;
+  cost: bigint;
+}
+
+function add(into: Map<string, Acc>, key: string, period: string, p: PreparedEvent): void {
   const e = p.event;
-  d.requests += 1n;
-  d.promptTokens += BigInt(e.promptTokens);
-  d.completionTokens += BigInt(e.completionTokens);
-  d.cachedTokens += BigInt(e.cachedTokens);
-  d.reasoningTokens += BigInt(e.reasoningTokens);
-  d.totalTokens += BigInt(e.promptTokens + e.completionTokens);
-  d.cost += p.cost;
+  const a = into.get(key);
+  if (!a) {
+    into.set(key, {
+      sample: p,
+      period,
+      requests: 1,
+      prompt: e.promptTokens,
+      completion: e.completionTokens,
+      cached: e.cachedTokens,
+      reasoning: e.reasoningTokens,
+      cost: p.cost,
+    });
+    return;
+  }
+  a.requests += 1;
+  a.prompt += e.promptTokens;
+  a.completion += e.completionTokens;
+  a.cached += e.cachedTokens;
+  a.reasoning += e.reasoningTokens;
+  a.cost += p.cost;
+}
+
+function toDelta(a: Acc): RollupDelta {
+  const e = a.sample.event;
+  return {
+    tenantId: e.tenantId,
+    period: a.period,
+    userId: e.userId ?? '',
+    keyId: e.keyId ?? '',
+    agent: e.agent ?? '',
+    model: e.model,
+    requests: BigInt(a.requests),
+    promptTokens: BigInt(a.prompt),
+    completionTokens: BigInt(a.completion),
+    cachedTokens: BigInt(a.cached),
+    reasoningTokens: BigInt(a.reasoning),
+    totalTokens: BigInt(a.prompt + a.completion),
+    cost: a.cost,
+  };
 }

@@ -67,7 +67,10 @@ export class RollupStore {
     if (deltas.length === 0) return;
     // A fixed row order means two nodes upserting overlapping keys lock them in the same order
     // (no deadlock on PostgreSQL).
-    const sorted = [...deltas].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+    const sorted = deltas
+      .map((d) => ({ d, k: keyOf(d) }))
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+      .map((x) => x.d);
     const head = upsertHead(table, period);
     if (this.db.sqlite) {
       let stmt = this.sqliteUpserts.get(table);

@@ -3,6 +3,7 @@
 // `kill -9` of the process (not a power cut; fsync per event would cost ~1000x the throughput).
 // A segment is removed once every event in it has committed; segments found at start-up are
 // replayed (the batch writer drops ids already stored, so a replay never double-counts).
+import { randomBytes } from 'node:crypto';
 import {
   appendFileSync,
   closeSync,
@@ -15,12 +16,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-const SEGMENT = /^seg-\d+-\d+\.jsonl$/;
+const SEGMENT = /^seg-\d+-[0-9a-f]+-\d+\.jsonl$/;
 
 export class Spool {
   private fd: number | null = null;
   private path: string | null = null;
   private seq = 0;
+  /** Tells this writer's segments apart from another instance's on the same directory. */
+  private readonly tag = randomBytes(4).toString('hex');
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -31,14 +34,15 @@ export class Spool {
     return readdirSync(this.dir)
       .filter((f) => SEGMENT.test(f))
       .sort()
-      .map((f) => join(this.dir, f));
+      .map((f) => join(this.dir, f))
+      .filter((f) => f !== this.path);
   }
 
   /** Durably append one line (synchronously: the caller acknowledges after this returns). */
   append(line: string): void {
     if (this.fd === null) {
       this.seq += 1;
-      this.path = join(this.dir, `seg-${Date.now()}-${String(this.seq).padStart(9, '0')}.jsonl`);
+      this.path = join(this.dir, `seg-${Date.now()}-${this.tag}-${String(this.seq).padStart(9, '0')}.jsonl`);
       this.fd = openSync(this.path, 'a');
     }
     writeSync(this.fd, line);

@@ -99,6 +99,8 @@ describe.each(ADAPTERS)('$provider upstream', (a) => {
     expect(last?.['tollgate']).toEqual({ cost: formatMoney(cost) });
     const rec = await expectOneCharge(w, response.headers.get('x-request-id')!, cost);
     expect(rec.stream).toBe(1n);
+    expect(rec.ttft_ms).not.toBeNull();
+    expect(rec.latency_ms).toBeGreaterThanOrEqual(rec.ttft_ms!);
   });
 
   it('openai SDK: stream without include_usage gets no usage chunk', async () => {

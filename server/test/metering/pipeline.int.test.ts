@@ -218,4 +218,15 @@ eachDialect('metering pipeline', (dialect) => {
     expect((await h.restart().replay()).events).toBe(0);
     expect(existsSync(join(h.dataDir, 'spool'))).toBe(true);
   });
+
+  it('after close(), events still land in the spool and the next start writes them', async () => {
+    const p = h.restart();
+    await p.close();
+    const late = usageEvent();
+    await expect(p.ingest({ event: late })).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    p.enqueue({ event: usageEvent() });
+    expect(await recordOf(h, late.requestId)).toBeUndefined();
+    expect((await h.restart().replay()).events).toBe(2);
+    expect(await recordOf(h, late.requestId)).toBeDefined();
+  });
 });

@@ -1,0 +1,126 @@
+// The pipeline's batching, retry, bisection and shutdown rules, with a fake batch writer and a
+// real spool directory (no database).
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { InMemoryPriceCatalog } from '../pricing/price-catalog.js';
+import { usageEvent } from '../../test/metering/support.js';
+import type { BatchWriter } from './batch-writer.js';
+import { SpooledPipeline } from './pipeline.js';
+import type { PreparedEvent } from './prepared-event.js';
+import { Spool } from './spool.js';
+
+function setup(
+  write: BatchWriter,
+  healthy: () => boolean = () => true,
+  batchSize = 3,
+  dir = mkdtempSync(join(tmpdir(), 'spool-')),
+) {
+  const pipeline = new SpooledPipeline({
+    catalog: new InMemoryPriceCatalog(),
+    spool: new Spool(dir),
+    write,
+    healthy: async () => healthy(),
+    log: pino({ level: 'silent' }),
+    batchSize,
+    flushMs: 1,
+    retryDelayMs: () => 1,
+  });
+  return { pipeline, dir };
+}
+
+const accepting =
+  (calls: string[][]): BatchWriter =>
+  async (items: readonly PreparedEvent[]) => {
+    calls.push(items.map((p) => p.event.requestId));
+    return items.map(() => 'accepted' as const);
+  };
+
+const segments = (dir: string) => readdirSync(join(dir)).filter((f) => f.startsWith('seg-'));
+
+describe('SpooledPipeline', () => {
+  it('writes in chunks of at most the batch size and settles every ingest with its outcome', async () => {
+    const calls: string[][] = [];
+    const { pipeline, dir } = setup(accepting(calls));
+    const events = Array.from({ length: 7 }, () => usageEvent({ cost: '1' }));
+    const outcomes = await Promise.all(events.map((event) => pipeline.ingest({ event })));
+    expect(outcomes).toEqual(Array(7).fill('accepted'));
+    expect(calls.flat()).toEqual(events.map((e) => e.requestId));
+    expect(Math.max(...calls.map((c) => c.length))).toBeLessThanOrEqual(3);
+    await pipeline.close();
+    expect(segments(dir)).toEqual([]);
+  });
+
+  it('waits out a database outage and then writes the same chunk', async () => {
+    let down = 3;
+    const calls: string[][] = [];
+    const write: BatchWriter = async (items) => {
+      if (down > 0) {
+        down -= 1;
+        throw new Error('connection refused');
+      }
+      return accepting(calls)(items);
+    };
+    const { pipeline } = setup(write, () => down === 0);
+    const e = usageEvent({ cost: '1' });
+    expect(await pipeline.ingest({ event: e })).toBe('accepted');
+    expect(calls).toEqual([[e.requestId]]);
+    await pipeline.close();
+  });
+
+  it('bisects a failing chunk against a healthy database: only the poison event is refused and dead-lettered', async () => {
+    const poison = usageEvent({ cost: '1' });
+    const write: BatchWriter = async (items) => {
+      if (items.some((p) => p.event.requestId === poison.requestId)) throw new Error('check constraint');
+      return items.map(() => 'accepted' as const);
+    };
+    const { pipeline, dir } = setup(write, () => true, 8);
+    const good = Array.from({ length: 5 }, () => usageEvent({ cost: '1' }));
+    const results = await Promise.allSettled([...good, poison].map((event) => pipeline.ingest({ event })));
+    expect(results.slice(0, 5).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[5]).toMatchObject({ status: 'rejected', reason: { code: 'internal' } });
+    expect(readFileSync(join(dir, 'dead-letter.jsonl'), 'utf8')).toContain(poison.requestId);
+    await pipeline.close();
+  });
+
+  it('at shutdown with the database down, leaves the events in the spool for the next start', async () => {
+    const { pipeline, dir } = setup(
+      async () => {
+        throw new Error('down');
+      },
+      () => false,
+    );
+    const e = usageEvent({ cost: '1' });
+    const pending = pipeline.ingest({ event: e });
+    const closed = pipeline.close();
+    await expect(pending).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    await closed;
+    expect(segments(dir)).toHaveLength(1);
+
+    const calls: string[][] = [];
+    const next = setup(accepting(calls), () => true, 3, dir).pipeline;
+    expect(await next.replay()).toEqual({ segments: 1, events: 1, unreadable: 0 });
+    expect(calls).toEqual([[e.requestId]]);
+    expect(segments(dir)).toEqual([]);
+    expect(existsSync(dir)).toBe(true);
+  });
+
+  it('replay skips a torn line (never acknowledged) and keeps the rest', async () => {
+    const calls: string[][] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const spool = new Spool(dir);
+    const { pipeline: writer } = setup(accepting([]), () => true, 100, dir);
+    // Write two events through a pipeline that never flushes (closed spool afterwards simulates a kill).
+    writer.enqueue({ event: usageEvent({ cost: '1' }) });
+    writer.enqueue({ event: usageEvent({ cost: '2' }) });
+    spool.append('{"e":{"requestId":"torn'); // a write cut short by the kill
+    spool.close();
+    const next = setup(accepting(calls), () => true, 100, dir).pipeline;
+    const r = await next.replay();
+    expect(r.events).toBe(2);
+    expect(r.unreadable).toBe(1);
+    await writer.close();
+  });
+});
