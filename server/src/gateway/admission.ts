@@ -6,9 +6,9 @@
 import type { ScopeRef } from '../budgets/ports.js';
 import type { GatewayCaller } from '../identity/ports.js';
 import type { RateLimitDecision, RateLimitRule } from '../ratelimit/ports.js';
-import type { Deployment, GatewayDeps, ModelEntry, ProviderPreferences } from './deps.js';
+import type { Deployment, GatewayDeps, ModelEntry } from './deps.js';
 import { fromAppError, gatewayError, type GatewayError } from './gateway-error.js';
-import { checkProviderPreferences, mergePreferences } from './request-checks.js';
+import { preferencesFor } from './provider-preferences.js';
 
 export type EndpointKind = 'chat' | 'embeddings' | 'completions';
 
@@ -18,8 +18,10 @@ export interface AdmitInput {
   model: string;
   kind: EndpointKind;
   promptTokens: number;
-  /** Output cap for a deployment (request's max_tokens, else the deployment's cap, else default); 0 for embeddings. */
-  maxOutputFor: (deploymentCap: number | null) => number;
+  /** The request's output cap (max_tokens…); null = the deployment's cap, else the default. */
+  requestedOutput: number | null;
+  /** Output cap when neither the request nor the deployment names one. */
+  defaultOutput: number;
   /** The request body's `provider` object, unvalidated. */
   requestPreferences: unknown;
   agent: string | null;
@@ -46,6 +48,18 @@ function numberOrNull(v: unknown): number | null {
 
 /** Rate-limit rules for a caller: the key's own rpm/tpm, and the tenant's from settings.rate_limit. */
 export function rateLimitRules(caller: GatewayCaller): RateLimitRule[] {
+  // Identity's key cache hands out the same caller object until the key, user or tenant changes.
+  let rules = rulesByCaller.get(caller);
+  if (!rules) {
+    rules = buildRules(caller);
+    rulesByCaller.set(caller, rules);
+  }
+  return rules;
+}
+
+const rulesByCaller = new WeakMap<GatewayCaller, RateLimitRule[]>();
+
+function buildRules(caller: GatewayCaller): RateLimitRule[] {
   const rules: RateLimitRule[] = [];
   const k = caller.key;
   if (k.rpm !== null || k.tpm !== null) rules.push({ subject: `key:${k.id}`, rpm: k.rpm, tpm: k.tpm });
@@ -56,13 +70,6 @@ export function rateLimitRules(caller: GatewayCaller): RateLimitRule[] {
     if (rpm !== null || tpm !== null) rules.push({ subject: `tenant:${caller.tenant.id}`, rpm, tpm });
   }
   return rules;
-}
-
-function tenantPreferences(caller: GatewayCaller): ProviderPreferences | null {
-  // Tenant settings were validated when saved; a malformed leftover is ignored rather than
-  // failing every call of the tenant.
-  const r = checkProviderPreferences(caller.tenant.settings['provider'], 'settings.provider');
-  return r.ok ? r.value : null;
 }
 
 export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit> {
@@ -92,11 +99,10 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
       ),
     );
   }
-  const reqPrefs = checkProviderPreferences(input.requestPreferences, 'provider');
-  if (!reqPrefs.ok) return refuse(reqPrefs.error);
-  const prefs = mergePreferences(tenantPreferences(caller), reqPrefs.value);
+  const prefs = preferencesFor(caller, input.requestPreferences);
+  if (!prefs.ok) return refuse(prefs.error);
 
-  const plan = deps.planner.plan(entry, prefs, input.nowMs);
+  const plan = deps.planner.plan(entry, prefs.value, input.nowMs);
   if (plan.length === 0) {
     return refuse(
       gatewayError(
@@ -111,7 +117,7 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
   let reserved = 0n;
   let maxOut = 0;
   for (const d of plan) {
-    const out = input.maxOutputFor(d.maxOutputTokens);
+    const out = input.kind === 'embeddings' ? 0 : (input.requestedOutput ?? d.maxOutputTokens ?? input.defaultOutput);
     if (out > maxOut) maxOut = out;
     if (entry.free) continue;
     const ub = deps.pricing.upperBound(caller.tenant.id, entry.name, input.promptTokens, out, input.nowMs, d.id);

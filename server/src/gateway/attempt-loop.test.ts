@@ -4,7 +4,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderAdapter } from '../providers/ports.js';
 import type { Deployment } from '../routing/ports.js';
-import { runAttempts } from './attempt-loop.js';
+import { UpstreamFormatError } from '../providers/registry.js';
+import { runAttempts, UnusableAnswer } from './attempt-loop.js';
 import type { GatewayDeps } from './deps.js';
 import { createGatewayMetrics } from './metrics.js';
 import { UpstreamClient, classifyTransportError, splitUrl } from './upstream-client.js';
@@ -61,16 +62,22 @@ function deps(maxRetries = 0, firstByteTimeoutMs = 5000) {
     adapterFor: () => adapter,
     upstream: new UpstreamClient(),
     metrics: createGatewayMetrics(),
-    random: () => 0,
+    retryDelayMs: () => 0,
   } as unknown as GatewayDeps;
   return { d, records };
 }
 
-const run = (d: GatewayDeps, plan: Deployment[], signal = new AbortController().signal) =>
+const run = (
+  d: GatewayDeps,
+  plan: Deployment[],
+  signal = new AbortController().signal,
+  accept: (text: string) => unknown = (text) => text,
+) =>
   runAttempts(d, {
     requestId: 'req_t',
     plan,
     build: (a, dp) => a.buildChatRequest(dp.provider, dp.upstreamModel, { model: 'm', messages: [] }),
+    accept: async (r) => accept(await r.text()),
     signal,
     timedOut: () => false,
   });
@@ -83,7 +90,7 @@ describe('runAttempts', () => {
     if (r.ok) {
       expect(r.deployment.id).toBe('b');
       expect(r.attempt).toBe(2);
-      expect(await r.reply.text()).toBe('{"fine":true}');
+      expect(r.value).toBe('{"fine":true}');
     }
     expect(records).toEqual([
       { id: 'a', ok: false },
@@ -114,6 +121,36 @@ describe('runAttempts', () => {
     expect(!r.ok && r.error.status).toBe(502);
     const t = await run(deps(0, 150).d, [dep('a', 'slow')]);
     expect(!t.ok && t.error.status).toBe(504);
+  });
+
+  it('falls back when a 2xx answer is unusable (garbage JSON, wrong shape)', async () => {
+    const { d, records } = deps();
+    hits.length = 0;
+    let calls = 0;
+    const r = await run(d, [dep('a', 'ok'), dep('b', 'ok')], undefined, (text) => {
+      if (++calls === 1) return JSON.parse(`${text}garbage`);
+      return text;
+    });
+    expect(r.ok && r.deployment.id).toBe('b');
+    expect(hits).toEqual(['/ok', '/ok']);
+    expect(records).toEqual([
+      { id: 'a', ok: false },
+      { id: 'b', ok: true },
+    ]);
+    const wrong = await run(deps().d, [dep('a', 'ok')], undefined, () => {
+      throw new UpstreamFormatError('upstream returned no chat completion');
+    });
+    expect(!wrong.ok && wrong.error).toMatchObject({ status: 502, code: 'upstream_error' });
+  });
+
+  it('does not fall back from an unusable answer that is not retryable', async () => {
+    const { d } = deps(2);
+    hits.length = 0;
+    const r = await run(d, [dep('a', 'ok'), dep('b', 'ok')], undefined, () => {
+      throw new UnusableAnswer({ status: 400, message: 'context too long', retryable: false });
+    });
+    expect(hits).toEqual(['/ok']);
+    expect(!r.ok && r.error).toMatchObject({ status: 400, code: 'upstream_invalid_request' });
   });
 
   it('stops when the client has gone', async () => {

@@ -13,7 +13,7 @@ import type { Clock } from '../shared/clock.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { UpstreamClient } from './upstream-client.js';
 
-export type { ChatRequest, ChatResponse, ChatChunk, Usage, ProviderAdapter } from '../providers/ports.js';
+export type { ChatRequest, ChatResponse, ChatChunk, Usage, ProviderAdapter, StreamParser } from '../providers/ports.js';
 export type { ProviderPreferences, Deployment, ModelEntry } from '../routing/ports.js';
 
 export interface GatewaySettings {
@@ -39,6 +39,7 @@ export interface GatewayDeps {
   adapterFor: (type: ProviderType) => ProviderAdapter | null;
   upstream: UpstreamClient;
   metrics: GatewayMetrics;
-  /** [0,1) randomness for backoff jitter (tests pass a fixed one). */
-  random: () => number;
+  /** Delay before retry number `attempt` (0-based), honouring Retry-After: the catalog's
+   *  RETRY_BACKOFF_* settings in production, a fixed function in tests. */
+  retryDelayMs: (attempt: number, retryAfterMs?: number | null) => number;
 }

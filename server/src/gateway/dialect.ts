@@ -21,6 +21,10 @@ export interface StreamOptions {
   includeUsage: boolean;
   /** Prompt-token estimate (Anthropic's message_start announces input tokens up front). */
   promptEstimate: number;
+  /** `created` (epoch s) for a synthesised final chunk. */
+  created: number;
+  /** Chunk object name for a synthesised final chunk (default chat.completion.chunk). */
+  object?: string;
 }
 
 export interface ChatDialect {

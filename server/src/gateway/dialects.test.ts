@@ -31,7 +31,13 @@ function events(sse: string): { event: string | null; data: unknown }[] {
 
 describe('openai dialect stream', () => {
   it('withholds the usage chunk unless asked and strips usage:null fields', () => {
-    const w = openAiDialect.createStream({ model: 'm', requestId: 'req_1', includeUsage: false, promptEstimate: 5 });
+    const w = openAiDialect.createStream({
+      model: 'm',
+      requestId: 'req_1',
+      includeUsage: false,
+      promptEstimate: 5,
+      created: 1,
+    });
     const out =
       w.chunk(chunk({ content: 'hi' }, null, { usage: null })) +
       w.chunk({ ...chunk({}), choices: [], usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 } }) +
@@ -43,7 +49,13 @@ describe('openai dialect stream', () => {
   });
 
   it('puts the cost into the usage chunk when include_usage was asked', () => {
-    const w = openAiDialect.createStream({ model: 'm', requestId: 'req_1', includeUsage: true, promptEstimate: 5 });
+    const w = openAiDialect.createStream({
+      model: 'm',
+      requestId: 'req_1',
+      includeUsage: true,
+      promptEstimate: 5,
+      created: 1,
+    });
     const u = { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 };
     const out =
       w.chunk(chunk({ content: 'hi' }, 'stop', { usage: null })) +
@@ -56,7 +68,13 @@ describe('openai dialect stream', () => {
   });
 
   it('synthesises a usage chunk from estimated usage and renders errors as data events', () => {
-    const w = openAiDialect.createStream({ model: 'm', requestId: 'req_1', includeUsage: true, promptEstimate: 5 });
+    const w = openAiDialect.createStream({
+      model: 'm',
+      requestId: 'req_1',
+      includeUsage: true,
+      promptEstimate: 5,
+      created: 1,
+    });
     const evs = events(w.chunk(chunk({ content: 'x' })) + w.finish(usage, '1.00'));
     expect(evs[1]!.data).toMatchObject({
       usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14, prompt_tokens_details: { cached_tokens: 2 } },
@@ -69,6 +87,8 @@ describe('openai dialect stream', () => {
   });
 });
 
+// The event encoding itself is providers/messages-api's (tested there against the SDK); these check
+// the gateway's wiring: usage and error status reach it.
 describe('anthropic dialect', () => {
   it('renders a non-stream message with tool use and usage', () => {
     const resp: ChatResponse = {
@@ -108,6 +128,7 @@ describe('anthropic dialect', () => {
       requestId: 'req_1',
       includeUsage: false,
       promptEstimate: 7,
+      created: 1,
     });
     const out =
       w.chunk(chunk({ role: 'assistant', content: '' })) +
@@ -121,7 +142,6 @@ describe('anthropic dialect', () => {
     const evs = events(out);
     expect(evs.map((e) => e.event)).toEqual([
       'message_start',
-      'ping',
       'content_block_start',
       'content_block_delta',
       'content_block_delta',
@@ -133,15 +153,15 @@ describe('anthropic dialect', () => {
       'message_stop',
     ]);
     expect(evs[0]!.data).toMatchObject({ message: { usage: { input_tokens: 7 } } });
-    expect(evs[6]!.data).toMatchObject({ index: 1, content_block: { type: 'tool_use', id: 't1', name: 'f' } });
-    expect(evs[7]!.data).toMatchObject({ delta: { type: 'input_json_delta', partial_json: '{"a":1}' } });
-    expect(evs[9]!.data).toMatchObject({
+    expect(evs[5]!.data).toMatchObject({ index: 1, content_block: { type: 'tool_use', id: 't1', name: 'f' } });
+    expect(evs[6]!.data).toMatchObject({ delta: { type: 'input_json_delta', partial_json: '{"a":1}' } });
+    expect(evs[8]!.data).toMatchObject({
       delta: { stop_reason: 'tool_use' },
       usage: { output_tokens: 4, input_tokens: 8 },
     });
-    expect(events(w.error(gatewayError(502, 'x', 'boom')))[0]).toEqual({
+    expect(events(w.error(gatewayError(504, 'x', 'slow')))[0]).toEqual({
       event: 'error',
-      data: { type: 'error', error: { type: 'api_error', message: 'boom' } },
+      data: { type: 'error', error: { type: 'timeout_error', message: 'slow' } },
     });
   });
 });

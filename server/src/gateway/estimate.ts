@@ -19,17 +19,13 @@ export const estimateChatPromptTokens = (req: ChatRequest): number => estimatePr
 /** Reservation estimate of embeddings `input` / completions `prompt` (at least 1). */
 export const estimateInputTokensQuick = (input: unknown): number => Math.max(1, estimateInputTokensFast(input));
 
-/** The output cap a reservation assumes: the request's, else the deployment's, else the default. */
-export function maxOutputTokensOf(
-  req: Record<string, unknown>,
-  deploymentCap: number | null,
-  fallback: number,
-): number {
+/** The output cap the request names (max_completion_tokens, else max_tokens), or null. */
+export function requestedOutputTokens(req: Record<string, unknown>): number | null {
   const a = req['max_completion_tokens'];
   if (typeof a === 'number' && a > 0) return a;
   const b = req['max_tokens'];
   if (typeof b === 'number' && b > 0) return b;
-  return deploymentCap ?? fallback;
+  return null;
 }
 
 const usageOf = (promptTokens: number, completionTokens: number): Usage => ({

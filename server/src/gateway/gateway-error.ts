@@ -1,7 +1,9 @@
 // The gateway's failures as values, and the two wire envelopes clients expect: OpenAI's
 // `{"error":{message,type,param,code}}` (/v1/chat/completions, embeddings, completions, models)
-// and Anthropic's `{"type":"error","error":{type,message}}` (/v1/messages). Everything a gateway
-// route can refuse with passes through here, so status conventions live in one file.
+// and Anthropic's `{"type":"error","error":{type,message}}` (/v1/messages, rendered by
+// providers/messages-api). Everything a gateway route can refuse with passes through here, so
+// status conventions live in one file.
+import { anthropicErrorBody } from '../providers/messages-api/index.js';
 import { AppError } from '../shared/errors.js';
 
 export interface GatewayError {
@@ -71,36 +73,8 @@ export function openAiErrorBody(e: GatewayError): string {
   return JSON.stringify({ error: { message: e.message, type: openAiType(e), param: e.param, code: e.code } });
 }
 
-function anthropicType(e: GatewayError): string {
-  switch (e.status) {
-    case 401:
-      return 'authentication_error';
-    case 402:
-      return 'billing_error';
-    case 403:
-      return 'permission_error';
-    case 404:
-      return 'not_found_error';
-    case 413:
-      return 'request_too_large';
-    case 429:
-      return 'rate_limit_error';
-    case 503:
-    case 529:
-      return 'overloaded_error';
-    case 504:
-      return 'timeout_error';
-    default:
-      return e.status >= 500 ? 'api_error' : 'invalid_request_error';
-  }
-}
-
-export function anthropicErrorBody(e: GatewayError): string {
-  return JSON.stringify({ type: 'error', error: { type: anthropicType(e), message: e.message } });
-}
-
 /** How a route renders errors: chosen once per route, used for both responses and stream events. */
 export type ErrorFlavor = 'openai' | 'anthropic';
 
 export const errorBody = (flavor: ErrorFlavor, e: GatewayError): string =>
-  flavor === 'anthropic' ? anthropicErrorBody(e) : openAiErrorBody(e);
+  flavor === 'anthropic' ? JSON.stringify(anthropicErrorBody(e.status, e.message)) : openAiErrorBody(e);

@@ -50,7 +50,7 @@ export async function createGatewayModule(
     adapterFor: (type) => (isProviderType(type) ? getProviderAdapter(type) : null),
     upstream,
     metrics,
-    random: Math.random,
+    retryDelayMs: deps.catalog.retryDelayMs,
   };
   return {
     metrics,

@@ -1,24 +1,14 @@
-// OpenAI's chat wire format back to the client: responses pass through as parsed; stream chunks are
+// OpenAI's chat (and legacy completions) wire format back to the client: responses pass through as parsed; stream chunks are
 // re-serialised as `data: {…}\n\n` and end with `data: [DONE]`. Tollgate always asks the upstream
 // for usage; the usage-only chunk is withheld unless the client asked for it
 // (stream_options.include_usage), and when it did, that chunk also carries
 // `"tollgate": {"cost": "<decimal>"}` — the stream's charged cost, since response headers left
 // before it was known (it is also sent as the HTTP trailer x-tollgate-cost).
+import { usageToOpenAI } from '../providers/common/usage.js';
 import type { TokenCounts } from '../pricing/ports.js';
 import type { ChatChunk, ChatResponse } from './deps.js';
 import type { ChatDialect, StreamOptions, StreamWriter } from './dialect.js';
 import { openAiErrorBody, type GatewayError } from './gateway-error.js';
-
-export function openAiUsage(u: TokenCounts): Record<string, unknown> {
-  const usage: Record<string, unknown> = {
-    prompt_tokens: u.promptTokens,
-    completion_tokens: u.completionTokens,
-    total_tokens: u.promptTokens + u.completionTokens,
-  };
-  if (u.cachedTokens) usage['prompt_tokens_details'] = { cached_tokens: u.cachedTokens };
-  if (u.reasoningTokens) usage['completion_tokens_details'] = { reasoning_tokens: u.reasoningTokens };
-  return usage;
-}
 
 class OpenAiStreamWriter implements StreamWriter {
   private held: ChatChunk | null = null;
@@ -44,11 +34,11 @@ class OpenAiStreamWriter implements StreamWriter {
     const base = this.held ?? this.last;
     const final = {
       id: base?.id ?? this.opts.requestId,
-      object: 'chat.completion.chunk',
-      created: base?.['created'] ?? Math.floor(Date.now() / 1000),
+      object: this.opts.object ?? 'chat.completion.chunk',
+      created: base?.['created'] ?? this.opts.created,
       model: base?.['model'] ?? this.opts.model,
       choices: [],
-      usage: this.held?.usage ?? openAiUsage(usage),
+      usage: this.held?.usage ?? usageToOpenAI(usage),
       tollgate: { cost },
     };
     return `data: ${JSON.stringify(final)}\n\ndata: [DONE]\n\n`;

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkChatRequest,
-  checkCompletionsRequest,
-  checkEmbeddingsRequest,
-  checkProviderPreferences,
-  mergePreferences,
-} from './request-checks.js';
+import { checkChatRequest, checkCompletionsRequest, checkEmbeddingsRequest } from './request-checks.js';
 
 const param = (r: { ok: boolean; error?: { param: string | null; status: number } }) => (r.ok ? null : r.error!.param);
 
@@ -52,24 +46,8 @@ describe('embeddings and completions', () => {
     expect(param(checkEmbeddingsRequest({ model: 'e', input: 3 }) as never)).toBe('input');
     expect(checkEmbeddingsRequest({ model: 'e', input: ['a', 'b'] }).ok).toBe(true);
     expect(param(checkCompletionsRequest({ model: 'c' }) as never)).toBe('prompt');
-    expect(param(checkCompletionsRequest({ model: 'c', prompt: 'x', stream: true }) as never)).toBe('stream');
+    expect(checkCompletionsRequest({ model: 'c', prompt: 'x', stream: true }).ok).toBe(true);
+    expect(param(checkCompletionsRequest({ model: 'c', prompt: 'x', stream: 1 }) as never)).toBe('stream');
     expect(checkCompletionsRequest({ model: 'c', prompt: 'x', max_tokens: 5 }).ok).toBe(true);
-  });
-});
-
-describe('provider preferences', () => {
-  it('validates each field and merges request over tenant', () => {
-    expect(checkProviderPreferences(undefined, 'provider')).toEqual({ ok: true, value: null });
-    expect(param(checkProviderPreferences({ order: [1] }, 'provider') as never)).toBe('provider.order');
-    expect(param(checkProviderPreferences({ sort: 'fast' }, 'provider') as never)).toBe('provider.sort');
-    expect(param(checkProviderPreferences({ allow_fallbacks: 'no' }, 'provider') as never)).toBe(
-      'provider.allow_fallbacks',
-    );
-    const t = checkProviderPreferences({ order: ['a'], ignore: ['x'] }, 's');
-    const r = checkProviderPreferences({ order: ['b'], allow_fallbacks: false }, 'provider');
-    expect(t.ok && r.ok).toBe(true);
-    if (t.ok && r.ok)
-      expect(mergePreferences(t.value, r.value)).toEqual({ order: ['b'], ignore: ['x'], allow_fallbacks: false });
-    expect(mergePreferences(null, null)).toBeNull();
   });
 });

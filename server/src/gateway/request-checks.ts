@@ -1,7 +1,7 @@
-// Hand-written checks of the few request fields the gateway relies on. Deliberately not zod: this
+// Hand-written checks of the few OpenAI request fields the gateway relies on. Deliberately not zod: this
 // runs on every call, and unknown fields must pass through to the provider untouched. Each failure
 // names the offending field (OpenAI's `param`).
-import type { ChatRequest, ProviderPreferences } from './deps.js';
+import type { ChatRequest } from './deps.js';
 import { badRequest, type GatewayError } from './gateway-error.js';
 
 type Check<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
@@ -82,52 +82,11 @@ export function checkCompletionsRequest(body: unknown): Check<Record<string, unk
   const prompt = c.value['prompt'];
   if (prompt === undefined) return fail('prompt', 'is required');
   if (typeof prompt !== 'string' && !Array.isArray(prompt)) return fail('prompt', 'must be a string or an array');
-  if (c.value['stream'] === true)
-    return fail('stream', 'streaming is not supported on the legacy completions endpoint');
+  const so = c.value['stream_options'];
+  if (so !== undefined && so !== null && !isObject(so)) return fail('stream_options', 'must be an object');
   for (const f of ['max_tokens', 'n']) {
     const e = checkPositiveInt(c.value, f);
     if (e) return { ok: false, error: e };
   }
   return { ok: true, value: c.value as Record<string, unknown> & { model: string } };
-}
-
-const stringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-const SORTS = new Set(['price', 'latency', 'throughput']);
-
-/**
- * OpenRouter-style provider preferences (tenant settings.provider, request body.provider).
- * `where` names the source in the error; null input = no preferences.
- */
-export function checkProviderPreferences(v: unknown, where: string): Check<ProviderPreferences | null> {
-  if (v === undefined || v === null) return { ok: true, value: null };
-  if (!isObject(v)) return fail(where, 'must be an object');
-  const out: ProviderPreferences = {};
-  for (const f of ['order', 'only', 'ignore'] as const) {
-    const x = v[f];
-    if (x === undefined || x === null) continue;
-    if (!stringArray(x)) return fail(`${where}.${f}`, 'must be an array of strings');
-    out[f] = x;
-  }
-  const af = v['allow_fallbacks'];
-  if (af !== undefined && af !== null) {
-    if (typeof af !== 'boolean') return fail(`${where}.allow_fallbacks`, 'must be a boolean');
-    out.allow_fallbacks = af;
-  }
-  const sort = v['sort'];
-  if (sort !== undefined && sort !== null) {
-    if (typeof sort !== 'string' || !SORTS.has(sort))
-      return fail(`${where}.sort`, 'must be price, latency or throughput');
-    out.sort = sort as ProviderPreferences['sort'];
-  }
-  return { ok: true, value: out };
-}
-
-/** Tenant preferences overlaid by the request's (request fields win). */
-export function mergePreferences(
-  tenant: ProviderPreferences | null,
-  request: ProviderPreferences | null,
-): ProviderPreferences | null {
-  if (!tenant) return request;
-  if (!request) return tenant;
-  return { ...tenant, ...request };
 }

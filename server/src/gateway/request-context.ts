@@ -35,3 +35,29 @@ export function sendError(
   if (e.headers) void reply.headers(e.headers);
   return reply.code(e.status).type('application/json').send(errorBody(flavor, e));
 }
+
+export interface AnswerHeaders {
+  /** This call's charged cost, decimal (x-tollgate-cost). */
+  cost: string;
+  /** Provider id that served it (x-tollgate-provider). */
+  provider: string;
+  /** x-ratelimit-* headers, when the caller has limits. */
+  rate: Record<string, string> | null;
+}
+
+/** A successful JSON answer written straight to the socket: one header object, one write, none
+ *  of Fastify's reply hooks or serialisation on the hot path. */
+export function sendJson(reply: FastifyReply, requestId: string, body: string, h: AnswerHeaders): void {
+  reply.hijack();
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': requestId,
+    'x-tollgate-cost': h.cost,
+    'x-tollgate-provider': h.provider,
+  };
+  const rate = h.rate;
+  if (rate) for (const k in rate) headers[k] = rate[k]!;
+  reply.raw.writeHead(200, headers);
+  reply.raw.end(body);
+}

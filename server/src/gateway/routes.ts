@@ -4,8 +4,9 @@
 // envelope (Anthropic's on /v1/messages). Plus GET /metrics for operators.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newId } from '../shared/ids.js';
+import { parseMessagesRequest } from '../providers/messages-api/index.js';
 import { anthropicDialect } from './anthropic-dialect.js';
-import { anthropicToChat } from './anthropic-inbound.js';
+import { attributionOf } from './attribution.js';
 import { handleChatCall } from './chat-call.js';
 import type { GatewayDeps } from './deps.js';
 import { gatewayError, toGatewayError, type ErrorFlavor } from './gateway-error.js';
@@ -17,6 +18,14 @@ import { callerOf, sendError } from './request-context.js';
 import { handleSimpleCall } from './simple-call.js';
 
 const INVALID_JSON = Object.assign(new SyntaxError('request body is not valid JSON'), { statusCode: 400 });
+
+function decodeModelName(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
 
 const flavorOf = (request: FastifyRequest): ErrorFlavor => request.routeOptions.config?.gatewayFlavor ?? 'openai';
 
@@ -68,7 +77,12 @@ export function gatewayRoutes(deps: GatewayDeps) {
       async (request, reply) => {
         const c = checkChatRequest(request.body);
         if (!c.ok) return sendError(reply, 'openai', c.error);
-        await handleChatCall(deps, request, reply, c.value, openAiDialect, 'chat');
+        await handleChatCall(deps, request, reply, {
+          chat: c.value,
+          dialect: openAiDialect,
+          endpoint: 'chat',
+          preferences: c.value['provider'],
+        });
         return reply;
       },
     );
@@ -84,9 +98,19 @@ export function gatewayRoutes(deps: GatewayDeps) {
         },
       },
       async (request, reply) => {
-        const c = anthropicToChat(request.body);
-        if (!c.ok) return sendError(reply, 'anthropic', c.error);
-        await handleChatCall(deps, request, reply, c.value, anthropicDialect, 'messages');
+        const c = parseMessagesRequest(request.body);
+        if (!c.ok)
+          return sendError(reply, 'anthropic', gatewayError(400, 'invalid_value', c.error.message, c.error.field));
+        // The translated request keeps only what providers understand; Tollgate's own fields
+        // (provider preferences, metadata for attribution) are read from the original body.
+        const body = request.body as Record<string, unknown>;
+        await handleChatCall(deps, request, reply, {
+          chat: c.value,
+          dialect: anthropicDialect,
+          endpoint: 'messages',
+          preferences: body['provider'],
+          attribution: attributionOf(request.headers, { metadata: body['metadata'], user: c.value['user'] }),
+        });
         return reply;
       },
     );
@@ -97,7 +121,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
       async (request, reply) => {
         const c = checkEmbeddingsRequest(request.body);
         if (!c.ok) return sendError(reply, 'openai', c.error);
-        await handleSimpleCall(deps, request, reply, c.value, 'embeddings', 'embeddings');
+        await handleSimpleCall(deps, request, reply, c.value, 'embeddings');
         return reply;
       },
     );
@@ -106,12 +130,15 @@ export function gatewayRoutes(deps: GatewayDeps) {
       '/v1/completions',
       {
         ...post,
-        schema: { tags: ['gateway'], summary: 'Legacy completions (non-stream), where the provider has them' },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Legacy completions (stream and non-stream), where the provider has them',
+        },
       },
       async (request, reply) => {
         const c = checkCompletionsRequest(request.body);
         if (!c.ok) return sendError(reply, 'openai', c.error);
-        await handleSimpleCall(deps, request, reply, c.value, 'completions', 'completions');
+        await handleSimpleCall(deps, request, reply, c.value, 'completions');
         return reply;
       },
     );
@@ -127,25 +154,26 @@ export function gatewayRoutes(deps: GatewayDeps) {
       },
     );
 
-    scope.get<{ Params: { model: string } }>(
-      '/v1/models/:model',
+    // Model names may contain '/' (e.g. `meta-llama/llama-3.1-8b`): a wildcard takes the rest of
+    // the path, percent-encoded or not.
+    scope.get<{ Params: { '*': string } }>(
+      '/v1/models/*',
       {
         config: { access: 'gateway' },
         schema: { tags: ['gateway'], summary: 'One model, if this API key may use it' },
       },
       async (request, reply) => {
-        const m = getModel(deps.registry, callerOf(request), request.params.model, modelsCreated);
-        if (!m)
-          return sendError(
-            reply,
-            'openai',
-            gatewayError(
-              404,
-              'model_not_found',
-              `The model \`${request.params.model}\` does not exist or you do not have access to it.`,
-              'model',
-            ),
+        const name = decodeModelName(request.params['*']);
+        const m = name === null ? null : getModel(deps.registry, callerOf(request), name, modelsCreated);
+        if (!m) {
+          const e = gatewayError(
+            404,
+            'model_not_found',
+            `The model \`${name ?? request.params['*']}\` does not exist or you do not have access to it.`,
+            'model',
           );
+          return sendError(reply, 'openai', e);
+        }
         return reply.type('application/json').send(JSON.stringify(m));
       },
     );

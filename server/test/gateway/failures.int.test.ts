@@ -151,21 +151,36 @@ describe('garbage from the upstream', () => {
       body: JSON.stringify(body),
     });
 
-  it('an unreadable JSON answer is a 502 and costs nothing', async () => {
-    mock.enqueue({ garbage: 'json' });
-    const res = await post({ model: 'single', messages });
-    expect(res.statusCode).toBe(502);
-    expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('upstream_error');
-    expect(await usageRecordsOf(w, String(res.headers['x-request-id']))).toHaveLength(0);
+  it.each([
+    ['an unreadable JSON answer', 'json', false],
+    ['a stream of non-JSON events', 'sse', true],
+  ] as const)('%s falls back to the next deployment, one charge', async (_name, garbage, stream) => {
+    mock.reset();
+    mock.enqueue({ garbage });
+    const res = await post({ model: 'fb-500', messages, ...(stream ? { stream: true } : {}) });
+    expect(res.statusCode).toBe(200);
+    const text = await res.body.text();
+    expect(text).toContain(stream ? '[DONE]' : '"choices"');
+    expect(mock.requests().map((r) => JSON.parse(r.body).model)).toEqual(['fb-500-primary', 'fb-500-secondary']);
+    await expectOneCharge(w, String(res.headers['x-request-id']), expectedCost(usage, RATES));
   });
 
-  it('a stream of non-JSON events ends with an SSE error event', async () => {
-    mock.enqueue({ garbage: 'sse' });
-    const res = await post({ model: 'single', messages, stream: true });
-    const text = await res.body.text();
-    const last = text.split('\n\n').filter(Boolean).at(-1)!;
-    expect(JSON.parse(last.replace(/^data: /, ''))).toHaveProperty('error');
-    expect(text).not.toContain('[DONE]');
+  it.each([
+    ['json', false],
+    ['sse', true],
+  ] as const)('garbage from every attempt (%s) is a 502 before any byte and costs nothing', async (garbage, stream) => {
+    mock.reset();
+    mock.setDefaults({ garbage });
+    try {
+      const res = await post({ model: 'single', messages, ...(stream ? { stream: true } : {}) });
+      expect(res.statusCode).toBe(502);
+      expect(res.headers['content-type']).toMatch(/application\/json/);
+      expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('upstream_error');
+      expect(mock.count(PATH)).toBe(3); // the deployment, then UPSTREAM_MAX_RETRIES=2 retries
+      expect(await usageRecordsOf(w, String(res.headers['x-request-id']))).toHaveLength(0);
+    } finally {
+      mock.setDefaults({});
+    }
   });
 });
 

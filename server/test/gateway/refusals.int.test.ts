@@ -102,12 +102,21 @@ describe('bad inputs never reach the provider', () => {
   });
 
   it('/v1/messages answers in the Anthropic error envelope', async () => {
+    mock.reset();
     const r = await post('/v1/messages', { model: 'm1', messages: [{ role: 'user', content: 'x' }] });
     expect(r.status).toBe(400);
     expect(r.json).toEqual({
       type: 'error',
-      error: { type: 'invalid_request_error', message: 'max_tokens: is required' },
+      error: { type: 'invalid_request_error', message: expect.stringMatching(/^max_tokens: /) },
     });
+    const badRole = await post('/v1/messages', {
+      model: 'm1',
+      max_tokens: 5,
+      messages: [{ role: 'system', content: 'x' }],
+    });
+    expect(badRole.status).toBe(400);
+    expect(badRole.json?.['error']?.message).toMatch(/^messages\.0\.role/);
+    expect(mock.count()).toBe(0);
     const client = new Anthropic({ apiKey: 'tg-wrong', baseURL: w.baseUrl, maxRetries: 0 });
     await expect(
       client.messages.create({ model: 'm1', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),

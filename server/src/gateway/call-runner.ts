@@ -1,0 +1,184 @@
+// One model call end to end, for every /v1 endpoint and client dialect: admit (the key was already
+// authenticated) → attempts until a deployment gives a usable answer → the JSON answer or the
+// streamed relay → settle and meter. What differs per endpoint (how to build, parse, render and
+// estimate) comes in a CallSpec; the flow is written once.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ParseContext, StreamParser, UpstreamRequest } from '../providers/ports.js';
+import { formatMoney } from '../shared/money.js';
+import { admit, type EndpointKind } from './admission.js';
+import { runAttempts } from './attempt-loop.js';
+import type { Attribution } from './attribution.js';
+import { callSignal, type CallSignal } from './call-signal.js';
+import type { ChatChunk, Deployment, GatewayDeps, ProviderAdapter, Usage } from './deps.js';
+import type { StreamOptions, StreamWriter } from './dialect.js';
+import type { ErrorFlavor, GatewayError } from './gateway-error.js';
+import { callerOf, sendError, sendJson } from './request-context.js';
+import { releaseCall, settleCall, type CallContext } from './settle-call.js';
+import { primeStream, relayStream } from './stream-relay.js';
+
+export interface CallSpec {
+  /** Metrics label (chat, messages, embeddings, completions). */
+  endpoint: string;
+  flavor: ErrorFlavor;
+  kind: EndpointKind;
+  model: string;
+  stream: boolean;
+  /** Stream: the client asked for the usage chunk (stream_options.include_usage). */
+  includeUsage: boolean;
+  /** Reservation estimate of the prompt (no tokenizer). */
+  promptTokens: number;
+  requestedOutput: number | null;
+  /** The body's `provider` object, unvalidated. */
+  requestPreferences: unknown;
+  attribution: Attribution;
+  build(adapter: ProviderAdapter, d: Deployment): UpstreamRequest | null;
+  /** Non-stream: the 2xx JSON body → canonical response (throws UpstreamFormatError on garbage). */
+  parse(
+    adapter: ProviderAdapter,
+    json: unknown,
+    model: string,
+    ctx: ParseContext,
+  ): { response: Record<string, unknown>; usage: Usage | null };
+  /** Non-stream: the body the client gets. */
+  render(response: Record<string, unknown>, usage: Usage): string;
+  /** Stream: the adapter's parser for this endpoint. */
+  streamParser(adapter: ProviderAdapter, model: string, ctx: ParseContext): StreamParser<ChatChunk>;
+  streamWriter(opts: StreamOptions): StreamWriter;
+  /** Tokenizer count of a non-stream response's output (provider reported no usage). */
+  countOutput(response: Record<string, unknown>, model: string): number;
+  /** Tokenizer usage: the prompt counted, plus `completionTokens`. */
+  estimate(model: string, completionTokens: number): Usage;
+}
+
+export async function runCall(
+  deps: GatewayDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  spec: CallSpec,
+): Promise<void> {
+  const caller = callerOf(request);
+  const requestId = request.id;
+  const admitted = await admit(deps, {
+    caller,
+    requestId,
+    model: spec.model,
+    kind: spec.kind,
+    promptTokens: spec.promptTokens,
+    requestedOutput: spec.requestedOutput,
+    defaultOutput: deps.settings.defaultMaxOutputTokens,
+    requestPreferences: spec.requestPreferences,
+    agent: spec.attribution.agent,
+    nowMs: request.gatewayStartedAt,
+  });
+  if (!admitted.ok) {
+    deps.metrics.request(spec.endpoint, admitted.error.status);
+    void sendError(reply, spec.flavor, admitted.error);
+    return;
+  }
+  const admission = admitted.value;
+  const ctx: CallContext = {
+    requestId,
+    caller,
+    admission,
+    attribution: spec.attribution,
+    stream: spec.stream,
+    startedAt: request.gatewayStartedAt,
+    t0: request.gatewayT0,
+  };
+  const lifetime = callSignal(reply.raw, deps.settings.upstreamTimeoutMs);
+  try {
+    if (spec.stream) await streamCall(deps, reply, spec, ctx, lifetime);
+    else await jsonCall(deps, reply, spec, ctx, lifetime);
+  } finally {
+    lifetime.dispose();
+  }
+}
+
+const attemptsOf = (spec: CallSpec, ctx: CallContext, lifetime: CallSignal) => ({
+  requestId: ctx.requestId,
+  plan: ctx.admission.plan,
+  build: spec.build,
+  signal: lifetime.signal,
+  timedOut: lifetime.timedOut,
+});
+
+/** No deployment gave a usable answer: nothing was charged, the reservation goes back. */
+function answerFailure(
+  deps: GatewayDeps,
+  reply: FastifyReply,
+  spec: CallSpec,
+  ctx: CallContext,
+  failure: { error: GatewayError; aborted: boolean },
+): void {
+  releaseCall(deps, ctx);
+  deps.metrics.request(spec.endpoint, failure.error.status);
+  if (failure.aborted) reply.hijack();
+  else void sendError(reply, spec.flavor, failure.error, ctx.admission.rateHeaders);
+}
+
+async function jsonCall(
+  deps: GatewayDeps,
+  reply: FastifyReply,
+  spec: CallSpec,
+  ctx: CallContext,
+  lifetime: CallSignal,
+): Promise<void> {
+  const model = ctx.admission.entry.name;
+  const parseCtx: ParseContext = { created: Math.floor(ctx.startedAt / 1000) };
+  const result = await runAttempts(deps, {
+    ...attemptsOf(spec, ctx, lifetime),
+    accept: async (r, adapter) => spec.parse(adapter, JSON.parse(await r.text()), model, parseCtx),
+  });
+  if (!result.ok) return answerFailure(deps, reply, spec, ctx, result);
+  const { response, usage: reported } = result.value;
+  const usage = reported ?? spec.estimate(model, spec.countOutput(response, model));
+  const cost = settleCall(deps, ctx, {
+    deployment: result.deployment,
+    usage,
+    usageSource: reported ? 'provider' : 'estimated',
+    status: 'success',
+    ttftMs: null,
+  });
+  const answeredAt = performance.now();
+  sendJson(reply, ctx.requestId, spec.render(response, usage), {
+    cost: formatMoney(cost),
+    provider: result.deployment.provider.id,
+    rate: ctx.admission.rateHeaders,
+  });
+  deps.metrics.overhead(result.sentAt - ctx.t0 + performance.now() - answeredAt);
+  deps.metrics.request(spec.endpoint, 200);
+}
+
+async function streamCall(
+  deps: GatewayDeps,
+  reply: FastifyReply,
+  spec: CallSpec,
+  ctx: CallContext,
+  lifetime: CallSignal,
+): Promise<void> {
+  const model = ctx.admission.entry.name;
+  const parseCtx: ParseContext = { created: Math.floor(ctx.startedAt / 1000) };
+  const result = await runAttempts(deps, {
+    ...attemptsOf(spec, ctx, lifetime),
+    accept: (r, adapter) => primeStream(r, spec.streamParser(adapter, model, parseCtx)),
+  });
+  if (!result.ok) return answerFailure(deps, reply, spec, ctx, result);
+  deps.metrics.overhead(result.sentAt - ctx.t0);
+  reply.hijack();
+  await relayStream(deps, {
+    ctx,
+    primed: result.value,
+    deployment: result.deployment,
+    writer: spec.streamWriter({
+      model,
+      requestId: ctx.requestId,
+      includeUsage: spec.includeUsage,
+      promptEstimate: spec.promptTokens,
+      created: parseCtx.created!,
+    }),
+    res: reply.raw,
+    lifetime,
+    estimate: (completionTokens) => spec.estimate(model, completionTokens),
+  });
+  deps.metrics.request(spec.endpoint, 200);
+}
