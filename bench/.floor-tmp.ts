@@ -5,7 +5,7 @@ import { openDb } from '../server/src/db/database.js';
 import { migrateToLatest } from '../server/src/db/migrator.js';
 import { USAGE_COLUMNS } from '../server/src/metering/batch-plan.js';
 const dir = mkdtempSync(join(process.env.DIR ?? tmpdir(), 'floor-'));
-const db = openDb({ url: `sqlite:${join(dir, 'f.db')}` });
+const db = openDb({ url: process.env.MEM ? ':memory:' : `sqlite:${join(dir, 'f.db')}` });
 await migrateToLatest(db);
 const s = db.sqlite!;
 const N = 100000, R = Number(process.env.R ?? 64);

@@ -1,8 +1,13 @@
-// Metering throughput, end to end through the pipeline: validate + price + hash + spool
-// (fs.writeSync per event) + batch (records, ledger charges via postBatch, budget spend, rollups)
+// Metering throughput, end to end through the pipeline: check + price + hash + spool (one group
+// write per event-loop turn) + batch (records, ledger charges via postBatch, budget spend, rollups)
 // on SQLite and on PostgreSQL. Run: `npx tsx bench/metering.ts` (from the repo root).
 // Env: BENCH_EVENTS (default 200000 sqlite / 100000 postgres), METERING_BATCH_SIZE (default 2000),
-// BENCH_PG_URL (default the test database), BENCH_SPEND=none to leave budget spend out.
+// BENCH_PG_URL (default the test database), BENCH_SPEND=none to leave budget spend out,
+// BENCH_WRITERS (PostgreSQL batches in flight, default the pipeline's).
+// Besides wall-clock events/s it prints CPU µs per event (this process; on PostgreSQL also the
+// server backends that served the run, read from /proc): on a shared machine CPU per event is the
+// steadier figure.
+import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,41 +29,58 @@ const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:543
 const BATCH = Number(process.env['METERING_BATCH_SIZE'] ?? 2000);
 const log = pino({ level: 'silent' });
 
-function events(n: number, run: string): UsageEvent[] {
-  const now = Date.now();
-  const out: UsageEvent[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push({
-      requestId: `bench_${run}_${i}`,
-      source: 'gateway',
-      tenantId: `ten_${i % 20}`,
-      userId: `usr_${i % 200}`,
-      keyId: `key_${i % 400}`,
-      agent: i % 3 === 0 ? 'writer' : null,
-      conversationId: null,
-      conversationTitle: null,
-      project: null,
-      provider: 'openai',
-      deploymentId: null,
-      model: i % 2 === 0 ? 'gpt-4o' : 'gpt-4o-mini',
-      promptTokens: 500 + (i % 1000),
-      completionTokens: 100 + (i % 300),
-      cachedTokens: i % 5 === 0 ? 256 : 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      usageSource: 'provider',
-      cost: null,
-      providerCost: null,
-      latencyMs: 800,
-      ttftMs: 120,
-      status: 'success',
-      stream: true,
-      startedAt: now - (i % 86_400_000),
-      endedAt: now,
-      metadata: null,
-    });
+/**
+ * The i-th event of a run, built when it is enqueued (like the gateway does): holding every event
+ * of the run in memory up front would make the garbage collector trace a heap the server never has.
+ */
+function eventAt(i: number, run: string, now: number): UsageEvent {
+  return {
+    requestId: `bench_${run}_${i}`,
+    source: 'gateway',
+    tenantId: `ten_${i % 20}`,
+    userId: `usr_${i % 200}`,
+    keyId: `key_${i % 400}`,
+    agent: i % 3 === 0 ? 'writer' : null,
+    conversationId: null,
+    conversationTitle: null,
+    project: null,
+    provider: 'openai',
+    deploymentId: null,
+    model: i % 2 === 0 ? 'gpt-4o' : 'gpt-4o-mini',
+    promptTokens: 500 + (i % 1000),
+    completionTokens: 100 + (i % 300),
+    cachedTokens: i % 5 === 0 ? 256 : 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    usageSource: 'provider',
+    cost: null,
+    providerCost: null,
+    latencyMs: 800,
+    ttftMs: 120,
+    status: 'success',
+    stream: true,
+    startedAt: now - (i % 86_400_000),
+    endedAt: now,
+    metadata: null,
+  };
+}
+
+/** user+system CPU ms of a local process (PostgreSQL backends), from /proc; 0 when unreadable. */
+function procCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
   }
-  return out;
+}
+
+async function serverCpuMs(db: Db): Promise<number> {
+  if (db.dialect !== 'postgres') return 0;
+  const { rows } = await db.pool!.query<{ pid: number }>(
+    `select pid from pg_stat_activity where application_name = 'tollgate-bench'`,
+  );
+  return rows.reduce((ms, r) => ms + procCpuMs(r.pid), 0);
 }
 
 async function bench(name: string, db: Db, n: number): Promise<void> {
@@ -96,13 +118,16 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
     dataDir,
     batchSize: BATCH,
     flushMs: 50,
+    ...(process.env['BENCH_WRITERS'] ? { writers: Number(process.env['BENCH_WRITERS']) } : {}),
   });
-  const evs = events(n, randomBytes(3).toString('hex'));
+  const run = randomBytes(3).toString('hex');
+  const now = Date.now();
 
+  const server0 = await serverCpuMs(db);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < evs.length; i++) {
-    pipeline.enqueue({ event: evs[i]! });
+  for (let i = 0; i < n; i++) {
+    pipeline.enqueue({ event: eventAt(i, run, now) });
     // Yield like a server between requests, so the writer overlaps with producers.
     if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
   }
@@ -110,6 +135,7 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
   await pipeline.flush();
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
+  const serverMs = (await serverCpuMs(db)) - server0;
   await pipeline.close();
 
   const records = await db.kysely
@@ -126,7 +152,10 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
     `${name.padEnd(10)} ${n.toLocaleString('en-US')} events, batch ${BATCH}: ${perSec(t1 - t0)} events/s end to end ` +
       `(${((t1 - t0) / 1000).toFixed(2)} s; accept path alone ${perSec(tAccepted - t0)} events/s) ` +
       `[records ${String(records.n)}, charges ${String(charges.n)}; this process used ${((cpu.user + cpu.system) / 1000 / (t1 - t0)).toFixed(2)} CPU cores ` +
-      `→ ${perSec((cpu.user + cpu.system) / 1000)} events per CPU-second]`,
+      `→ ${perSec((cpu.user + cpu.system) / 1000)} events per CPU-second; ` +
+      `${((cpu.user + cpu.system) / n).toFixed(1)} µs CPU/event here` +
+      (db.dialect === 'postgres' ? ` + ${((serverMs * 1000) / n).toFixed(1)} µs in the server` : '') +
+      ']',
   );
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -148,7 +177,8 @@ async function main(): Promise<void> {
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     await admin.query(`create schema ${schema}`);
-    const db = openDb({ url: PG_URL, pgSchema: schema, poolSize: 4 });
+    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=tollgate-bench`;
+    const db = openDb({ url, pgSchema: schema, poolSize: 4 });
     try {
       await bench('postgres', db, Number(process.env['BENCH_EVENTS'] ?? 100_000));
     } finally {

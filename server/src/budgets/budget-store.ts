@@ -74,6 +74,20 @@ export class BudgetStore {
     return r ? rowToDefinition(r) : null;
   }
 
+  /** Many definitions at once (metering's recordSpend loads a batch's misses with one query). */
+  async definitions(scopeKeys: readonly string[], q: Q = this.db): Promise<Map<string, BudgetDefinition>> {
+    const out = new Map<string, BudgetDefinition>();
+    for (let i = 0; i < scopeKeys.length; i += 500) {
+      const rows = await q
+        .selectFrom('budgets')
+        .selectAll()
+        .where('scope_key', 'in', scopeKeys.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.set(r.scope_key, rowToDefinition(r));
+    }
+    return out;
+  }
+
   /** Take `amount` from the counter and record it as a lease, atomically; null = not enough left. */
   async take(req: TakeRequest): Promise<LeaseRow | null> {
     const { counter, amount, minRemaining } = req;

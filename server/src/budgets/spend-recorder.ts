@@ -2,21 +2,40 @@
 // spend and the charge commit together. Leased spends move money from "reserved" to "spent"
 // (lease.used += a; counter.reserved −= a; counter.spent += a; wallets.reserved −= a while the
 // ledger's posting lowers wallets.balance). Spends without a live lease (seed 003 log-usage, or a
-// lease already swept) add to "spent" directly. Rows are updated in a fixed order (sorted keys)
-// so concurrent batches cannot deadlock on PostgreSQL.
+// lease already swept) add to "spent" directly. A batch is aggregated in memory first: one row
+// per counter (ONE multi-row upsert that creates, locks and adds the direct spend), then one
+// statement per lease. Rows are locked in a fixed order (sorted counter keys, then sorted lease
+// ids) so concurrent batches cannot deadlock on PostgreSQL.
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { DialectName } from '../db/database.js';
 import { toBig, toNum } from '../db/database.js';
+import type { BudgetPeriod } from '../identity/ports.js';
 import type { Nano } from '../shared/money.js';
-import type { BudgetStore } from './budget-store.js';
+import type { BudgetDefinition, BudgetStore } from './budget-store.js';
 import type { DefinitionCache } from './definition-cache.js';
-import { calendarPeriodStart, currentPeriodStart } from './period.js';
+import { PeriodMemo } from './period-memo.js';
 import { scopeKey, type SpendAttribution, type SpendRecorder } from './ports.js';
 
 type Spend = { tenantId: string; amount: Nano; at: number; attribution: SpendAttribution };
 
+/** One scope of one attribution, resolved once per batch. */
+interface ScopePlan {
+  key: string;
+  leaseId: string | undefined;
+  wallet: boolean;
+  /** Carries its own limit (key budgets): counted per calendar period of `inlinePeriod`. */
+  inline: boolean;
+  inlinePeriod: BudgetPeriod;
+  /** Defined budget (null: none; undefined: not looked up — lease, wallet or inline scopes). */
+  def: BudgetDefinition | null | undefined;
+  /** Direct spend of this batch per period start. */
+  byPeriod: Map<number, bigint>;
+}
+
 export class CounterSpendRecorder implements SpendRecorder {
+  private readonly periods = new PeriodMemo();
+
   constructor(
     private readonly store: BudgetStore,
     private readonly definitions: DefinitionCache,
@@ -24,25 +43,60 @@ export class CounterSpendRecorder implements SpendRecorder {
   ) {}
 
   async recordSpend(trx: Transaction<Database>, spends: readonly Spend[]): Promise<void> {
-    const byLease = new Map<string, bigint>();
-    /** `${scopeKey}\n${periodStart}` → amount added to spent without a lease. */
-    const direct = new Map<string, bigint>();
-    const add = (m: Map<string, bigint>, k: string, v: bigint) => m.set(k, (m.get(k) ?? 0n) + v);
+    // Work per distinct attribution, not per spend: the batch shares one attribution object
+    // between the events of one caller, so keys and definitions are resolved once per caller.
+    const plans = new Map<SpendAttribution, ScopePlan[]>();
+    const missing = new Map<string, number>();
+    for (const s of spends) {
+      if (s.amount <= 0n || plans.has(s.attribution)) continue;
+      const plan = s.attribution.scopes.map((scope): ScopePlan => {
+        const key = scopeKey(scope);
+        return {
+          key,
+          leaseId: s.attribution.leases[key],
+          wallet: scope.kind === 'wallet',
+          inline: scope.limit !== undefined,
+          inlinePeriod: scope.period ?? 'total',
+          def: undefined,
+          byPeriod: new Map(),
+        };
+      });
+      for (const sp of plan) {
+        if (sp.leaseId || sp.wallet || sp.inline) continue;
+        sp.def = this.definitions.peek(sp.key, s.at);
+        if (sp.def === undefined && !missing.has(sp.key)) missing.set(sp.key, s.at);
+      }
+      plans.set(s.attribution, plan);
+    }
+    if (missing.size > 0) {
+      // One query per 500 keys for every definition the cache did not hold (not one per key).
+      const found = await this.store.definitions([...missing.keys()], trx);
+      for (const [key, at] of missing) this.definitions.remember(key, found.get(key) ?? null, at);
+      for (const plan of plans.values())
+        for (const sp of plan) if (sp.def === undefined && missing.has(sp.key)) sp.def = found.get(sp.key) ?? null;
+    }
 
+    const byLease = new Map<string, bigint>();
     for (const s of spends) {
       if (s.amount <= 0n) continue;
-      for (const scope of s.attribution.scopes) {
-        const key = scopeKey(scope);
-        const leaseId = s.attribution.leases[key];
-        if (leaseId) {
-          add(byLease, leaseId, s.amount);
+      for (const sp of plans.get(s.attribution)!) {
+        if (sp.leaseId) {
+          byLease.set(sp.leaseId, (byLease.get(sp.leaseId) ?? 0n) + s.amount);
           continue;
         }
-        if (scope.kind === 'wallet') continue; // the ledger charge alone moves the wallet
-        const period = await this.periodOf(trx, key, scope.period, scope.limit !== undefined, s.at);
-        if (period !== null) add(direct, `${key}\n${period}`, s.amount);
+        if (sp.wallet) continue; // the ledger charge alone moves the wallet
+        const period = this.periodOf(sp, s.at);
+        sp.byPeriod.set(period, (sp.byPeriod.get(period) ?? 0n) + s.amount);
       }
     }
+    /** `${scopeKey}\n${periodStart}` → amount added to spent without a lease. */
+    const direct = new Map<string, bigint>();
+    for (const plan of plans.values())
+      for (const sp of plan)
+        for (const [period, amount] of sp.byPeriod) {
+          const k = `${sp.key}\n${period}`;
+          direct.set(k, (direct.get(k) ?? 0n) + amount);
+        }
 
     // Lock order (see BudgetStore.lockCounter): counters/wallets sorted, then leases sorted.
     const leaseIds = [...byLease.keys()].sort();
@@ -53,20 +107,23 @@ export class CounterSpendRecorder implements SpendRecorder {
           .where('id', 'in', leaseIds)
           .execute()
       : [];
-    const counters = new Map<string, { scopeKey: string; periodStart: number }>();
-    for (const w of where)
-      counters.set(`${w.scope_key}\n${toNum(w.period_start)}`, {
-        scopeKey: w.scope_key,
-        periodStart: toNum(w.period_start),
-      });
-    for (const k of direct.keys()) {
-      const [scopeKey, p] = k.split('\n') as [string, string];
-      counters.set(k, { scopeKey, periodStart: Number(p) });
+    /** Every counter this batch touches → the amount it gets as direct spend (0 = lock only). */
+    const counters = new Map<string, bigint>(direct);
+    for (const w of where) {
+      const k = `${w.scope_key}\n${toNum(w.period_start)}`;
+      if (!counters.has(k)) counters.set(k, 0n);
     }
-    for (const k of [...counters.keys()].sort()) {
-      const c = counters.get(k)!;
-      if (!c.scopeKey.startsWith('wallet:')) await this.store.ensureCounter(trx, c.scopeKey, c.periodStart);
-      await this.store.lockCounter(trx, c.scopeKey, c.periodStart);
+    const keys = [...counters.keys()].sort();
+    // 'wallet:' sorts after every counter kind, so "counters first, then wallets" is the sorted order.
+    await this.upsertCounters(
+      trx,
+      keys.filter((k) => !k.startsWith('wallet:')),
+      counters,
+    );
+    for (const k of keys) {
+      if (!k.startsWith('wallet:')) continue;
+      const [key, p] = k.split('\n') as [string, string];
+      await this.store.lockCounter(trx, key, Number(p));
     }
 
     for (const id of leaseIds) {
@@ -84,15 +141,37 @@ export class CounterSpendRecorder implements SpendRecorder {
         .where('period_start', '=', BigInt(covered.periodStart))
         .execute();
     }
+  }
 
-    for (const k of [...direct.keys()].sort()) {
-      const [key, period] = k.split('\n') as [string, string];
-      await trx
-        .updateTable('budget_counters')
-        .set({ spent: sql`spent + ${direct.get(k)!}` })
-        .where('scope_key', '=', key)
-        .where('period_start', '=', BigInt(period))
-        .execute();
+  /**
+   * Create missing counter rows, lock them and add their direct spend, in `keys` order, with one
+   * multi-row statement per 1,000 counters (insert … on conflict do update spent = spent + x).
+   */
+  private async upsertCounters(trx: Transaction<Database>, keys: readonly string[], add: Map<string, bigint>) {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const part = keys.slice(i, i + 1000).map((k) => {
+        const cut = k.indexOf('\n');
+        return { scope_key: k.slice(0, cut), period_start: Number(k.slice(cut + 1)), spent: add.get(k)!, reserved: 0n };
+      });
+      if (this.dialect === 'postgres') {
+        await sql`
+          insert into budget_counters (scope_key, period_start, spent, reserved)
+          select * from unnest(${part.map((p) => p.scope_key)}::text[], ${part.map((p) => String(p.period_start))}::int8[],
+            ${part.map((p) => p.spent.toString())}::int8[], ${part.map(() => '0')}::int8[])
+          on conflict (scope_key, period_start) do update set spent = budget_counters.spent + excluded.spent`.execute(
+          trx,
+        );
+      } else {
+        await trx
+          .insertInto('budget_counters')
+          .values(part)
+          .onConflict((oc) =>
+            oc
+              .columns(['scope_key', 'period_start'])
+              .doUpdateSet({ spent: sql`budget_counters.spent + excluded.spent` }),
+          )
+          .execute();
+      }
     }
   }
 
@@ -131,21 +210,11 @@ export class CounterSpendRecorder implements SpendRecorder {
     return { scopeKey, periodStart, amount: covered };
   }
 
-  private async periodOf(
-    trx: Transaction<Database>,
-    key: string,
-    inlinePeriod: string | undefined,
-    inline: boolean,
-    at: number,
-  ): Promise<number | null> {
-    if (inline) return calendarPeriodStart((inlinePeriod ?? 'total') as 'total', at);
-    let def = this.definitions.peek(key, at);
-    if (def === undefined) {
-      def = await this.store.definition(key, trx);
-      this.definitions.remember(key, def, at);
-    }
+  /** The period a direct spend counts in. */
+  private periodOf(sp: ScopePlan, at: number): number {
+    if (sp.inline) return this.periods.start(sp.inlinePeriod, at);
     // No budget defined (yet): still count the spend monthly, so "used" is right when one is set.
-    if (!def) return calendarPeriodStart('monthly', at);
-    return currentPeriodStart(def.period, def.resetAt, at);
+    if (!sp.def) return this.periods.start('monthly', at);
+    return this.periods.current(sp.def.period, sp.def.resetAt, at);
   }
 }

@@ -3,18 +3,19 @@
 // streamed relay → settle and meter. What differs per endpoint (how to build, parse, render and
 // estimate) comes in a CallSpec; the flow is written once.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ParseContext, StreamParser, UpstreamRequest } from '../providers/ports.js';
+import type { ParseContext, UpstreamRequest } from '../providers/ports.js';
 import { formatMoney } from '../shared/money.js';
 import { admit, type EndpointKind } from './admission.js';
 import { runAttempts } from './attempt-loop.js';
 import type { Attribution } from './attribution.js';
 import { callSignal, type CallSignal } from './call-signal.js';
-import type { ChatChunk, Deployment, GatewayDeps, ProviderAdapter, Usage } from './deps.js';
-import type { StreamOptions, StreamWriter } from './dialect.js';
+import type { Deployment, GatewayDeps, ProviderAdapter, Usage } from './deps.js';
+import type { StreamOptions } from './dialect.js';
 import type { ErrorFlavor, GatewayError } from './gateway-error.js';
 import { callerOf, sendError, sendJson } from './request-context.js';
-import { releaseCall, settleCall, type CallContext } from './settle-call.js';
+import { priceCall, releaseCall, settleCall, type CallContext, type CallOutcome } from './settle-call.js';
 import { primeStream, relayStream } from './stream-relay.js';
+import type { StreamTranscoder } from './stream-transcoder.js';
 
 export interface CallSpec {
   /** Metrics label (chat, messages, embeddings, completions). */
@@ -41,9 +42,8 @@ export interface CallSpec {
   ): { response: Record<string, unknown>; usage: Usage | null };
   /** Non-stream: the body the client gets. */
   render(response: Record<string, unknown>, usage: Usage): string;
-  /** Stream: the adapter's parser for this endpoint. */
-  streamParser(adapter: ProviderAdapter, model: string, ctx: ParseContext): StreamParser<ChatChunk>;
-  streamWriter(opts: StreamOptions): StreamWriter;
+  /** Stream: upstream bytes of this adapter → the client's SSE text. */
+  transcoder(adapter: ProviderAdapter, opts: StreamOptions, ctx: ParseContext): StreamTranscoder;
   /** Tokenizer count of a non-stream response's output (provider reported no usage). */
   countOutput(response: Record<string, unknown>, model: string): number;
   /** Tokenizer usage: the prompt counted, plus `completionTokens`. */
@@ -86,15 +86,36 @@ export async function runCall(
     t0: request.gatewayT0,
   };
   const lifetime = callSignal(reply.raw, deps.settings.upstreamTimeoutMs);
+  const call: RunningCall = {
+    deps,
+    reply,
+    spec,
+    ctx,
+    lifetime,
+    model: admission.entry.name,
+    parseCtx: { created: Math.floor(ctx.startedAt / 1000) },
+  };
   try {
-    if (spec.stream) await streamCall(deps, reply, spec, ctx, lifetime);
-    else await jsonCall(deps, reply, spec, ctx, lifetime);
+    if (spec.stream) await streamCall(call);
+    else await jsonCall(call);
   } finally {
     lifetime.dispose();
   }
 }
 
-const attemptsOf = (spec: CallSpec, ctx: CallContext, lifetime: CallSignal) => ({
+/** One admitted call on its way through the attempts. */
+interface RunningCall {
+  deps: GatewayDeps;
+  reply: FastifyReply;
+  spec: CallSpec;
+  ctx: CallContext;
+  lifetime: CallSignal;
+  /** The public model name. */
+  model: string;
+  parseCtx: ParseContext;
+}
+
+const attemptsOf = ({ spec, ctx, lifetime }: RunningCall) => ({
   requestId: ctx.requestId,
   plan: ctx.admission.plan,
   build: spec.build,
@@ -103,79 +124,61 @@ const attemptsOf = (spec: CallSpec, ctx: CallContext, lifetime: CallSignal) => (
 });
 
 /** No deployment gave a usable answer: nothing was charged, the reservation goes back. */
-function answerFailure(
-  deps: GatewayDeps,
-  reply: FastifyReply,
-  spec: CallSpec,
-  ctx: CallContext,
-  failure: { error: GatewayError; aborted: boolean },
-): void {
+function answerFailure({ deps, reply, spec, ctx }: RunningCall, failure: { error: GatewayError; aborted: boolean }): void {
   releaseCall(deps, ctx);
   deps.metrics.request(spec.endpoint, failure.error.status);
   if (failure.aborted) reply.hijack();
   else void sendError(reply, spec.flavor, failure.error, ctx.admission.rateHeaders);
 }
 
-async function jsonCall(
-  deps: GatewayDeps,
-  reply: FastifyReply,
-  spec: CallSpec,
-  ctx: CallContext,
-  lifetime: CallSignal,
-): Promise<void> {
-  const model = ctx.admission.entry.name;
-  const parseCtx: ParseContext = { created: Math.floor(ctx.startedAt / 1000) };
+async function jsonCall(call: RunningCall): Promise<void> {
+  const { deps, reply, spec, ctx, model, parseCtx } = call;
   const result = await runAttempts(deps, {
-    ...attemptsOf(spec, ctx, lifetime),
+    ...attemptsOf(call),
     accept: async (r, adapter) => spec.parse(adapter, JSON.parse(await r.text()), model, parseCtx),
   });
-  if (!result.ok) return answerFailure(deps, reply, spec, ctx, result);
+  if (!result.ok) return answerFailure(call, result);
   const { response, usage: reported } = result.value;
   const usage = reported ?? spec.estimate(model, spec.countOutput(response, model));
-  const cost = settleCall(deps, ctx, {
+  const outcome: CallOutcome = {
     deployment: result.deployment,
     usage,
     usageSource: reported ? 'provider' : 'estimated',
     status: 'success',
     ttftMs: null,
-  });
+  };
+  const price = priceCall(deps, ctx, outcome);
   const answeredAt = performance.now();
   sendJson(reply, ctx.requestId, spec.render(response, usage), {
-    cost: formatMoney(cost),
+    cost: formatMoney(price.cost),
     provider: result.deployment.provider.id,
     rate: ctx.admission.rateHeaders,
   });
   deps.metrics.overhead(result.sentAt - ctx.t0 + performance.now() - answeredAt);
+  settleCall(deps, ctx, outcome, price);
   deps.metrics.request(spec.endpoint, 200);
 }
 
-async function streamCall(
-  deps: GatewayDeps,
-  reply: FastifyReply,
-  spec: CallSpec,
-  ctx: CallContext,
-  lifetime: CallSignal,
-): Promise<void> {
-  const model = ctx.admission.entry.name;
-  const parseCtx: ParseContext = { created: Math.floor(ctx.startedAt / 1000) };
+async function streamCall(call: RunningCall): Promise<void> {
+  const { deps, reply, spec, ctx, lifetime, model, parseCtx } = call;
+  const writerOpts: StreamOptions = {
+    model,
+    requestId: ctx.requestId,
+    includeUsage: spec.includeUsage,
+    promptEstimate: spec.promptTokens,
+    created: parseCtx.created!,
+  };
   const result = await runAttempts(deps, {
-    ...attemptsOf(spec, ctx, lifetime),
-    accept: (r, adapter) => primeStream(r, spec.streamParser(adapter, model, parseCtx)),
+    ...attemptsOf(call),
+    accept: (r, adapter) => primeStream(r, spec.transcoder(adapter, writerOpts, parseCtx)),
   });
-  if (!result.ok) return answerFailure(deps, reply, spec, ctx, result);
+  if (!result.ok) return answerFailure(call, result);
   deps.metrics.overhead(result.sentAt - ctx.t0);
   reply.hijack();
   await relayStream(deps, {
     ctx,
     primed: result.value,
     deployment: result.deployment,
-    writer: spec.streamWriter({
-      model,
-      requestId: ctx.requestId,
-      includeUsage: spec.includeUsage,
-      promptEstimate: spec.promptTokens,
-      created: parseCtx.created!,
-    }),
     res: reply.raw,
     lifetime,
     estimate: (completionTokens) => spec.estimate(model, completionTokens),

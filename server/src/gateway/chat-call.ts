@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attributionOf, type Attribution } from './attribution.js';
 import { runCall } from './call-runner.js';
-import type { ChatChunk, ChatRequest, ChatResponse, GatewayDeps, StreamParser } from './deps.js';
+import type { ChatRequest, ChatResponse, GatewayDeps } from './deps.js';
 import type { ChatDialect } from './dialect.js';
 import {
   estimateChatPromptTokens,
@@ -13,6 +13,9 @@ import {
   estimateResponseCompletionTokens,
   requestedOutputTokens,
 } from './estimate.js';
+import { openAiDialect } from './openai-dialect.js';
+import { OpenAiPassthrough } from './openai-passthrough.js';
+import { ParsedTranscoder, speaksOpenAiStream } from './stream-transcoder.js';
 
 export interface ChatCallInput {
   chat: ChatRequest;
@@ -47,8 +50,17 @@ export function handleChatCall(
     build: (adapter, d) => adapter.buildChatRequest(d.provider, d.upstreamModel, chat),
     parse: (adapter, json, model, ctx) => adapter.parseChatResponse(json, model, ctx),
     render: (response, usage) => dialect.response(response as ChatResponse, usage),
-    streamParser: (adapter, model, ctx) => adapter.createStreamParser(model, ctx) as StreamParser<ChatChunk>,
-    streamWriter: (opts) => dialect.createStream(opts),
+    transcoder: (adapter, opts, ctx) => {
+      const parser = adapter.createStreamParser(opts.model, ctx);
+      const writer = dialect.createStream(opts);
+      return dialect === openAiDialect && speaksOpenAiStream(adapter.type)
+        ? new OpenAiPassthrough(parser, writer, {
+            publicModel: opts.model,
+            object: 'chat.completion.chunk',
+            includeUsage: opts.includeUsage,
+          })
+        : new ParsedTranscoder(parser, writer);
+    },
     countOutput: (response, model) => estimateResponseCompletionTokens(response as ChatResponse, model),
     estimate: (model, completionTokens) => estimateChatUsage(model, chat, completionTokens),
   });

@@ -29,15 +29,12 @@ function events(sse: string): { event: string | null; data: unknown }[] {
     });
 }
 
+const openAiStream = (includeUsage: boolean) =>
+  openAiDialect.createStream({ model: 'm', requestId: 'req_1', includeUsage, promptEstimate: 5, created: 1 });
+
 describe('openai dialect stream', () => {
   it('withholds the usage chunk unless asked and strips usage:null fields', () => {
-    const w = openAiDialect.createStream({
-      model: 'm',
-      requestId: 'req_1',
-      includeUsage: false,
-      promptEstimate: 5,
-      created: 1,
-    });
+    const w = openAiStream(false);
     const out =
       w.chunk(chunk({ content: 'hi' }, null, { usage: null })) +
       w.chunk({ ...chunk({}), choices: [], usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 } }) +
@@ -49,13 +46,7 @@ describe('openai dialect stream', () => {
   });
 
   it('puts the cost into the usage chunk when include_usage was asked', () => {
-    const w = openAiDialect.createStream({
-      model: 'm',
-      requestId: 'req_1',
-      includeUsage: true,
-      promptEstimate: 5,
-      created: 1,
-    });
+    const w = openAiStream(true);
     const u = { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 };
     const out =
       w.chunk(chunk({ content: 'hi' }, 'stop', { usage: null })) +
@@ -68,13 +59,7 @@ describe('openai dialect stream', () => {
   });
 
   it('synthesises a usage chunk from estimated usage and renders errors as data events', () => {
-    const w = openAiDialect.createStream({
-      model: 'm',
-      requestId: 'req_1',
-      includeUsage: true,
-      promptEstimate: 5,
-      created: 1,
-    });
+    const w = openAiStream(true);
     const evs = events(w.chunk(chunk({ content: 'x' })) + w.finish(usage, '1.00'));
     expect(evs[1]!.data).toMatchObject({
       usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14, prompt_tokens_details: { cached_tokens: 2 } },

@@ -14,6 +14,19 @@ export interface GatewayMetrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+/** Memoise a child-metric factory by its (string) label value. */
+function cached<T>(make: (value: string) => T): (value: string) => T {
+  const children = new Map<string, T>();
+  return (value) => {
+    let c = children.get(value);
+    if (c === undefined) {
+      c = make(value);
+      children.set(value, c);
+    }
+    return c;
+  };
+}
+
 export function createGatewayMetrics(): GatewayMetrics {
   const registry = new Registry();
   const requests = new Counter({
@@ -54,17 +67,26 @@ export function createGatewayMetrics(): GatewayMetrics {
     registers: [registry],
   });
 
+  // prom-client hashes the label set on every inc/observe; the label values here come from a small
+  // set (endpoints, statuses, models, provider types), so each child metric is looked up once.
+  const requestChild = cached((endpoint) => cached((status) => requests.labels({ endpoint, status })));
+  const upstreamChild = cached((provider) => upstream.labels({ provider }));
+  const promptChild = cached((model) => tokens.labels({ model, kind: 'prompt' }));
+  const completionChild = cached((model) => tokens.labels({ model, kind: 'completion' }));
+  const costChild = cached((model) => cost.labels({ model }));
+  const refusalChild = cached((code) => refusals.labels({ code }));
+
   return {
-    request: (endpoint, status) => requests.inc({ endpoint, status: String(status) }),
+    request: (endpoint, status) => requestChild(endpoint)(String(status)).inc(),
     overhead: (ms) => overhead.observe(ms / 1000),
-    upstreamLatency: (provider, ms) => upstream.observe({ provider }, ms / 1000),
+    upstreamLatency: (provider, ms) => upstreamChild(provider).observe(ms / 1000),
     billed(model, p, c, nano) {
-      if (p) tokens.inc({ model, kind: 'prompt' }, p);
-      if (c) tokens.inc({ model, kind: 'completion' }, c);
+      if (p) promptChild(model).inc(p);
+      if (c) completionChild(model).inc(c);
       // Display-only conversion; money itself never leaves bigint.
-      if (nano > 0n) cost.inc({ model }, Number(nano) / Number(NANO_PER_UNIT));
+      if (nano > 0n) costChild(model).inc(Number(nano) / Number(NANO_PER_UNIT));
     },
-    refused: (code) => refusals.inc({ code }),
+    refused: (code) => refusalChild(code).inc(),
     async render() {
       const own = await registry.metrics();
       const rest = await defaultRegister.metrics();

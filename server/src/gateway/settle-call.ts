@@ -1,10 +1,12 @@
-// After the call: price the usage exactly, settle the reservation to that cost, correct the rate
-// limiter's token count, and hand the usage event to the metering pipeline (spooled, batched).
-// The cost returned is the one the client sees in x-tollgate-cost, and the same price version and
-// multiplier travel on the event so the ledger charge matches it to the nano-unit.
+// After the call, in two steps: price the usage exactly (priceCall, pure and in memory), answer
+// the client, then settle (settleCall): the reservation settled to that cost, the rate limiter's
+// token count corrected, the usage event handed to the metering pipeline. Settling after the
+// answer keeps metering's work off the caller's latency, not off the books. The cost is the one
+// the client sees in x-tollgate-cost, and the same price version and multiplier travel on the
+// event so the ledger charge matches it to the nano-unit.
 import type { GatewayCaller } from '../identity/ports.js';
 import type { UsageEvent } from '../metering/ports.js';
-import type { TokenCounts } from '../pricing/ports.js';
+import type { PricedCost, TokenCounts } from '../pricing/ports.js';
 import type { Admission } from './admission.js';
 import type { Attribution } from './attribution.js';
 import type { Deployment, GatewayDeps } from './deps.js';
@@ -29,30 +31,33 @@ export interface CallOutcome {
   ttftMs: number | null;
 }
 
-export const zeroUsage = (): TokenCounts => ({
-  promptTokens: 0,
-  completionTokens: 0,
-  cachedTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-});
+/** A call's exact price: `cost` in nano-units (zero for a free model). */
+export interface CallPrice {
+  cost: bigint;
+  priced: PricedCost | null;
+}
 
-/** Settle and meter one finished call; returns its cost in nano-units. */
-export function settleCall(deps: GatewayDeps, ctx: CallContext, outcome: CallOutcome): bigint {
-  const now = deps.clock.now();
-  const { admission, caller } = ctx;
+export function priceCall(deps: GatewayDeps, ctx: CallContext, outcome: CallOutcome): CallPrice {
+  const { admission } = ctx;
+  if (admission.entry.free) return { cost: 0n, priced: null };
   const model = admission.entry.name;
-  const u = outcome.usage;
-  const priced = admission.entry.free
-    ? null
-    : deps.pricing.price(caller.tenant.id, model, u, ctx.startedAt, outcome.deployment.id);
-  if (!priced && !admission.entry.free) {
+  const priced = deps.pricing.price(ctx.caller.tenant.id, model, outcome.usage, ctx.startedAt, outcome.deployment.id);
+  if (!priced) {
     deps.log.error(
       { requestId: ctx.requestId, model },
       'price vanished between reservation and settlement; charging zero',
     );
   }
-  const cost = priced?.cost ?? 0n;
+  return { cost: priced?.cost ?? 0n, priced };
+}
+
+/** Settle and meter one finished call at the price priceCall gave. */
+export function settleCall(deps: GatewayDeps, ctx: CallContext, outcome: CallOutcome, price: CallPrice): void {
+  const now = deps.clock.now();
+  const { admission, caller } = ctx;
+  const model = admission.entry.name;
+  const u = outcome.usage;
+  const { cost, priced } = price;
   const attribution = deps.budgets.settle(ctx.requestId, cost);
   if (admission.rules.length > 0) {
     deps.rateLimiter.adjustTokens(admission.rules, u.promptTokens + u.completionTokens - admission.countedTokens, now);
@@ -94,7 +99,6 @@ export function settleCall(deps: GatewayDeps, ctx: CallContext, outcome: CallOut
     attribution,
   });
   deps.metrics.billed(model, u.promptTokens, u.completionTokens, cost);
-  return cost;
 }
 
 /** The call ended without costing anything (refused upstream, client left before an answer). */

@@ -8,6 +8,8 @@ import { attributionOf } from './attribution.js';
 import { runCall } from './call-runner.js';
 import type { ChatChunk, Deployment, GatewayDeps, ProviderAdapter, StreamParser } from './deps.js';
 import { openAiDialect } from './openai-dialect.js';
+import { OpenAiPassthrough } from './openai-passthrough.js';
+import { ParsedTranscoder, speaksOpenAiStream } from './stream-transcoder.js';
 import { CompletionTally, estimateInputTokensQuick, estimateInputUsage, requestedOutputTokens } from './estimate.js';
 
 export type SimpleKind = 'embeddings' | 'completions';
@@ -59,9 +61,17 @@ export function handleSimpleCall(
     render: (response) => JSON.stringify(response),
     // build() only picks deployments whose adapter has this parser. Legacy completion chunks share
     // the envelope the relay and writer read (id, choices, usage); `text` is counted as output.
-    streamParser: (adapter, model) =>
-      adapter.createCompletionsStreamParser!(model) as unknown as StreamParser<ChatChunk>,
-    streamWriter: (opts) => openAiDialect.createStream({ ...opts, object: 'text_completion' }),
+    transcoder: (adapter, opts) => {
+      const parser = adapter.createCompletionsStreamParser!(opts.model) as unknown as StreamParser<ChatChunk>;
+      const writer = openAiDialect.createStream({ ...opts, object: 'text_completion' });
+      return speaksOpenAiStream(adapter.type)
+        ? new OpenAiPassthrough(parser, writer, {
+            publicModel: opts.model,
+            object: 'text_completion',
+            includeUsage: opts.includeUsage,
+          })
+        : new ParsedTranscoder(parser, writer);
+    },
     countOutput: (response, model) => countOutput(kind, response, model),
     estimate: (model, completionTokens) => estimateInputUsage(model, input, completionTokens),
   });

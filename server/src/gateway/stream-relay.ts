@@ -1,5 +1,6 @@
-// Relays an upstream stream to the client as it arrives: provider frames → OpenAI chunks (the
-// adapter's parser) → the client dialect's SSE text, written once per upstream read. Before any
+// Relays an upstream stream to the client as it arrives: upstream bytes → the client's SSE text
+// (a StreamTranscoder: the adapter's parser and the dialect's writer, or the OpenAI passthrough),
+// written once per upstream read. Before any
 // byte goes out the stream is *primed* inside the attempt loop: read until the first chunk, so a
 // garbage or error-only answer still falls back to the next deployment. At the end the call is
 // billed from the provider's usage, or — when the provider never reported it (cut off, client
@@ -7,41 +8,39 @@
 // that produced tokens is never free. The cost goes into the final usage chunk (dialect) and the
 // HTTP trailer x-tollgate-cost.
 import type { ServerResponse } from 'node:http';
-import type { StreamParser } from '../providers/ports.js';
 import { formatMoney } from '../shared/money.js';
 import { UnusableAnswer } from './attempt-loop.js';
 import type { CallSignal } from './call-signal.js';
-import type { ChatChunk, Deployment, GatewayDeps, Usage } from './deps.js';
-import type { StreamWriter } from './dialect.js';
-import { CompletionTally } from './estimate.js';
+import type { Deployment, GatewayDeps, Usage } from './deps.js';
 import { gatewayError, type GatewayError } from './gateway-error.js';
+import { priceCall, settleCall, type CallContext, type CallOutcome } from './settle-call.js';
+import type { StreamTranscoder } from './stream-transcoder.js';
 import type { UpstreamReply } from './upstream-reply.js';
-import { settleCall, type CallContext } from './settle-call.js';
 
-/** An upstream stream whose first chunks are parsed and not yet sent. */
+/** An upstream stream whose first client text is ready and not yet sent. */
 export interface PrimedStream {
-  parser: StreamParser<ChatChunk>;
+  transcoder: StreamTranscoder;
   source: AsyncIterator<Uint8Array | string>;
-  first: ChatChunk[];
+  first: string;
   /** The upstream body already ended while priming. */
   ended: boolean;
 }
 
-/** Read until the parser yields a chunk; an error event, garbage or an empty stream before that
- *  makes the attempt fail (UnusableAnswer) while the client has seen nothing. */
-export async function primeStream(reply: UpstreamReply, parser: StreamParser<ChatChunk>): Promise<PrimedStream> {
+/** Read until there is client text to send; an error event, garbage or an empty stream before
+ *  that makes the attempt fail (UnusableAnswer) while the client has seen nothing. */
+export async function primeStream(reply: UpstreamReply, transcoder: StreamTranscoder): Promise<PrimedStream> {
   const source = reply.chunks();
   for (;;) {
     const r = await source.next();
-    const first = r.done ? parser.end() : parser.push(r.value);
-    const pe = parser.error();
-    if (first.length > 0) return { parser, source, first, ended: r.done === true };
+    const first = r.done ? transcoder.end() : transcoder.push(r.value);
+    if (first.length > 0) return { transcoder, source, first, ended: r.done === true };
+    const pe = transcoder.error();
     if (pe) throw new UnusableAnswer(pe);
     if (r.done) {
-      if (parser.completed && !parser.completed()) {
+      if (!transcoder.completed()) {
         throw new UnusableAnswer({ status: 502, message: 'upstream stream ended before any content', retryable: true });
       }
-      return { parser, source, first, ended: true };
+      return { transcoder, source, first, ended: true };
     }
   }
 }
@@ -50,7 +49,6 @@ export interface RelayInput {
   ctx: CallContext;
   primed: PrimedStream;
   deployment: Deployment;
-  writer: StreamWriter;
   res: ServerResponse;
   lifetime: CallSignal;
   /** Tokenizer usage for `completionTokens` produced, when the provider reported none. */
@@ -86,53 +84,31 @@ function write(res: ServerResponse, text: string): Promise<void> | null {
   });
 }
 
-/** Content, a tool call or reasoning (chat) or text (legacy completions): the first token. */
-function hasOutput(c: ChatChunk): boolean {
-  const ch = c.choices as Record<string, unknown>[];
-  for (let i = 0; i < ch.length; i++) {
-    const choice = ch[i];
-    if (!choice) continue;
-    if (choice['text']) return true;
-    const d = choice['delta'] as Record<string, unknown> | undefined;
-    if (d && (d['content'] || d['tool_calls'] || d['reasoning_content'] || d['refusal'])) return true;
-  }
-  return false;
-}
-
 export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise<void> {
-  const { ctx, primed, writer, res, lifetime } = input;
-  const { parser, source } = primed;
+  const { ctx, primed, res, lifetime } = input;
+  const { transcoder: t, source } = primed;
   res.writeHead(200, streamHeaders(input));
 
-  // What was produced, kept (as references) only to count tokens if the provider never reports usage.
-  const produced = new CompletionTally();
   let ttftMs: number | null = null;
   let failure: GatewayError | null = null;
   let ended = primed.ended;
-
-  const emit = (chunks: ChatChunk[]): Promise<void> | null => {
-    if (chunks.length === 0) return null;
-    let out = '';
-    for (const c of chunks) {
-      if (ttftMs === null && hasOutput(c)) ttftMs = performance.now() - ctx.t0;
-      produced.add(c);
-      out += writer.chunk(c);
-    }
-    return out && !res.destroyed ? write(res, out) : null;
+  const send = (text: string): Promise<void> | null => {
+    if (ttftMs === null && t.sawOutput()) ttftMs = performance.now() - ctx.t0;
+    return text && !res.destroyed ? write(res, text) : null;
   };
 
   try {
-    let pending = emit(primed.first);
+    let pending = send(primed.first);
     if (pending) await pending;
-    while (!ended && !parser.error()) {
+    while (!ended && !t.error()) {
       const r = await source.next();
       if (r.done) ended = true;
-      pending = emit(r.done ? parser.end() : parser.push(r.value));
+      pending = send(r.done ? t.end() : t.push(r.value));
       if (pending) await pending;
     }
-    const pe = parser.error();
+    const pe = t.error();
     if (pe) failure = gatewayError(502, 'upstream_error', pe.message || 'The upstream provider failed mid-stream.');
-    else if (parser.completed && !parser.completed()) {
+    else if (!t.completed()) {
       failure = gatewayError(502, 'upstream_stream_truncated', 'The upstream stream ended before it was complete.');
     }
   } catch (e) {
@@ -146,19 +122,22 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
   // Stop reading an upstream we no longer relay (error frame, client gone): frees its socket.
   if (!ended) source.return?.().catch(() => {});
 
-  const reported = parser.usage();
-  const usage = reported ?? input.estimate(produced.tokens(ctx.admission.entry.name));
+  const reported = t.usage();
+  const usage = reported ?? input.estimate(t.producedTokens(ctx.admission.entry.name));
   const status = lifetime.clientGone() ? 'cancelled' : failure ? 'incomplete' : 'success';
-  const cost = settleCall(deps, ctx, {
+  const outcome: CallOutcome = {
     deployment: input.deployment,
     usage,
     usageSource: reported ? 'provider' : 'estimated',
     status,
     ttftMs,
-  });
-  if (res.destroyed || lifetime.clientGone()) return;
-  const costText = formatMoney(cost);
-  res.write(failure ? writer.error(failure) : writer.finish(usage, costText));
-  res.addTrailers({ 'x-tollgate-cost': costText });
-  res.end();
+  };
+  const price = priceCall(deps, ctx, outcome);
+  if (!res.destroyed && !lifetime.clientGone()) {
+    const costText = formatMoney(price.cost);
+    res.write(failure ? t.fail(failure) : t.finish(usage, costText));
+    res.addTrailers({ 'x-tollgate-cost': costText });
+    res.end();
+  }
+  settleCall(deps, ctx, outcome, price);
 }

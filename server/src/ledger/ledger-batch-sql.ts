@@ -1,10 +1,13 @@
 // The two multi-row writes of the ledger's postBatch, with a fast path per dialect: the metering
 // batch charges thousands of usage events per flush, and building a 4,500-parameter Kysely query
-// costs more than the database work. SQLite: prepared statements on the same connection (inside
-// the caller's transaction). PostgreSQL: one INSERT … SELECT FROM unnest(arrays) per chunk.
+// costs more than the database work. SQLite: cached prepared statements on the same connection
+// (inside the caller's transaction), pausing now and then so a long batch lets the event loop run.
+// PostgreSQL: one INSERT … SELECT FROM unnest(arrays) per chunk.
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { Pause } from './pause.js';
+import { SqliteRowStatement } from './sqlite-row-statement.js';
 
 export interface TxnRow {
   id: string;
@@ -27,8 +30,8 @@ export interface PostingRow {
 
 export interface LedgerBatchSql {
   /** Insert transactions whose key is new; returns the keys this call inserted (the others existed). */
-  claim(trx: Transaction<Database>, rows: readonly TxnRow[]): Promise<Set<string>>;
-  insertPostings(trx: Transaction<Database>, rows: readonly PostingRow[]): Promise<void>;
+  claim(trx: Transaction<Database>, rows: readonly TxnRow[], pause?: Pause): Promise<Set<string>>;
+  insertPostings(trx: Transaction<Database>, rows: readonly PostingRow[], pause?: Pause): Promise<void>;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -37,21 +40,24 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-const CLAIM_SQL =
-  'insert into ledger_transactions (id, idempotency_key, kind, tenant_id, memo, reference, actor_id, content_hash, at) ' +
-  'values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing returning idempotency_key';
-const POSTING_SQL = 'insert into ledger_postings (id, transaction_id, account, amount) values (?, ?, ?, ?)';
-
 /** SQLite: the Kysely transaction holds the one connection, so statements on it join that transaction. */
 function sqliteBatchSql(handle: BetterSqlite3.Database): LedgerBatchSql {
-  let claimStmt: BetterSqlite3.Statement | null = null;
-  let postingStmt: BetterSqlite3.Statement | null = null;
+  const claimStmt = new SqliteRowStatement(
+    handle,
+    'insert into ledger_transactions (id, idempotency_key, kind, tenant_id, memo, reference, actor_id, content_hash, at) ' +
+      'values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing',
+    9,
+  );
+  const postingStmt = new SqliteRowStatement(
+    handle,
+    'insert into ledger_postings (id, transaction_id, account, amount) values (?, ?, ?, ?)',
+    4,
+  );
   return {
-    async claim(_trx, rows) {
-      claimStmt ??= handle.prepare(CLAIM_SQL);
-      const claimed = new Set<string>();
-      for (const r of rows) {
-        const got = claimStmt.get(
+    async claim(_trx, rows, pause) {
+      const values: unknown[] = [];
+      for (const r of rows)
+        values.push(
           r.id,
           r.idempotency_key,
           r.kind,
@@ -62,13 +68,13 @@ function sqliteBatchSql(handle: BetterSqlite3.Database): LedgerBatchSql {
           r.content_hash,
           r.at,
         );
-        if (got) claimed.add(r.idempotency_key);
-      }
-      return claimed;
+      // Column 1 is the idempotency key: the rows that changed the table are the keys we claimed.
+      return new Set((await claimStmt.run(values, pause, 1)) as string[]);
     },
-    async insertPostings(_trx, rows) {
-      postingStmt ??= handle.prepare(POSTING_SQL);
-      for (const p of rows) postingStmt.run(p.id, p.transaction_id, p.account, p.amount);
+    async insertPostings(_trx, rows, pause) {
+      const values: unknown[] = [];
+      for (const p of rows) values.push(p.id, p.transaction_id, p.account, p.amount);
+      await postingStmt.run(values, pause);
     },
   };
 }

@@ -11,7 +11,7 @@ import { createLedgerBatchSql, type PostingRow } from './ledger-batch-sql.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { newIds } from '../shared/ids.js';
 import type { Nano } from '../shared/money.js';
-import type { DbOrTrx, Ledger, PostedTransaction, TransactionInput } from './ports.js';
+import type { DbOrTrx, Ledger, PostBatchOptions, PostedTransaction, TransactionInput } from './ports.js';
 import {
   assertValidTransaction,
   contentHash,
@@ -114,7 +114,12 @@ export function createLedgerStore(
     }
   }
 
-  async function postBatch(inputs: readonly TransactionInput[], given: DbOrTrx): Promise<PostedTransaction[]> {
+  async function postBatch(
+    inputs: readonly TransactionInput[],
+    given: DbOrTrx,
+    batchOpts: PostBatchOptions = {},
+  ): Promise<PostedTransaction[]> {
+    const { pause } = batchOpts;
     if (inputs.length === 0) return [];
     return inTransaction(given, async (trx) => {
       for (const input of inputs) assertValidTransaction(input);
@@ -145,7 +150,8 @@ export function createLedgerStore(
         'txn',
         unique.map((i) => inputs[i]!.at),
       );
-      const idOf = new Map<number, string>(unique.map((i, n) => [i, ids[n]!]));
+      const idAt: string[] = new Array<string>(inputs.length);
+      for (let n = 0; n < unique.length; n++) idAt[unique[n]!] = ids[n]!;
       let claimed: Set<string>;
       try {
         claimed = await batchSql.claim(
@@ -153,7 +159,7 @@ export function createLedgerStore(
           unique.map((i) => {
             const input = inputs[i]!;
             return {
-              id: idOf.get(i)!,
+              id: idAt[i]!,
               idempotency_key: input.idempotencyKey,
               kind: input.kind,
               tenant_id: input.tenantId,
@@ -164,6 +170,7 @@ export function createLedgerStore(
               at: input.at,
             };
           }),
+          pause,
         );
       } catch (e) {
         // The only other unique index: one reversal per transaction.
@@ -193,7 +200,7 @@ export function createLedgerStore(
       const postings: PostingRow[] = [];
       for (const i of fresh) {
         const input = inputs[i]!;
-        const txnId = idOf.get(i)!;
+        const txnId = idAt[i]!;
         // Posting ids derive from their transaction's (unique, time-sorted) id: no extra randomness.
         input.postings.forEach((p, n) =>
           postings.push({
@@ -215,7 +222,7 @@ export function createLedgerStore(
           replayed: false,
         };
       }
-      await batchSql.insertPostings(trx, postings);
+      await batchSql.insertPostings(trx, postings, pause);
       await applyBalances(trx, netByAccount(postings), opts.now());
 
       // Later duplicates inside the batch answer like their first occurrence, as replays.

@@ -57,6 +57,11 @@ export interface PostedTransaction {
 
 export type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
+export interface PostBatchOptions {
+  /** Awaited between the batch's statements (SQLite): lets the event loop run during a long batch. */
+  pause?: () => Promise<void>;
+}
+
 export interface Ledger {
   /**
    * Post a balanced transaction atomically, idempotent by key: the same key with the same
@@ -70,6 +75,6 @@ export interface Ledger {
    * balance-cache update per account): the metering batch charges thousands of usage events at
    * once this way. Same validation and idempotency semantics per item as post().
    */
-  postBatch(inputs: readonly TransactionInput[], trx: DbOrTrx): Promise<PostedTransaction[]>;
+  postBatch(inputs: readonly TransactionInput[], trx: DbOrTrx, opts?: PostBatchOptions): Promise<PostedTransaction[]>;
   balance(account: string, trx?: DbOrTrx): Promise<Nano>;
 }

@@ -66,8 +66,15 @@ export const USAGE_INT_COLUMNS: ReadonlySet<string> = new Set([
 export type UsageRowValues = (string | number | bigint | null)[];
 
 export function usageRowValues(p: PreparedEvent, id: string, createdAt: number): UsageRowValues {
+  const row: UsageRowValues = [];
+  pushUsageRow(row, p, id, createdAt);
+  return row;
+}
+
+/** Append one row's values in USAGE_COLUMNS order to a flat (row-major) array: no array per row. */
+export function pushUsageRow(into: unknown[], p: PreparedEvent, id: string, createdAt: number): void {
   const e = p.event;
-  return [
+  into.push(
     id,
     e.requestId,
     e.tenantId,
@@ -101,7 +108,7 @@ export function usageRowValues(p: PreparedEvent, id: string, createdAt: number):
     e.metadata === null ? null : JSON.stringify(e.metadata),
     p.hash,
     createdAt,
-  ];
+  );
 }
 
 /**
@@ -178,4 +185,22 @@ export function spendFor(p: PreparedEvent): Spend {
     at: eventTime(p.event),
     attribution: p.attribution ?? directAttribution(p),
   };
+}
+
+/**
+ * The spends of a batch. Direct attributions are shared between events of the same (tenant, user,
+ * key, agent): a batch has far fewer distinct callers than events, and the recorder only reads them.
+ */
+export function spendsFor(events: readonly PreparedEvent[]): Spend[] {
+  const shared = new Map<string, SpendAttribution>();
+  return events.map((p) => {
+    let attribution = p.attribution ?? undefined;
+    if (!attribution) {
+      const e = p.event;
+      const k = `${e.tenantId}\u0000${e.userId ?? ''}\u0000${e.keyId ?? ''}\u0000${e.agent ?? ''}`;
+      attribution = shared.get(k);
+      if (!attribution) shared.set(k, (attribution = directAttribution(p)));
+    }
+    return { tenantId: p.event.tenantId, amount: p.cost, at: eventTime(p.event), attribution };
+  });
 }

@@ -21,6 +21,8 @@ export interface MeteringPipelineDeps {
   dataDir: string;
   batchSize: number;
   flushMs: number;
+  /** Batches in flight at once (default 1; PostgreSQL only: SQLite has one connection). */
+  writers?: number;
   retryDelayMs?: (attempt: number) => number;
 }
 
@@ -34,7 +36,10 @@ export function createMeteringPipeline(deps: MeteringPipelineDeps): SpooledPipel
   });
   return new SpooledPipeline({
     catalog: deps.catalog,
-    spool: new Spool(join(deps.dataDir, 'spool')),
+    spool: new Spool(join(deps.dataDir, 'spool'), (e) =>
+      // The events stay in memory and are still committed; only their crash safety is lost.
+      deps.log.error({ err: e }, 'metering spool write failed; events of this turn are not crash-safe'),
+    ),
     write,
     healthy: async () => {
       await sql`select 1`.execute(deps.db.kysely);
@@ -43,6 +48,7 @@ export function createMeteringPipeline(deps: MeteringPipelineDeps): SpooledPipel
     log: deps.log,
     batchSize: deps.batchSize,
     flushMs: deps.flushMs,
+    writers: deps.writers ?? 1,
     ...(deps.retryDelayMs ? { retryDelayMs: deps.retryDelayMs } : {}),
   });
 }

@@ -9,7 +9,8 @@ import { InMemoryPriceCatalog } from '../pricing/price-catalog.js';
 import { usageEvent } from '../../test/metering/support.js';
 import type { BatchWriter } from './batch-writer.js';
 import { SpooledPipeline } from './pipeline.js';
-import type { PreparedEvent } from './prepared-event.js';
+import { prepareEvent, type PreparedEvent } from './prepared-event.js';
+import { encodeSpoolLine } from './spool-codec.js';
 import { Spool } from './spool.js';
 
 function setup(
@@ -17,6 +18,7 @@ function setup(
   healthy: () => boolean = () => true,
   batchSize = 3,
   dir = mkdtempSync(join(tmpdir(), 'spool-')),
+  writers = 1,
 ) {
   const pipeline = new SpooledPipeline({
     catalog: new InMemoryPriceCatalog(),
@@ -26,6 +28,7 @@ function setup(
     log: pino({ level: 'silent' }),
     batchSize,
     flushMs: 1,
+    writers,
     retryDelayMs: () => 1,
   });
   return { pipeline, dir };
@@ -122,5 +125,54 @@ describe('SpooledPipeline', () => {
     expect(r.events).toBe(2);
     expect(r.unreadable).toBe(1);
     await writer.close();
+  });
+
+  it('enqueue(): the event is in the spool once spooled() resolved (the group write of the turn)', async () => {
+    const { pipeline, dir } = setup(accepting([]), () => true, 100);
+    const e = usageEvent({ cost: '1' });
+    pipeline.enqueue({ event: e });
+    await pipeline.spooled();
+    const [seg] = segments(dir);
+    expect(readFileSync(join(dir, seg!), 'utf8')).toContain(e.requestId);
+    await pipeline.close();
+    expect(segments(dir)).toEqual([]);
+  });
+
+  it('with several writers, commits chunks concurrently and removes the segment only after all committed', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const calls: string[][] = [];
+    const release: (() => void)[] = [];
+    const write: BatchWriter = async (items) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise<void>((r) => release.push(r));
+      inFlight -= 1;
+      return accepting(calls)(items);
+    };
+    // Seven events in one segment (left by an earlier process), written in chunks of 2 by 3 writers.
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const events = Array.from({ length: 7 }, () => usageEvent({ cost: '1' }));
+    const earlier = new Spool(dir);
+    for (const event of events) {
+      const prepared = prepareEvent({ event }, new InMemoryPriceCatalog());
+      if (!prepared.ok) throw prepared.error;
+      earlier.append(encodeSpoolLine(prepared.value));
+    }
+    earlier.close();
+    const { pipeline } = setup(write, () => true, 2, dir, 3);
+    const done = pipeline.replay();
+    await new Promise((r) => setTimeout(r, 20));
+    // Chunks of 2: three of the four are in flight at once; the segment is still on disk.
+    expect(most).toBe(3);
+    expect(segments(dir)).toHaveLength(1);
+    while (calls.flat().length < 7) {
+      release.splice(0).forEach((r) => r());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await done).toEqual({ segments: 1, events: 7, unreadable: 0 });
+    expect(calls.flat().sort()).toEqual(events.map((e) => e.requestId).sort());
+    await pipeline.close();
+    expect(segments(dir)).toEqual([]);
   });
 });

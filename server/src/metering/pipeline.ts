@@ -32,6 +32,8 @@ export interface PipelineOptions {
   log: Logger;
   batchSize: number;
   flushMs: number;
+  /** Batches written concurrently (default 1). */
+  writers?: number;
   /** Back-off while the database is down (tests shorten it). */
   retryDelayMs?: (attempt: number) => number;
 }
@@ -64,6 +66,14 @@ export class SpooledPipeline implements MeteringPipeline {
       // A promise settles once; later calls (e.g. an abandoned shutdown after a bisect) are no-ops.
       this.accept({ p: r.value, settle: (o) => (o instanceof AppError ? reject(o) : resolve(o)) });
     });
+  }
+
+  /**
+   * Resolves once every event enqueued so far is in the spool (the group write at the end of the
+   * current event-loop turn): from then on it survives kill -9. See README "Durability window".
+   */
+  spooled(): Promise<void> {
+    return this.o.spool.written();
   }
 
   /** Queue segments left by a previous process and write them; resolves when all are stored. */
@@ -108,7 +118,8 @@ export class SpooledPipeline implements MeteringPipeline {
   }
 
   private accept(item: Pending): void {
-    // Written before we acknowledge; after close() events still land in the spool for the next start.
+    // Spooled (at the end of this turn) before anything can acknowledge it; after close() events
+    // still land in the spool for the next start.
     this.o.spool.append(encodeSpoolLine(item.p));
     if (this.closed || this.abandoned) {
       // Nobody will write it in this process: it waits in the spool for the next start.
@@ -151,11 +162,21 @@ export class SpooledPipeline implements MeteringPipeline {
         this.open = [];
       }
       const seg = this.sealed[0]!;
-      while (seg.items.length > 0) {
-        const chunk = seg.items.slice(0, this.o.batchSize);
-        if (!(await this.commit(chunk))) return; // database down and we are closing: keep the segment
-        seg.items.splice(0, chunk.length);
-      }
+      // Up to `writers` chunks of the segment in flight at once (PostgreSQL: the server works on
+      // one batch while the next is built and sent; SQLite has one connection: 1). Each chunk is
+      // still its own transaction; the segment goes only once all of its chunks committed.
+      const writers = Math.max(1, this.o.writers ?? 1);
+      let next = 0;
+      let kept = false;
+      const worker = async () => {
+        while (!kept && next < seg.items.length) {
+          const chunk = seg.items.slice(next, next + this.o.batchSize);
+          next += chunk.length;
+          if (!(await this.commit(chunk))) kept = true; // database down and we are closing
+        }
+      };
+      await Promise.all(Array.from({ length: writers }, worker));
+      if (kept) return; // the segment stays in the spool for the next start
       if (seg.path) this.o.spool.remove(seg.path);
       this.sealed.shift();
     }

@@ -5,7 +5,8 @@ import type { SpendAttribution } from '../budgets/ports.js';
 import type { PriceCatalog } from '../pricing/ports.js';
 import { AppError, err, ok, type Result } from '../shared/errors.js';
 import { contentHash } from './content-hash.js';
-import { usageEventSchema, type UsageEnvelope, type UsageEvent } from './ports.js';
+import type { UsageEnvelope, UsageEvent } from './ports.js';
+import { checkUsageEvent } from './usage-event-check.js';
 
 export interface PreparedEvent {
   event: UsageEvent;
@@ -21,18 +22,14 @@ export interface PreparedEvent {
 /** The time an event is priced, charged and rolled up at: when the call started (UTC). */
 export const eventTime = (e: UsageEvent): number => e.startedAt;
 
-/** Validate + price + hash. Failures are values: validation_error or model_not_priced. */
+/**
+ * Validate + price + hash. Failures are values: validation_error or model_not_priced. The event
+ * object is kept as given (not copied): callers hand it over and do not change it afterwards.
+ */
 export function prepareEvent(envelope: UsageEnvelope, catalog: PriceCatalog): Result<PreparedEvent> {
-  const parsed = usageEventSchema.safeParse(envelope.event);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || 'event';
-    return err(new AppError('validation_error', `${field}: ${issue?.message ?? 'invalid'}`, { field }));
-  }
-  const event = parsed.data;
-  if (event.endedAt < event.startedAt) {
-    return err(new AppError('validation_error', 'endedAt: must not be before startedAt', { field: 'endedAt' }));
-  }
+  const checked = checkUsageEvent(envelope.event);
+  if (!checked.ok) return checked;
+  const event = checked.value;
   let cost: bigint;
   let priceId = envelope.priceId ?? null;
   let multiplierPpm = envelope.multiplierPpm ?? null;

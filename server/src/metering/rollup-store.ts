@@ -1,10 +1,11 @@
 // Rollup storage: adds batch deltas to daily_consumption / monthly_consumption (upsert with
 // x = x + excluded.x on both engines), and rebuilds both from usage_records for repair and for
 // the test that proves the incremental path right.
-import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db, DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import type { Pause } from '../ledger/pause.js';
+import { SqliteRowStatement } from '../ledger/sqlite-row-statement.js';
 import type { RollupDelta, RollupDeltas } from './rollup-math.js';
 
 const SUMS = [
@@ -49,13 +50,13 @@ function upsertHead(table: Table, period: 'day' | 'month'): { columns: string; o
  * the batch transaction's connection), one unnest() upsert per table on PostgreSQL.
  */
 export class RollupStore {
-  private readonly sqliteUpserts = new Map<Table, BetterSqlite3.Statement>();
+  private readonly sqliteUpserts = new Map<Table, SqliteRowStatement>();
 
   constructor(private readonly db: Db) {}
 
-  async apply(trx: Transaction<Database>, deltas: RollupDeltas): Promise<void> {
-    await this.upsert(trx, 'daily_consumption', 'day', deltas.daily);
-    await this.upsert(trx, 'monthly_consumption', 'month', deltas.monthly);
+  async apply(trx: Transaction<Database>, deltas: RollupDeltas, pause?: Pause): Promise<void> {
+    await this.upsert(trx, 'daily_consumption', 'day', deltas.daily, pause);
+    await this.upsert(trx, 'monthly_consumption', 'month', deltas.monthly, pause);
   }
 
   private async upsert(
@@ -63,6 +64,7 @@ export class RollupStore {
     table: Table,
     period: 'day' | 'month',
     deltas: readonly RollupDelta[],
+    pause?: Pause,
   ): Promise<void> {
     if (deltas.length === 0) return;
     // A fixed row order means two nodes upserting overlapping keys lock them in the same order
@@ -75,12 +77,16 @@ export class RollupStore {
     if (this.db.sqlite) {
       let stmt = this.sqliteUpserts.get(table);
       if (!stmt) {
-        stmt = this.db.sqlite.prepare(
+        stmt = new SqliteRowStatement(
+          this.db.sqlite,
           `insert into ${head.columns} values (${Array(13).fill('?').join(', ')}) ${head.onConflict}`,
+          13,
         );
         this.sqliteUpserts.set(table, stmt);
       }
-      for (const d of sorted) stmt.run(valuesOf(d));
+      const values: unknown[] = [];
+      for (const d of sorted) values.push(...valuesOf(d));
+      await stmt.run(values, pause);
       return;
     }
     const columns = sorted.map(valuesOf);

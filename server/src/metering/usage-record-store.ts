@@ -1,42 +1,50 @@
-// Writes usage rows inside the batch transaction, fast on each engine: a cached prepared statement
-// on SQLite (the raw handle shares the transaction's connection), one unnest() insert on
-// PostgreSQL (33 array parameters whatever the batch size). Both skip ids already stored
-// (ON CONFLICT DO NOTHING), which is how replays and racing nodes are detected without a
-// check-then-act window.
+// Writes usage rows inside the batch transaction, fast on each engine: a cached prepared
+// statement per row on SQLite (the raw handle shares the transaction's connection), one
+// unnest() insert on PostgreSQL (33 array parameters whatever the batch size). Both skip ids
+// already stored (ON CONFLICT DO NOTHING; new rows are told by `changes` / RETURNING), which is how replays and racing
+// nodes are detected without a check-then-act window.
 import { sql, type Transaction } from 'kysely';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import { USAGE_COLUMNS, USAGE_INT_COLUMNS, type UsageRowValues } from './batch-plan.js';
+import type { Pause } from '../ledger/pause.js';
+import { SqliteRowStatement } from '../ledger/sqlite-row-statement.js';
+import { USAGE_COLUMNS, USAGE_INT_COLUMNS } from './batch-plan.js';
 
-const insertSql = `insert into usage_records (${USAGE_COLUMNS.join(', ')}) values (${USAGE_COLUMNS.map(() => '?').join(', ')}) on conflict (request_id) do nothing`;
+const WIDTH = USAGE_COLUMNS.length;
 
 export class UsageRecordStore {
-  private sqliteInsert: BetterSqlite3.Statement | undefined;
+  private readonly sqliteInsert: SqliteRowStatement | undefined;
 
-  constructor(private readonly db: Db) {}
+  constructor(db: Db) {
+    if (db.sqlite)
+      this.sqliteInsert = new SqliteRowStatement(
+        db.sqlite,
+        `insert into usage_records (${USAGE_COLUMNS.join(', ')}) values (${USAGE_COLUMNS.map(() => '?').join(', ')}) ` +
+          'on conflict (request_id) do nothing',
+        WIDTH,
+      );
+  }
 
-  /** Insert rows; returns the request ids that were new (index 1 of each row is the request id). */
-  async insertNew(trx: Transaction<Database>, rows: readonly UsageRowValues[]): Promise<Set<string>> {
-    const inserted = new Set<string>();
-    if (rows.length === 0) return inserted;
-    if (this.db.sqlite) {
-      this.sqliteInsert ??= this.db.sqlite.prepare(insertSql);
-      const stmt = this.sqliteInsert;
-      for (const row of rows) if (stmt.run(row).changes > 0) inserted.add(row[1] as string);
-      return inserted;
-    }
+  /**
+   * Insert rows given flat, row-major, in USAGE_COLUMNS order (see pushUsageRow); returns the
+   * request ids that were new.
+   */
+  async insertNew(trx: Transaction<Database>, values: readonly unknown[], pause?: Pause): Promise<Set<string>> {
+    if (values.length === 0) return new Set();
+    // Column 1 is request_id: the rows that changed the table are the new ids.
+    if (this.sqliteInsert) return new Set((await this.sqliteInsert.run(values, pause, 1)) as string[]);
+    const rows = values.length / WIDTH;
     const arrays = USAGE_COLUMNS.map((col, i) => {
-      const values = rows.map((r) => r[i] ?? null);
-      return sql`${values}::${sql.raw(USAGE_INT_COLUMNS.has(col) ? 'int8' : 'text')}[]`;
+      const column = new Array<unknown>(rows);
+      for (let r = 0; r < rows; r++) column[r] = values[r * WIDTH + i] ?? null;
+      return sql`${column}::${sql.raw(USAGE_INT_COLUMNS.has(col) ? 'int8' : 'text')}[]`;
     });
     const result = await sql<{ request_id: string }>`
       insert into usage_records (${sql.join(USAGE_COLUMNS.map((c) => sql.ref(c)))})
       select * from unnest(${sql.join(arrays)})
       on conflict (request_id) do nothing
       returning request_id`.execute(trx);
-    for (const r of result.rows) inserted.add(r.request_id);
-    return inserted;
+    return new Set(result.rows.map((r) => r.request_id));
   }
 
   /** Stored content hashes of the given request ids (to tell duplicates from conflicts). */

@@ -162,6 +162,54 @@ eachDialect('SDK suite', (dialect) => {
       await expectOneCharge(w, response.headers.get('x-request-id')!, cost);
     });
 
+    it('anthropic SDK: tools, system prompt and a tool result round trip', async () => {
+      mock.reset();
+      mock.enqueue({ toolCall: true });
+      const tools = [
+        {
+          name: 'get_weather',
+          description: 'Current weather',
+          input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } },
+        },
+      ];
+      const { data, response } = await anthropic.messages
+        .create({
+          model: a.model,
+          max_tokens: 100,
+          system: 'Answer briefly.',
+          tools,
+          messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        })
+        .withResponse();
+      expect(data.stop_reason).toBe('tool_use');
+      const use = data.content.find((b) => b.type === 'tool_use');
+      expect(use).toMatchObject({
+        type: 'tool_use',
+        name: MOCK_TOOL_CALL.name,
+        input: JSON.parse(MOCK_TOOL_CALL.arguments),
+      });
+      await expectOneCharge(w, response.headers.get('x-request-id')!, cost);
+
+      const followUp = await anthropic.messages.create({
+        model: a.model,
+        max_tokens: 100,
+        tools,
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: data.content },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: use!.type === 'tool_use' ? use!.id : '', content: 'sunny' }],
+          },
+        ],
+      });
+      expect(followUp.content[0]).toMatchObject({ type: 'text', text: mockText() });
+      // The upstream received the system prompt and the tool result in its own wire format.
+      const sent = mock.requests().map((r) => r.body);
+      expect(sent[0]).toContain('Answer briefly.');
+      expect(sent[1]).toContain('sunny');
+    });
+
     it('anthropic SDK: messages stream', async () => {
       const stream = anthropic.messages.stream({ model: a.model, max_tokens: 100, messages });
       let text = '';

@@ -1,6 +1,7 @@
 // Child process for the crash test: opens the test database, replays the spool left by a previous
 // (killed) run, then — in "produce" mode — ingests events forever, printing "ack <requestId>" for
-// each one it acknowledged (enqueue: written to the spool; ingest: committed). The parent SIGKILLs
+// each one it acknowledged (enqueue: written to the spool, i.e. pipeline.spooled() resolved — the
+// group write at the end of the turn; ingest: committed). The parent SIGKILLs
 // it mid-stream and checks that every acknowledged event is stored exactly once.
 import pino from 'pino';
 import type { SpendRecorder } from '../../src/budgets/ports.js';
@@ -44,7 +45,7 @@ for (let i = 0; ; i++) {
   const event = usageEvent({ requestId: `crash_${process.pid}_${i}` });
   if (i % 2 === 0) {
     pipeline.enqueue({ event });
-    out(`ack ${event.requestId}`);
+    void pipeline.spooled().then(() => out(`ack ${event.requestId}`));
   } else {
     void pipeline.ingest({ event }).then((o) => out(`ack ${event.requestId} ${o}`));
   }

@@ -1,0 +1,21 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { SpooledPipeline } from '../server/src/metering/pipeline.js';
+import { Spool } from '../server/src/metering/spool.js';
+import { InMemoryPriceCatalog } from '../server/src/pricing/price-catalog.js';
+import { parseMoney } from '../server/src/shared/money.js';
+import type { UsageEvent } from '../server/src/metering/ports.js';
+const catalog = new InMemoryPriceCatalog();
+const price = (model: string, i: string, o: string) => ({ id: `prc_${model}`, model, deploymentId: null, inputPerMTok: parseMoney(i), outputPerMTok: parseMoney(o), cachedInputPerMTok: null, cacheWritePerMTok: null, reasoningPerMTok: null, free: false, effectiveFrom: 0, createdBy: null, createdAt: 0 });
+catalog.replace([price('gpt-4o', '2.50', '10.00'), price('gpt-4o-mini', '0.15', '0.60')], []);
+const p = new SpooledPipeline({ catalog, spool: new Spool(mkdtempSync(join(tmpdir(), 'front-'))), write: async (items) => items.map(() => 'accepted' as const), healthy: async () => true, log: pino({ level: 'silent' }), batchSize: 2000, flushMs: 50 });
+const N = 200000; const now = Date.now(); const evs: UsageEvent[] = [];
+for (let i = 0; i < N; i++) evs.push({ requestId: `bench_x_${i}`, source: 'gateway', tenantId: `ten_${i % 20}`, userId: `usr_${i % 200}`, keyId: `key_${i % 400}`, agent: i % 3 === 0 ? 'writer' : null, conversationId: null, conversationTitle: null, project: null, provider: 'openai', deploymentId: null, model: i % 2 === 0 ? 'gpt-4o' : 'gpt-4o-mini', promptTokens: 500 + (i % 1000), completionTokens: 100 + (i % 300), cachedTokens: i % 5 === 0 ? 256 : 0, cacheWriteTokens: 0, reasoningTokens: 0, usageSource: 'provider', cost: process.env.COST ? '12345' : null, providerCost: null, latencyMs: 800, ttftMs: 120, status: 'success', stream: true, startedAt: now - (i % 86_400_000), endedAt: now, metadata: null });
+const c0 = process.cpuUsage();
+for (let i = 0; i < N; i++) { p.enqueue({ event: evs[i]! }); if (i % 1000 === 999) await new Promise((r) => setImmediate(r)); }
+await p.flush();
+const c = process.cpuUsage(c0);
+console.log('front half', ((c.user + c.system) / N).toFixed(2), 'µs/event (user', (c.user / N).toFixed(2), 'sys', (c.system / N).toFixed(2), ')');
+await p.close();

@@ -1,0 +1,18 @@
+// Cooperative time slicing for long synchronous batch work (SQLite is synchronous): a Pause is
+// awaited between units of work and yields to the event loop (setImmediate) once the current slice
+// has run for `sliceMs`, so a metering batch never holds the gateway's event loop for long. The
+// batch's database transaction stays open across the yields; on SQLite other Kysely queries wait
+// for the connection meanwhile (asynchronously), they are not blocked.
+
+export type Pause = () => Promise<void>;
+
+/** A pause that yields at most every `sliceMs` of work; `now` is injectable for tests. */
+export function createPause(sliceMs: number, now: () => number = () => performance.now()): Pause {
+  let since = now();
+  return async () => {
+    const t = now();
+    if (t - since < sliceMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    since = now();
+  };
+}
