@@ -8,6 +8,7 @@
 // server backends that served the run, read from /proc): on a shared machine CPU per event is the
 // steadier figure.
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,7 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
     dataDir,
     batchSize: BATCH,
     flushMs: 50,
+    walCheckpointMs: 500,
     ...(process.env['BENCH_WRITERS'] ? { writers: Number(process.env['BENCH_WRITERS']) } : {}),
   });
   const run = randomBytes(3).toString('hex');
@@ -132,7 +134,11 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
     if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
   }
   const tAccepted = performance.now();
+  // While only the writer works (the producer is done): how long does it hold the event loop?
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   await pipeline.flush();
+  loop.disable();
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const serverMs = (await serverCpuMs(db)) - server0;
@@ -155,7 +161,8 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
       `→ ${perSec((cpu.user + cpu.system) / 1000)} events per CPU-second; ` +
       `${((cpu.user + cpu.system) / n).toFixed(1)} µs CPU/event here` +
       (db.dialect === 'postgres' ? ` + ${((serverMs * 1000) / n).toFixed(1)} µs in the server` : '') +
-      ']',
+      `; event loop delay while the writer drains: p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, ` +
+      `max ${(loop.max / 1e6).toFixed(1)} ms]`,
   );
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -58,5 +58,7 @@ export interface SpendRecorder {
   recordSpend(
     trx: Transaction<Database>,
     spends: readonly { tenantId: string; amount: Nano; at: number; attribution: SpendAttribution }[],
+    /** pause: awaited between statements (SQLite) so a long batch lets the event loop run. */
+    opts?: { pause?: () => Promise<void> },
   ): Promise<void>;
 }

@@ -42,42 +42,60 @@ export class CounterSpendRecorder implements SpendRecorder {
     private readonly dialect: DialectName,
   ) {}
 
-  async recordSpend(trx: Transaction<Database>, spends: readonly Spend[]): Promise<void> {
-    // Work per distinct attribution, not per spend: the batch shares one attribution object
-    // between the events of one caller, so keys and definitions are resolved once per caller.
+  async recordSpend(
+    trx: Transaction<Database>,
+    spends: readonly Spend[],
+    opts: { pause?: () => Promise<void> } = {},
+  ): Promise<void> {
+    const pause = opts.pause ?? (async () => {});
+    // Work per distinct attribution and per distinct scope, not per spend: the batch shares one
+    // attribution object between the events of one caller, and callers share scopes (tenant…), so
+    // keys and definitions are resolved once and each direct scope has ONE plan for the batch.
     const plans = new Map<SpendAttribution, ScopePlan[]>();
+    const shared = new Map<string, ScopePlan>();
     const missing = new Map<string, number>();
-    for (const s of spends) {
+    for (let i = 0; i < spends.length; i++) {
+      const s = spends[i]!;
+      if (i % 256 === 255) await pause();
       if (s.amount <= 0n || plans.has(s.attribution)) continue;
       const plan = s.attribution.scopes.map((scope): ScopePlan => {
         const key = scopeKey(scope);
-        return {
+        const leaseId = s.attribution.leases[key];
+        const inline = scope.limit !== undefined;
+        const inlinePeriod = scope.period ?? 'total';
+        const share = leaseId ? null : `${key}|${inline ? inlinePeriod : ''}`;
+        const known = share === null ? undefined : shared.get(share);
+        if (known) return known;
+        const sp: ScopePlan = {
           key,
-          leaseId: s.attribution.leases[key],
+          leaseId,
           wallet: scope.kind === 'wallet',
-          inline: scope.limit !== undefined,
-          inlinePeriod: scope.period ?? 'total',
+          inline,
+          inlinePeriod,
           def: undefined,
           byPeriod: new Map(),
         };
+        if (!leaseId && !sp.wallet && !inline) {
+          sp.def = this.definitions.peek(key, s.at);
+          if (sp.def === undefined && !missing.has(key)) missing.set(key, s.at);
+        }
+        if (share !== null) shared.set(share, sp);
+        return sp;
       });
-      for (const sp of plan) {
-        if (sp.leaseId || sp.wallet || sp.inline) continue;
-        sp.def = this.definitions.peek(sp.key, s.at);
-        if (sp.def === undefined && !missing.has(sp.key)) missing.set(sp.key, s.at);
-      }
       plans.set(s.attribution, plan);
     }
     if (missing.size > 0) {
       // One query per 500 keys for every definition the cache did not hold (not one per key).
       const found = await this.store.definitions([...missing.keys()], trx);
       for (const [key, at] of missing) this.definitions.remember(key, found.get(key) ?? null, at);
-      for (const plan of plans.values())
-        for (const sp of plan) if (sp.def === undefined && missing.has(sp.key)) sp.def = found.get(sp.key) ?? null;
+      for (const sp of shared.values())
+        if (sp.def === undefined && missing.has(sp.key)) sp.def = found.get(sp.key) ?? null;
     }
 
     const byLease = new Map<string, bigint>();
-    for (const s of spends) {
+    for (let i = 0; i < spends.length; i++) {
+      const s = spends[i]!;
+      if (i % 256 === 255) await pause();
       if (s.amount <= 0n) continue;
       for (const sp of plans.get(s.attribution)!) {
         if (sp.leaseId) {
@@ -91,12 +109,11 @@ export class CounterSpendRecorder implements SpendRecorder {
     }
     /** `${scopeKey}\n${periodStart}` → amount added to spent without a lease. */
     const direct = new Map<string, bigint>();
-    for (const plan of plans.values())
-      for (const sp of plan)
-        for (const [period, amount] of sp.byPeriod) {
-          const k = `${sp.key}\n${period}`;
-          direct.set(k, (direct.get(k) ?? 0n) + amount);
-        }
+    for (const sp of shared.values())
+      for (const [period, amount] of sp.byPeriod) {
+        const k = `${sp.key}\n${period}`;
+        direct.set(k, (direct.get(k) ?? 0n) + amount);
+      }
 
     // Lock order (see BudgetStore.lockCounter): counters/wallets sorted, then leases sorted.
     const leaseIds = [...byLease.keys()].sort();
@@ -119,15 +136,18 @@ export class CounterSpendRecorder implements SpendRecorder {
       trx,
       keys.filter((k) => !k.startsWith('wallet:')),
       counters,
+      pause,
     );
     for (const k of keys) {
       if (!k.startsWith('wallet:')) continue;
       const [key, p] = k.split('\n') as [string, string];
       await this.store.lockCounter(trx, key, Number(p));
+      await pause();
     }
 
     for (const id of leaseIds) {
       const a = byLease.get(id)!;
+      await pause();
       const covered = await this.useLease(trx, id, a);
       if (!covered) continue;
       if (covered.scopeKey.startsWith('wallet:')) {
@@ -144,12 +164,21 @@ export class CounterSpendRecorder implements SpendRecorder {
   }
 
   /**
-   * Create missing counter rows, lock them and add their direct spend, in `keys` order, with one
-   * multi-row statement per 1,000 counters (insert … on conflict do update spent = spent + x).
+   * Create missing counter rows, lock them and add their direct spend, in `keys` order, with
+   * multi-row statements (insert … on conflict do update spent = spent + x).
    */
-  private async upsertCounters(trx: Transaction<Database>, keys: readonly string[], add: Map<string, bigint>) {
-    for (let i = 0; i < keys.length; i += 1000) {
-      const part = keys.slice(i, i + 1000).map((k) => {
+  private async upsertCounters(
+    trx: Transaction<Database>,
+    keys: readonly string[],
+    add: Map<string, bigint>,
+    pause: () => Promise<void>,
+  ) {
+    // Few rows per statement, with a pause between: on SQLite each statement runs synchronously on
+    // the event loop, on PostgreSQL node-postgres serialises the arrays synchronously.
+    const per = this.dialect === 'postgres' ? 250 : 50;
+    for (let i = 0; i < keys.length; i += per) {
+      if (i > 0) await pause();
+      const part = keys.slice(i, i + per).map((k) => {
         const cut = k.indexOf('\n');
         return { scope_key: k.slice(0, cut), period_start: Number(k.slice(cut + 1)), spent: add.get(k)!, reserved: 0n };
       });

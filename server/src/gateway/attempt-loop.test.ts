@@ -20,6 +20,7 @@ beforeAll(async () => {
     if (req.url === '/ok') return res.end('{"fine":true}');
     if (req.url === '/slow') return setTimeout(() => res.end('{}'), 1500);
     res.statusCode = Number(req.url!.slice(1));
+    if (res.statusCode === 429) res.setHeader('retry-after', '1');
     res.end('{"error":{"message":"scripted"}}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -151,6 +152,26 @@ describe('runAttempts', () => {
     });
     expect(hits).toEqual(['/ok']);
     expect(!r.ok && r.error).toMatchObject({ status: 400, code: 'upstream_invalid_request' });
+  });
+
+  it('waits between passes as the backoff says, passing on Retry-After', async () => {
+    const { d } = deps(2);
+    const delays: [number, number | null | undefined][] = [];
+    d.retryDelayMs = (attempt, retryAfterMs) => {
+      delays.push([attempt, retryAfterMs]);
+      return 1;
+    };
+    await run(d, [dep('a', '503')]);
+    expect(delays).toEqual([
+      [0, null],
+      [1, null],
+    ]);
+    delays.length = 0;
+    await run(d, [dep('a', '429')]);
+    expect(delays).toEqual([
+      [0, 1000],
+      [1, 1000],
+    ]);
   });
 
   it('stops when the client has gone', async () => {

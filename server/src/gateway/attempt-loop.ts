@@ -32,14 +32,14 @@ export interface AttemptInput<T> {
   requestId: string;
   plan: readonly Deployment[];
   /** Build the provider request for a deployment (null when the adapter cannot serve this endpoint). */
-  build: (adapter: ProviderAdapter, deployment: Deployment) => UpstreamRequest | null;
+  build(adapter: ProviderAdapter, deployment: Deployment): UpstreamRequest | null;
   /** Read a 2xx answer into what the handler needs (a parsed body, a primed stream). Throwing
    *  UnusableAnswer / UpstreamFormatError / SyntaxError fails this attempt like a 502 would. */
-  accept: (reply: UpstreamReply, adapter: ProviderAdapter) => Promise<T>;
+  accept(reply: UpstreamReply, adapter: ProviderAdapter): Promise<T>;
   /** Aborted on client disconnect or the per-request timeout. */
   signal: AbortSignal;
   /** Whether the abort was the per-request timeout (vs. the client leaving). */
-  timedOut: () => boolean;
+  timedOut(): boolean;
 }
 
 /** A 2xx answer that cannot be used: the attempt fails with this provider error. */

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ParseContext, UpstreamRequest } from '../providers/ports.js';
 import { formatMoney } from '../shared/money.js';
 import { admit, type EndpointKind } from './admission.js';
-import { runAttempts } from './attempt-loop.js';
+import { runAttempts, type AttemptInput, type UpstreamReply } from './attempt-loop.js';
 import type { Attribution } from './attribution.js';
 import { callSignal, type CallSignal } from './call-signal.js';
 import type { Deployment, GatewayDeps, ProviderAdapter, Usage } from './deps.js';
@@ -14,7 +14,7 @@ import type { StreamOptions } from './dialect.js';
 import type { ErrorFlavor, GatewayError } from './gateway-error.js';
 import { callerOf, sendError, sendJson } from './request-context.js';
 import { priceCall, releaseCall, settleCall, type CallContext, type CallOutcome } from './settle-call.js';
-import { primeStream, relayStream } from './stream-relay.js';
+import { primeStream, relayStream, type PrimedStream } from './stream-relay.js';
 import type { StreamTranscoder } from './stream-transcoder.js';
 
 export interface CallSpec {
@@ -86,102 +86,117 @@ export async function runCall(
     t0: request.gatewayT0,
   };
   const lifetime = callSignal(reply.raw, deps.settings.upstreamTimeoutMs);
-  const call: RunningCall = {
-    deps,
-    reply,
-    spec,
-    ctx,
-    lifetime,
-    model: admission.entry.name,
-    parseCtx: { created: Math.floor(ctx.startedAt / 1000) },
-  };
   try {
-    if (spec.stream) await streamCall(call);
-    else await jsonCall(call);
+    if (spec.stream) await new StreamCall(deps, reply, spec, ctx, lifetime).run();
+    else await new JsonCall(deps, reply, spec, ctx, lifetime).run();
   } finally {
     lifetime.dispose();
   }
 }
 
-/** One admitted call on its way through the attempts. */
-interface RunningCall {
-  deps: GatewayDeps;
-  reply: FastifyReply;
-  spec: CallSpec;
-  ctx: CallContext;
-  lifetime: CallSignal;
+/** One admitted call on its way through the attempts; it is the attempt loop's input itself
+ *  (methods, not per-call closures: this runs for every request). */
+abstract class RunningCall<T> implements AttemptInput<T> {
+  readonly requestId: string;
+  readonly plan: readonly Deployment[];
   /** The public model name. */
-  model: string;
-  parseCtx: ParseContext;
+  readonly model: string;
+  readonly parseCtx: ParseContext;
+
+  constructor(
+    readonly deps: GatewayDeps,
+    readonly reply: FastifyReply,
+    readonly spec: CallSpec,
+    readonly ctx: CallContext,
+    readonly lifetime: CallSignal,
+  ) {
+    this.requestId = ctx.requestId;
+    this.plan = ctx.admission.plan;
+    this.model = ctx.admission.entry.name;
+    this.parseCtx = { created: Math.floor(ctx.startedAt / 1000) };
+  }
+
+  get signal(): AbortSignal {
+    return this.lifetime.signal;
+  }
+  timedOut(): boolean {
+    return this.lifetime.timedOut();
+  }
+  build(adapter: ProviderAdapter, d: Deployment): UpstreamRequest | null {
+    return this.spec.build(adapter, d);
+  }
+  abstract accept(reply: UpstreamReply, adapter: ProviderAdapter): Promise<T>;
+
+  /** No deployment gave a usable answer: nothing was charged, the reservation goes back. */
+  protected answerFailure(failure: { error: GatewayError; aborted: boolean }): void {
+    const { deps, reply, spec, ctx } = this;
+    releaseCall(deps, ctx);
+    deps.metrics.request(spec.endpoint, failure.error.status);
+    if (failure.aborted) reply.hijack();
+    else void sendError(reply, spec.flavor, failure.error, ctx.admission.rateHeaders);
+  }
 }
 
-const attemptsOf = ({ spec, ctx, lifetime }: RunningCall) => ({
-  requestId: ctx.requestId,
-  plan: ctx.admission.plan,
-  build: spec.build,
-  signal: lifetime.signal,
-  timedOut: lifetime.timedOut,
-});
+type Parsed = { response: Record<string, unknown>; usage: Usage | null };
 
-/** No deployment gave a usable answer: nothing was charged, the reservation goes back. */
-function answerFailure({ deps, reply, spec, ctx }: RunningCall, failure: { error: GatewayError; aborted: boolean }): void {
-  releaseCall(deps, ctx);
-  deps.metrics.request(spec.endpoint, failure.error.status);
-  if (failure.aborted) reply.hijack();
-  else void sendError(reply, spec.flavor, failure.error, ctx.admission.rateHeaders);
+class JsonCall extends RunningCall<Parsed> {
+  async accept(r: UpstreamReply, adapter: ProviderAdapter): Promise<Parsed> {
+    return this.spec.parse(adapter, JSON.parse(await r.text()), this.model, this.parseCtx);
+  }
+
+  async run(): Promise<void> {
+    const { deps, reply, spec, ctx, model } = this;
+    const result = await runAttempts(deps, this);
+    if (!result.ok) return this.answerFailure(result);
+    const { response, usage: reported } = result.value;
+    const usage = reported ?? spec.estimate(model, spec.countOutput(response, model));
+    const outcome: CallOutcome = {
+      deployment: result.deployment,
+      usage,
+      usageSource: reported ? 'provider' : 'estimated',
+      status: 'success',
+      ttftMs: null,
+    };
+    const price = priceCall(deps, ctx, outcome);
+    const answeredAt = performance.now();
+    sendJson(reply, ctx.requestId, spec.render(response, usage), {
+      cost: formatMoney(price.cost),
+      provider: result.deployment.provider.id,
+      rate: ctx.admission.rateHeaders,
+    });
+    deps.metrics.overhead(result.sentAt - ctx.t0 + performance.now() - answeredAt);
+    settleCall(deps, ctx, outcome, price);
+    deps.metrics.request(spec.endpoint, 200);
+  }
 }
 
-async function jsonCall(call: RunningCall): Promise<void> {
-  const { deps, reply, spec, ctx, model, parseCtx } = call;
-  const result = await runAttempts(deps, {
-    ...attemptsOf(call),
-    accept: async (r, adapter) => spec.parse(adapter, JSON.parse(await r.text()), model, parseCtx),
-  });
-  if (!result.ok) return answerFailure(call, result);
-  const { response, usage: reported } = result.value;
-  const usage = reported ?? spec.estimate(model, spec.countOutput(response, model));
-  const outcome: CallOutcome = {
-    deployment: result.deployment,
-    usage,
-    usageSource: reported ? 'provider' : 'estimated',
-    status: 'success',
-    ttftMs: null,
+class StreamCall extends RunningCall<PrimedStream> {
+  private readonly writerOpts: StreamOptions = {
+    model: this.model,
+    requestId: this.requestId,
+    includeUsage: this.spec.includeUsage,
+    promptEstimate: this.spec.promptTokens,
+    created: this.parseCtx.created!,
   };
-  const price = priceCall(deps, ctx, outcome);
-  const answeredAt = performance.now();
-  sendJson(reply, ctx.requestId, spec.render(response, usage), {
-    cost: formatMoney(price.cost),
-    provider: result.deployment.provider.id,
-    rate: ctx.admission.rateHeaders,
-  });
-  deps.metrics.overhead(result.sentAt - ctx.t0 + performance.now() - answeredAt);
-  settleCall(deps, ctx, outcome, price);
-  deps.metrics.request(spec.endpoint, 200);
-}
 
-async function streamCall(call: RunningCall): Promise<void> {
-  const { deps, reply, spec, ctx, lifetime, model, parseCtx } = call;
-  const writerOpts: StreamOptions = {
-    model,
-    requestId: ctx.requestId,
-    includeUsage: spec.includeUsage,
-    promptEstimate: spec.promptTokens,
-    created: parseCtx.created!,
-  };
-  const result = await runAttempts(deps, {
-    ...attemptsOf(call),
-    accept: (r, adapter) => primeStream(r, spec.transcoder(adapter, writerOpts, parseCtx)),
-  });
-  if (!result.ok) return answerFailure(call, result);
-  deps.metrics.overhead(result.sentAt - ctx.t0);
-  reply.hijack();
-  await relayStream(deps, {
-    ctx,
-    primed: result.value,
-    deployment: result.deployment,
-    res: reply.raw,
-    lifetime,
-    estimate: (completionTokens) => spec.estimate(model, completionTokens),
-  });
-  deps.metrics.request(spec.endpoint, 200);
+  accept(r: UpstreamReply, adapter: ProviderAdapter): Promise<PrimedStream> {
+    return primeStream(r, this.spec.transcoder(adapter, this.writerOpts, this.parseCtx));
+  }
+
+  async run(): Promise<void> {
+    const { deps, reply, spec, ctx } = this;
+    const result = await runAttempts(deps, this);
+    if (!result.ok) return this.answerFailure(result);
+    deps.metrics.overhead(result.sentAt - ctx.t0);
+    reply.hijack();
+    await relayStream(deps, {
+      ctx,
+      primed: result.value,
+      deployment: result.deployment,
+      res: reply.raw,
+      lifetime: this.lifetime,
+      estimator: spec,
+    });
+    deps.metrics.request(spec.endpoint, 200);
+  }
 }

@@ -4,9 +4,11 @@
 // estimated.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attributionOf, type Attribution } from './attribution.js';
-import { runCall } from './call-runner.js';
-import type { ChatRequest, ChatResponse, GatewayDeps } from './deps.js';
-import type { ChatDialect } from './dialect.js';
+import { runCall, type CallSpec } from './call-runner.js';
+import type { ParseContext, UpstreamRequest } from '../providers/ports.js';
+import type { ChatRequest, ChatResponse, Deployment, GatewayDeps, ProviderAdapter, Usage } from './deps.js';
+import type { ChatDialect, StreamOptions } from './dialect.js';
+import type { ErrorFlavor } from './gateway-error.js';
 import {
   estimateChatPromptTokens,
   estimateChatUsage,
@@ -15,7 +17,7 @@ import {
 } from './estimate.js';
 import { openAiDialect } from './openai-dialect.js';
 import { OpenAiPassthrough } from './openai-passthrough.js';
-import { ParsedTranscoder, speaksOpenAiStream } from './stream-transcoder.js';
+import { ParsedTranscoder, speaksOpenAiStream, type StreamTranscoder } from './stream-transcoder.js';
 
 export interface ChatCallInput {
   chat: ChatRequest;
@@ -28,40 +30,70 @@ export interface ChatCallInput {
   attribution?: Attribution;
 }
 
+/** A chat request as call-runner's CallSpec (prototype methods: no closures per call). */
+class ChatCall implements CallSpec {
+  readonly kind = 'chat' as const;
+  readonly endpoint: string;
+  readonly flavor: ErrorFlavor;
+  readonly model: string;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly promptTokens: number;
+  readonly requestedOutput: number | null;
+  readonly requestPreferences: unknown;
+  readonly attribution: Attribution;
+  private readonly chat: ChatRequest;
+  private readonly dialect: ChatDialect;
+
+  constructor(request: FastifyRequest, input: ChatCallInput) {
+    const { chat, dialect } = input;
+    this.chat = chat;
+    this.dialect = dialect;
+    this.endpoint = input.endpoint;
+    this.flavor = dialect.flavor;
+    this.model = chat.model;
+    this.stream = chat.stream === true;
+    this.includeUsage = chat.stream_options?.include_usage === true;
+    this.promptTokens = estimateChatPromptTokens(chat);
+    this.requestedOutput = requestedOutputTokens(chat);
+    this.requestPreferences = input.preferences;
+    this.attribution = input.attribution ?? attributionOf(request.headers, chat);
+  }
+
+  /** Adapters drop Tollgate's own `provider` object and always ask streams for usage. */
+  build(adapter: ProviderAdapter, d: Deployment): UpstreamRequest {
+    return adapter.buildChatRequest(d.provider, d.upstreamModel, this.chat);
+  }
+  parse(adapter: ProviderAdapter, json: unknown, model: string, ctx: ParseContext) {
+    return adapter.parseChatResponse(json, model, ctx);
+  }
+  render(response: Record<string, unknown>, usage: Usage): string {
+    return this.dialect.response(response as ChatResponse, usage);
+  }
+  transcoder(adapter: ProviderAdapter, opts: StreamOptions, ctx: ParseContext): StreamTranscoder {
+    const parser = adapter.createStreamParser(opts.model, ctx);
+    const writer = this.dialect.createStream(opts);
+    return this.dialect === openAiDialect && speaksOpenAiStream(adapter.type)
+      ? new OpenAiPassthrough(parser, writer, {
+          publicModel: opts.model,
+          object: 'chat.completion.chunk',
+          includeUsage: opts.includeUsage,
+        })
+      : new ParsedTranscoder(parser, writer);
+  }
+  countOutput(response: Record<string, unknown>, model: string): number {
+    return estimateResponseCompletionTokens(response as ChatResponse, model);
+  }
+  estimate(model: string, completionTokens: number): Usage {
+    return estimateChatUsage(model, this.chat, completionTokens);
+  }
+}
+
 export function handleChatCall(
   deps: GatewayDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   input: ChatCallInput,
 ): Promise<void> {
-  const { chat, dialect } = input;
-  return runCall(deps, request, reply, {
-    endpoint: input.endpoint,
-    flavor: dialect.flavor,
-    kind: 'chat',
-    model: chat.model,
-    stream: chat.stream === true,
-    includeUsage: chat.stream_options?.include_usage === true,
-    promptTokens: estimateChatPromptTokens(chat),
-    requestedOutput: requestedOutputTokens(chat),
-    requestPreferences: input.preferences,
-    attribution: input.attribution ?? attributionOf(request.headers, chat),
-    // Adapters drop Tollgate's own `provider` object and always ask streams for usage.
-    build: (adapter, d) => adapter.buildChatRequest(d.provider, d.upstreamModel, chat),
-    parse: (adapter, json, model, ctx) => adapter.parseChatResponse(json, model, ctx),
-    render: (response, usage) => dialect.response(response as ChatResponse, usage),
-    transcoder: (adapter, opts, ctx) => {
-      const parser = adapter.createStreamParser(opts.model, ctx);
-      const writer = dialect.createStream(opts);
-      return dialect === openAiDialect && speaksOpenAiStream(adapter.type)
-        ? new OpenAiPassthrough(parser, writer, {
-            publicModel: opts.model,
-            object: 'chat.completion.chunk',
-            includeUsage: opts.includeUsage,
-          })
-        : new ParsedTranscoder(parser, writer);
-    },
-    countOutput: (response, model) => estimateResponseCompletionTokens(response as ChatResponse, model),
-    estimate: (model, completionTokens) => estimateChatUsage(model, chat, completionTokens),
-  });
+  return runCall(deps, request, reply, new ChatCall(request, input));
 }

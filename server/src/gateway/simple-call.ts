@@ -5,11 +5,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UpstreamRequest } from '../providers/ports.js';
 import { UpstreamFormatError } from '../providers/registry.js';
 import { attributionOf } from './attribution.js';
-import { runCall } from './call-runner.js';
-import type { ChatChunk, Deployment, GatewayDeps, ProviderAdapter, StreamParser } from './deps.js';
+import type { Attribution } from './attribution.js';
+import { runCall, type CallSpec } from './call-runner.js';
+import type { ChatChunk, Deployment, GatewayDeps, ProviderAdapter, StreamParser, Usage } from './deps.js';
+import type { StreamOptions } from './dialect.js';
 import { openAiDialect } from './openai-dialect.js';
 import { OpenAiPassthrough } from './openai-passthrough.js';
-import { ParsedTranscoder, speaksOpenAiStream } from './stream-transcoder.js';
+import { ParsedTranscoder, speaksOpenAiStream, type StreamTranscoder } from './stream-transcoder.js';
 import { CompletionTally, estimateInputTokensQuick, estimateInputUsage, requestedOutputTokens } from './estimate.js';
 
 export type SimpleKind = 'embeddings' | 'completions';
@@ -36,6 +38,69 @@ function countOutput(kind: SimpleKind, response: Record<string, unknown>, model:
   return tally.tokens(model);
 }
 
+/** An embeddings or legacy completions request as call-runner's CallSpec. */
+class SimpleCall implements CallSpec {
+  readonly flavor = 'openai' as const;
+  readonly endpoint: SimpleKind;
+  readonly kind: SimpleKind;
+  readonly model: string;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly promptTokens: number;
+  readonly requestedOutput: number | null;
+  readonly requestPreferences: unknown;
+  readonly attribution: Attribution;
+  /** Embeddings `input` / completions `prompt`. */
+  private readonly input: unknown;
+
+  constructor(
+    request: FastifyRequest,
+    private readonly body: Body,
+    kind: SimpleKind,
+  ) {
+    const so = body['stream_options'] as { include_usage?: unknown } | undefined;
+    this.kind = kind;
+    this.endpoint = kind;
+    this.input = kind === 'embeddings' ? body['input'] : body['prompt'];
+    this.model = body.model;
+    this.stream = kind === 'completions' && body['stream'] === true;
+    this.includeUsage = so?.include_usage === true;
+    this.promptTokens = estimateInputTokensQuick(this.input);
+    this.requestedOutput = kind === 'embeddings' ? 0 : requestedOutputTokens(body);
+    this.requestPreferences = body['provider'];
+    this.attribution = attributionOf(request.headers, body);
+  }
+
+  build(adapter: ProviderAdapter, d: Deployment): UpstreamRequest | null {
+    return build(this.kind, adapter, d, this.body);
+  }
+  parse(adapter: ProviderAdapter, json: unknown, model: string) {
+    return parse(this.kind, adapter, json, model);
+  }
+  render(response: Record<string, unknown>): string {
+    return JSON.stringify(response);
+  }
+  /** build() only picks deployments whose adapter has this parser. Legacy completion chunks share
+   *  the envelope the relay and writer read (id, choices, usage); `text` is counted as output. */
+  transcoder(adapter: ProviderAdapter, opts: StreamOptions): StreamTranscoder {
+    const parser = adapter.createCompletionsStreamParser!(opts.model) as unknown as StreamParser<ChatChunk>;
+    const writer = openAiDialect.createStream({ ...opts, object: 'text_completion' });
+    return speaksOpenAiStream(adapter.type)
+      ? new OpenAiPassthrough(parser, writer, {
+          publicModel: opts.model,
+          object: 'text_completion',
+          includeUsage: opts.includeUsage,
+        })
+      : new ParsedTranscoder(parser, writer);
+  }
+  countOutput(response: Record<string, unknown>, model: string): number {
+    return countOutput(this.kind, response, model);
+  }
+  estimate(model: string, completionTokens: number): Usage {
+    return estimateInputUsage(model, this.input, completionTokens);
+  }
+}
+
 export function handleSimpleCall(
   deps: GatewayDeps,
   request: FastifyRequest,
@@ -43,36 +108,5 @@ export function handleSimpleCall(
   body: Body,
   kind: SimpleKind,
 ): Promise<void> {
-  const input = kind === 'embeddings' ? body['input'] : body['prompt'];
-  const so = body['stream_options'] as { include_usage?: unknown } | undefined;
-  return runCall(deps, request, reply, {
-    endpoint: kind,
-    flavor: 'openai',
-    kind,
-    model: body.model,
-    stream: kind === 'completions' && body['stream'] === true,
-    includeUsage: so?.include_usage === true,
-    promptTokens: estimateInputTokensQuick(input),
-    requestedOutput: kind === 'embeddings' ? 0 : requestedOutputTokens(body),
-    requestPreferences: body['provider'],
-    attribution: attributionOf(request.headers, body),
-    build: (adapter, d) => build(kind, adapter, d, body),
-    parse: (adapter, json, model) => parse(kind, adapter, json, model),
-    render: (response) => JSON.stringify(response),
-    // build() only picks deployments whose adapter has this parser. Legacy completion chunks share
-    // the envelope the relay and writer read (id, choices, usage); `text` is counted as output.
-    transcoder: (adapter, opts) => {
-      const parser = adapter.createCompletionsStreamParser!(opts.model) as unknown as StreamParser<ChatChunk>;
-      const writer = openAiDialect.createStream({ ...opts, object: 'text_completion' });
-      return speaksOpenAiStream(adapter.type)
-        ? new OpenAiPassthrough(parser, writer, {
-            publicModel: opts.model,
-            object: 'text_completion',
-            includeUsage: opts.includeUsage,
-          })
-        : new ParsedTranscoder(parser, writer);
-    },
-    countOutput: (response, model) => countOutput(kind, response, model),
-    estimate: (model, completionTokens) => estimateInputUsage(model, input, completionTokens),
-  });
+  return runCall(deps, request, reply, new SimpleCall(request, body, kind));
 }

@@ -1,12 +1,11 @@
 // Relays an upstream stream to the client as it arrives: upstream bytes → the client's SSE text
 // (a StreamTranscoder: the adapter's parser and the dialect's writer, or the OpenAI passthrough),
-// written once per upstream read. Before any
-// byte goes out the stream is *primed* inside the attempt loop: read until the first chunk, so a
-// garbage or error-only answer still falls back to the next deployment. At the end the call is
-// billed from the provider's usage, or — when the provider never reported it (cut off, client
-// left, provider without stream usage) — from a tokenizer count of what was produced, so a call
-// that produced tokens is never free. The cost goes into the final usage chunk (dialect) and the
-// HTTP trailer x-tollgate-cost.
+// written once per upstream read. Before any byte goes out the stream is *primed* inside the
+// attempt loop: read until there is something to send, so a garbage or error-only answer still
+// falls back to the next deployment. At the end the call is billed from the provider's usage, or —
+// when the provider never reported it (cut off, client left, provider without stream usage) —
+// from a tokenizer count of what was produced, so a call that produced tokens is never free. The
+// cost goes into the final usage chunk (dialect) and the HTTP trailer x-tollgate-cost.
 import type { ServerResponse } from 'node:http';
 import { formatMoney } from '../shared/money.js';
 import { UnusableAnswer } from './attempt-loop.js';
@@ -52,7 +51,7 @@ export interface RelayInput {
   res: ServerResponse;
   lifetime: CallSignal;
   /** Tokenizer usage for `completionTokens` produced, when the provider reported none. */
-  estimate: (completionTokens: number) => Usage;
+  estimator: { estimate(model: string, completionTokens: number): Usage };
 }
 
 function streamHeaders(input: RelayInput): Record<string, string> {
@@ -123,7 +122,8 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
   if (!ended) source.return?.().catch(() => {});
 
   const reported = t.usage();
-  const usage = reported ?? input.estimate(t.producedTokens(ctx.admission.entry.name));
+  const model = ctx.admission.entry.name;
+  const usage = reported ?? input.estimator.estimate(model, t.producedTokens(model));
   const status = lifetime.clientGone() ? 'cancelled' : failure ? 'incomplete' : 'success';
   const outcome: CallOutcome = {
     deployment: input.deployment,

@@ -9,13 +9,22 @@ export interface UpstreamReply {
   dump(): void;
 }
 
-export function networkReply(body: Dispatcher.ResponseData['body']): UpstreamReply {
-  return {
-    text: () => body.text(),
-    chunks: () => body[Symbol.asyncIterator](),
-    dump: () => void body.dump().catch(() => {}),
-  };
+class NetworkReply implements UpstreamReply {
+  constructor(private readonly body: Dispatcher.ResponseData['body']) {}
+  text(): Promise<string> {
+    return this.body.text();
+  }
+  chunks(): AsyncIterator<Uint8Array | string> {
+    return this.body[Symbol.asyncIterator]();
+  }
+  dump(): void {
+    this.body.dump().catch(ignore);
+  }
 }
+
+const ignore = (): void => {};
+
+export const networkReply = (body: Dispatcher.ResponseData['body']): UpstreamReply => new NetworkReply(body);
 
 export function simulatedReply(body: string): UpstreamReply {
   let sent = false;

@@ -122,8 +122,12 @@ export function createLedgerStore(
     const { pause } = batchOpts;
     if (inputs.length === 0) return [];
     return inTransaction(given, async (trx) => {
-      for (const input of inputs) assertValidTransaction(input);
-      const hashes = inputs.map(contentHash);
+      const hashes: string[] = new Array<string>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) {
+        assertValidTransaction(inputs[i]!);
+        hashes[i] = contentHash(inputs[i]!);
+        if (pause && i % 256 === 255) await pause();
+      }
       const results: (PostedTransaction | null)[] = inputs.map(() => null);
 
       // Within one batch a repeated key is a replay of (or a conflict with) its first occurrence.

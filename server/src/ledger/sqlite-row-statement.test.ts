@@ -15,8 +15,8 @@ describe('SqliteRowStatement', () => {
     const changed = await stmt.run(values, async () => void (pauses += 1), 0);
     expect(changed).toEqual([...Array.from({ length: 130 }, (_, i) => `k${i}`), 'a']);
     expect(db.prepare('select count(*) as n from t').get()).toEqual({ n: 132 });
-    // Pauses are checked every 64 rows, not after each row.
-    expect(pauses).toBe(2);
+    // Pauses are checked every 16 rows, not after each row.
+    expect(pauses).toBe(8);
     expect(await stmt.run([])).toEqual([]);
   });
 });

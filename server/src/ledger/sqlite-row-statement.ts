@@ -8,7 +8,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Pause } from './pause.js';
 
 /** Rows per pause check: a pause is a promise, too costly to await after every row. */
-const ROWS_PER_PAUSE = 64;
+const ROWS_PER_PAUSE = 16;
 
 export class SqliteRowStatement {
   private stmt: BetterSqlite3.Statement | null = null;

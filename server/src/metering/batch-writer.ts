@@ -1,18 +1,19 @@
 // Executes one metering batch in ONE database transaction: usage records (new ids only) → ledger
 // charges (ledger.postBatch, idempotency key usage:<requestId>) → budget spend → rollups. Either
 // all of it commits or none of it does, so a charge never exists without its record or rollup.
-// On SQLite (synchronous) the work pauses every SLICE_MS to let the event loop run: the
-// transaction stays open across the pauses (see README "Event loop").
+// The work pauses every `sliceMs` to let the event loop run (SQLite executes on this thread; on
+// PostgreSQL the statements are built and serialised here); the transaction stays open across the
+// pauses (see README "Event loop").
 import type { Logger } from 'pino';
 import type { SpendRecorder } from '../budgets/ports.js';
 import type { Db } from '../db/database.js';
-import { createPause } from '../ledger/pause.js';
-import type { Ledger } from '../ledger/ports.js';
+import { createPause, type Pause } from '../ledger/pause.js';
+import type { Ledger, TransactionInput } from '../ledger/ports.js';
 import { newIds } from '../shared/ids.js';
 import { chargeFor, dedupeInBatch, loserOutcome, pushUsageRow, spendsFor } from './batch-plan.js';
 import type { IngestOutcome } from './ports.js';
 import type { PreparedEvent } from './prepared-event.js';
-import { aggregateRollups } from './rollup-math.js';
+import { RollupAggregator } from './rollup-math.js';
 import { RollupStore } from './rollup-store.js';
 import { UsageRecordStore } from './usage-record-store.js';
 
@@ -26,14 +27,29 @@ export interface BatchWriterDeps {
   sliceMs?: number;
 }
 
-const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 export type BatchWriter = (items: readonly PreparedEvent[]) => Promise<IngestOutcome[]>;
+
+/** Events handled between two pause checks in the writer's own loops. */
+const STEP = 256;
+
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function createBatchWriter(deps: BatchWriterDeps): BatchWriter {
   const records = new UsageRecordStore(deps.db);
   const rollups = new RollupStore(deps.db);
   const sliceMs = deps.sliceMs ?? 1;
+
+  /** Usage rows, flat, in USAGE_COLUMNS order; ids are made STEP at a time. */
+  async function usageValues(items: readonly PreparedEvent[], winners: number[], createdAt: number, pause?: Pause) {
+    const values: unknown[] = [];
+    for (let from = 0; from < winners.length; from += STEP) {
+      const part = winners.slice(from, from + STEP);
+      const ids = newIds('use', new Array<number>(part.length).fill(createdAt));
+      for (let n = 0; n < part.length; n++) pushUsageRow(values, items[part[n]!]!, ids[n]!, createdAt);
+      await pause();
+    }
+    return values;
+  }
 
   return async function writeBatch(items) {
     const outcomes: IngestOutcome[] = new Array<IngestOutcome>(items.length).fill('accepted');
@@ -42,12 +58,11 @@ export function createBatchWriter(deps: BatchWriterDeps): BatchWriter {
     // an id then wait on each other's unique-index entry in the same order, never in a cycle.
     if (!deps.db.sqlite) winners.sort((a, b) => compareIds(items[a]!.event.requestId, items[b]!.event.requestId));
     const createdAt = deps.now();
-    // PostgreSQL waits on the network, not on the CPU: nothing to slice there.
-    const pause = deps.db.sqlite ? createPause(sliceMs) : undefined;
     await deps.db.kysely.transaction().execute(async (trx) => {
-      const ids = newIds('use', new Array<number>(winners.length).fill(createdAt));
-      const values: unknown[] = [];
-      for (let n = 0; n < winners.length; n++) pushUsageRow(values, items[winners[n]!]!, ids[n]!, createdAt);
+      // Both engines: SQLite runs every statement on this thread; on PostgreSQL building and
+      // serialising the statements' arrays does.
+      const pause = createPause(sliceMs);
+      const values = await usageValues(items, winners, createdAt, pause);
       const inserted = await records.insertNew(trx, values, pause);
       const seen = winners.filter((i) => !inserted.has(items[i]!.event.requestId));
       if (seen.length > 0) {
@@ -75,12 +90,24 @@ export function createBatchWriter(deps: BatchWriterDeps): BatchWriter {
           : winners.filter((i) => inserted.has(items[i]!.event.requestId)).map((i) => items[i]!);
       const charged = fresh.filter((p) => p.cost > 0n);
       if (charged.length > 0) {
-        await deps.ledger.postBatch(charged.map(chargeFor), trx, pause ? { pause } : {});
-        await pause?.();
-        await deps.spend.recordSpend(trx, spendsFor(charged));
-        await pause?.();
+        const charges: TransactionInput[] = [];
+        for (let n = 0; n < charged.length; n++) {
+          charges.push(chargeFor(charged[n]!));
+          if (n % STEP === STEP - 1) await pause();
+        }
+        await deps.ledger.postBatch(charges, trx, { pause });
+        await pause();
+        await deps.spend.recordSpend(trx, spendsFor(charged), { pause });
+        await pause();
       }
-      if (fresh.length > 0) await rollups.apply(trx, aggregateRollups(fresh), pause);
+      if (fresh.length > 0) {
+        const rollup = new RollupAggregator();
+        for (let n = 0; n < fresh.length; n++) {
+          rollup.add(fresh[n]!);
+          if (n % STEP === STEP - 1) await pause();
+        }
+        await rollups.apply(trx, rollup.deltas(), pause);
+      }
     });
     for (const l of losers) {
       outcomes[l.index] = loserOutcome(outcomes[l.winner]!, l.sameContent);

@@ -10,6 +10,7 @@ import type { Clock } from '../shared/clock.js';
 import { createBatchWriter } from './batch-writer.js';
 import { SpooledPipeline } from './pipeline.js';
 import { Spool } from './spool.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export interface MeteringPipelineDeps {
   db: Db;
@@ -24,9 +25,15 @@ export interface MeteringPipelineDeps {
   /** Batches in flight at once (default 1; PostgreSQL only: SQLite has one connection). */
   writers?: number;
   retryDelayMs?: (attempt: number) => number;
+  /** SQLite: checkpoint the WAL from a worker thread every this many ms (see wal-checkpointer.ts). */
+  walCheckpointMs?: number;
 }
 
 export function createMeteringPipeline(deps: MeteringPipelineDeps): SpooledPipeline {
+  const checkpointer =
+    deps.walCheckpointMs !== undefined
+      ? startWalCheckpointer(deps.db, { intervalMs: deps.walCheckpointMs, log: deps.log })
+      : null;
   const write = createBatchWriter({
     db: deps.db,
     ledger: deps.ledger,
@@ -49,6 +56,7 @@ export function createMeteringPipeline(deps: MeteringPipelineDeps): SpooledPipel
     batchSize: deps.batchSize,
     flushMs: deps.flushMs,
     writers: deps.writers ?? 1,
+    ...(checkpointer ? { onClose: () => checkpointer.stop() } : {}),
     ...(deps.retryDelayMs ? { retryDelayMs: deps.retryDelayMs } : {}),
   });
 }

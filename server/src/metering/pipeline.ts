@@ -34,6 +34,8 @@ export interface PipelineOptions {
   flushMs: number;
   /** Batches written concurrently (default 1). */
   writers?: number;
+  /** Runs at the end of close() (stops helpers such as the WAL checkpointer). */
+  onClose?: () => Promise<void>;
   /** Back-off while the database is down (tests shorten it). */
   retryDelayMs?: (attempt: number) => number;
 }
@@ -115,6 +117,7 @@ export class SpooledPipeline implements MeteringPipeline {
     await this.flush();
     this.closed = true;
     this.o.spool.close();
+    await this.o.onClose?.();
   }
 
   private accept(item: Pending): void {

@@ -37,22 +37,36 @@ export interface RollupDeltas {
   monthly: RollupDelta[];
 }
 
-/** Fold a batch into daily and monthly deltas (one per distinct key). */
-export function aggregateRollups(events: readonly PreparedEvent[]): RollupDeltas {
-  const daily = new Map<string, Acc>();
-  const monthly = new Map<string, Acc>();
+/**
+ * Folds events into daily and monthly deltas (one per distinct key), one event at a time so a
+ * long batch can pause between events.
+ */
+export class RollupAggregator {
+  private readonly daily = new Map<string, Acc>();
+  private readonly monthly = new Map<string, Acc>();
   // Many events share a day; formatting dates is the costly part, so memoise per UTC day number.
-  const dayCache = new Map<number, string>();
-  for (const p of events) {
+  private readonly dayCache = new Map<number, string>();
+
+  add(p: PreparedEvent): void {
     const e = p.event;
     const dayNo = Math.floor(eventTime(e) / DAY_MS);
-    let day = dayCache.get(dayNo);
-    if (day === undefined) dayCache.set(dayNo, (day = utcDay(dayNo * DAY_MS)));
+    let day = this.dayCache.get(dayNo);
+    if (day === undefined) this.dayCache.set(dayNo, (day = utcDay(dayNo * DAY_MS)));
     const base = `${e.tenantId}\u0000${e.userId ?? ''}\u0000${e.keyId ?? ''}\u0000${e.agent ?? ''}\u0000${e.model}\u0000`;
-    add(daily, base + day, day, p);
-    add(monthly, base + day.slice(0, 7), day.slice(0, 7), p);
+    add(this.daily, base + day, day, p);
+    add(this.monthly, base + day.slice(0, 7), day.slice(0, 7), p);
   }
-  return { daily: [...daily.values()].map(toDelta), monthly: [...monthly.values()].map(toDelta) };
+
+  deltas(): RollupDeltas {
+    return { daily: [...this.daily.values()].map(toDelta), monthly: [...this.monthly.values()].map(toDelta) };
+  }
+}
+
+/** Fold a batch into daily and monthly deltas (one per distinct key). */
+export function aggregateRollups(events: readonly PreparedEvent[]): RollupDeltas {
+  const agg = new RollupAggregator();
+  for (const p of events) agg.add(p);
+  return agg.deltas();
 }
 
 /** Token sums stay JS numbers inside one batch (exact far below 2^53); money stays bigint. */

@@ -5,6 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db, DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Pause } from '../ledger/pause.js';
+import { PG_ROWS } from '../ledger/ledger-batch-sql.js';
 import { SqliteRowStatement } from '../ledger/sqlite-row-statement.js';
 import type { RollupDelta, RollupDeltas } from './rollup-math.js';
 
@@ -84,19 +85,25 @@ export class RollupStore {
         );
         this.sqliteUpserts.set(table, stmt);
       }
-      const values: unknown[] = [];
-      for (const d of sorted) values.push(...valuesOf(d));
-      await stmt.run(values, pause);
+      // Built and run 64 deltas at a time, so a pause can come between any two slices.
+      for (let i = 0; i < sorted.length; i += 64) {
+        const values: unknown[] = [];
+        for (const d of sorted.slice(i, i + 64)) values.push(...valuesOf(d));
+        await stmt.run(values, pause);
+      }
       return;
     }
-    const columns = sorted.map(valuesOf);
-    const arrays = Array.from(
-      { length: 13 },
-      (_, i) => sql`${columns.map((r) => r[i])}::${sql.raw(i < 6 ? 'text' : 'int8')}[]`,
-    );
-    await sql`insert into ${sql.raw(head.columns)} select * from unnest(${sql.join(arrays)}) ${sql.raw(head.onConflict)}`.execute(
-      trx,
-    );
+    for (let i = 0; i < sorted.length; i += PG_ROWS) {
+      if (i > 0) await pause?.();
+      const columns = sorted.slice(i, i + PG_ROWS).map(valuesOf);
+      const arrays = Array.from(
+        { length: 13 },
+        (_, c) => sql`${columns.map((r) => r[c])}::${sql.raw(c < 6 ? 'text' : 'int8')}[]`,
+      );
+      await sql`insert into ${sql.raw(head.columns)} select * from unnest(${sql.join(arrays)}) ${sql.raw(head.onConflict)}`.execute(
+        trx,
+      );
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Pause } from '../ledger/pause.js';
+import { PG_ROWS } from '../ledger/ledger-batch-sql.js';
 import { SqliteRowStatement } from '../ledger/sqlite-row-statement.js';
 import { USAGE_COLUMNS, USAGE_INT_COLUMNS } from './batch-plan.js';
 
@@ -33,18 +34,25 @@ export class UsageRecordStore {
     if (values.length === 0) return new Set();
     // Column 1 is request_id: the rows that changed the table are the new ids.
     if (this.sqliteInsert) return new Set((await this.sqliteInsert.run(values, pause, 1)) as string[]);
-    const rows = values.length / WIDTH;
-    const arrays = USAGE_COLUMNS.map((col, i) => {
-      const column = new Array<unknown>(rows);
-      for (let r = 0; r < rows; r++) column[r] = values[r * WIDTH + i] ?? null;
-      return sql`${column}::${sql.raw(USAGE_INT_COLUMNS.has(col) ? 'int8' : 'text')}[]`;
-    });
-    const result = await sql<{ request_id: string }>`
-      insert into usage_records (${sql.join(USAGE_COLUMNS.map((c) => sql.ref(c)))})
-      select * from unnest(${sql.join(arrays)})
-      on conflict (request_id) do nothing
-      returning request_id`.execute(trx);
-    return new Set(result.rows.map((r) => r.request_id));
+    const inserted = new Set<string>();
+    // PG_ROWS rows per statement, pausing between them: node-postgres serialises the arrays synchronously.
+    for (let from = 0; from < values.length; from += PG_ROWS * WIDTH) {
+      if (from > 0) await pause?.();
+      const part = values.slice(from, from + PG_ROWS * WIDTH);
+      const rows = part.length / WIDTH;
+      const arrays = USAGE_COLUMNS.map((col, i) => {
+        const column = new Array<unknown>(rows);
+        for (let r = 0; r < rows; r++) column[r] = part[r * WIDTH + i] ?? null;
+        return sql`${column}::${sql.raw(USAGE_INT_COLUMNS.has(col) ? 'int8' : 'text')}[]`;
+      });
+      const result = await sql<{ request_id: string }>`
+        insert into usage_records (${sql.join(USAGE_COLUMNS.map((c) => sql.ref(c)))})
+        select * from unnest(${sql.join(arrays)})
+        on conflict (request_id) do nothing
+        returning request_id`.execute(trx);
+      for (const r of result.rows) inserted.add(r.request_id);
+    }
+    return inserted;
   }
 
   /** Stored content hashes of the given request ids (to tell duplicates from conflicts). */
