@@ -40,7 +40,7 @@ export function createBatchWriter(deps: BatchWriterDeps): BatchWriter {
   const sliceMs = deps.sliceMs ?? 1;
 
   /** Usage rows, flat, in USAGE_COLUMNS order; ids are made STEP at a time. */
-  async function usageValues(items: readonly PreparedEvent[], winners: number[], createdAt: number, pause?: Pause) {
+  async function usageValues(items: readonly PreparedEvent[], winners: number[], createdAt: number, pause: Pause) {
     const values: unknown[] = [];
     for (let from = 0; from < winners.length; from += STEP) {
       const part = winners.slice(from, from + STEP);

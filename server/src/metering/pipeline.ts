@@ -1,8 +1,8 @@
 // The metering pipeline: every source's usage events go through here. Front half (synchronous, in
-// the caller): validate → price → hash → append to the spool → acknowledge. Back half (batched,
-// one writer at a time): seal the spool segment, write its events in chunks of METERING_BATCH_SIZE
-// (one DB transaction each), settle ingest() promises with their outcome (group commit), delete
-// the segment. A chunk that fails against a healthy database is bisected so one poisonous event
+// the caller): check → price → hash → queue the spool line (written with the rest of the turn's
+// lines when the turn ends). Back half (batched): seal the spool segment, write its events in
+// chunks of METERING_BATCH_SIZE (one DB transaction each; `writers` chunks at a time), settle
+// ingest() promises with their outcome (group commit), delete the segment. A chunk that fails against a healthy database is bisected so one poisonous event
 // cannot sink its neighbours; when the database itself is down the chunk waits and retries.
 import type { Logger } from 'pino';
 import type { PriceCatalog } from '../pricing/ports.js';
