@@ -7,7 +7,8 @@ export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 
 export function chromiumAvailable(): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
-  if (process.env['CI']) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (CI requires it: apt-get install chromium)`);
+  if (process.env['CI'])
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH} (CI requires it: apt-get install chromium)`);
   console.warn(`\n!!! Chromium not found at ${CHROMIUM_PATH}: browser tests are SKIPPED\n`);
   return false;
 }

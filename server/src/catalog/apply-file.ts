@@ -14,12 +14,21 @@ export interface ApplySummary {
 
 const counts = (): Record<WriteResult, number> => ({ created: 0, updated: 0, unchanged: 0 });
 
-export async function applyCatalogFile(service: CatalogService, file: CatalogFile, fileName: string): Promise<ApplySummary> {
+export async function applyCatalogFile(
+  service: CatalogService,
+  file: CatalogFile,
+  fileName: string,
+): Promise<ApplySummary> {
   const summary: ApplySummary = { providers: counts(), models: counts() };
   for (const p of file.providers) {
     const { id, ...fields } = p;
     // Absent in the file means "none": the file is the whole truth about what it declares.
-    const r = await service.saveProvider(id, { ...fields, api_key: fields.api_key ?? null, headers: fields.headers ?? {} }, 'file', systemContext);
+    const r = await service.saveProvider(
+      id,
+      { ...fields, api_key: fields.api_key ?? null, headers: fields.headers ?? {} },
+      'file',
+      systemContext,
+    );
     summary.providers[r]++;
   }
   for (const [i, m] of file.models.entries()) {
@@ -36,11 +45,13 @@ export async function applyCatalogFile(service: CatalogService, file: CatalogFil
           },
         ]);
       }
-      if (e instanceof AppError) throw new CatalogFileError(fileName, [{ path: `models[${i}]`, line: null, message: e.message }]);
+      if (e instanceof AppError)
+        throw new CatalogFileError(fileName, [{ path: `models[${i}]`, line: null, message: e.message }]);
       throw e;
     }
   }
-  const touched = summary.providers.created + summary.providers.updated + summary.models.created + summary.models.updated;
+  const touched =
+    summary.providers.created + summary.providers.updated + summary.models.created + summary.models.updated;
   if (touched > 0) await service.notifyChanged();
   return summary;
 }

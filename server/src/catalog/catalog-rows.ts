@@ -28,7 +28,8 @@ export function providerRowFrom(
   key: Buffer,
   nowMs: number,
 ): ProviderRow {
-  const headers = spec.headers === undefined ? undefined : Object.keys(spec.headers).length ? JSON.stringify(spec.headers) : null;
+  const headers =
+    spec.headers === undefined ? undefined : Object.keys(spec.headers).length ? JSON.stringify(spec.headers) : null;
   return {
     id,
     type: spec.type,
@@ -43,7 +44,15 @@ export function providerRowFrom(
   };
 }
 
-const PROVIDER_FIELDS = ['type', 'base_url', 'api_key_encrypted', 'api_version', 'headers_encrypted', 'managed_by', 'status'] as const;
+const PROVIDER_FIELDS = [
+  'type',
+  'base_url',
+  'api_key_encrypted',
+  'api_version',
+  'headers_encrypted',
+  'managed_by',
+  'status',
+] as const;
 
 export function sameProvider(a: ProviderRow, b: ProviderRow): boolean {
   return PROVIDER_FIELDS.every((f) => a[f] === b[f]);
@@ -86,7 +95,13 @@ export function deploymentRowsFrom(
   });
 }
 
-export function modelRowFrom(name: string, spec: ModelUpdate, existing: ModelRow | null, managedBy: ManagedBy, nowMs: number): ModelRow {
+export function modelRowFrom(
+  name: string,
+  spec: ModelUpdate,
+  existing: ModelRow | null,
+  managedBy: ManagedBy,
+  nowMs: number,
+): ModelRow {
   return {
     name,
     kinds: JSON.stringify([...new Set(spec.kinds)]),
@@ -101,9 +116,24 @@ export function modelRowFrom(name: string, spec: ModelUpdate, existing: ModelRow
 }
 
 const MODEL_FIELDS = ['kinds', 'free', 'routing_strategy', 'description', 'managed_by', 'status'] as const;
-const DEPLOYMENT_FIELDS = ['model_name', 'provider_id', 'upstream_model', 'priority', 'weight', 'max_output_tokens', 'timeout_ms', 'status', 'managed_by'] as const;
+const DEPLOYMENT_FIELDS = [
+  'model_name',
+  'provider_id',
+  'upstream_model',
+  'priority',
+  'weight',
+  'max_output_tokens',
+  'timeout_ms',
+  'status',
+  'managed_by',
+] as const;
 
-export function sameModel(a: ModelRow, b: ModelRow, da: readonly DeploymentRow[], db: readonly DeploymentRow[]): boolean {
+export function sameModel(
+  a: ModelRow,
+  b: ModelRow,
+  da: readonly DeploymentRow[],
+  db: readonly DeploymentRow[],
+): boolean {
   if (!MODEL_FIELDS.every((f) => a[f] === b[f]) || da.length !== db.length) return false;
   const byId = new Map(db.map((d) => [d.id, d]));
   return da.every((d) => {

@@ -10,7 +10,10 @@ export const MODEL_KINDS = ['chat', 'embeddings', 'completions'] as const;
 
 export const providerIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    'must be 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 export const modelNameSchema = z
   .string()
@@ -24,12 +27,18 @@ const httpUrlSchema = z
 
 const headerNameSchema = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid HTTP header name');
 // Header values travel verbatim upstream: refuse CR/LF so a value cannot smuggle extra headers.
-const headerValueSchema = z.string().max(4096).regex(/^[^\r\n]*$/, 'must not contain line breaks');
+const headerValueSchema = z
+  .string()
+  .max(4096)
+  .regex(/^[^\r\n]*$/, 'must not contain line breaks');
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
 
 export const headersSchema = z
   .record(headerNameSchema, headerValueSchema)
-  .refine((h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())), 'must not set Host, Content-Length, Transfer-Encoding or Connection');
+  .refine(
+    (h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())),
+    'must not set Host, Content-Length, Transfer-Encoding or Connection',
+  );
 
 /** A decimal price per million tokens: "0.15" (a YAML number like 0.15 is read as its decimal text). */
 export const decimalPriceSchema = z
@@ -71,20 +80,35 @@ export const providerFieldsSchema = z.strictObject({
 
 function checkProvider(p: z.infer<typeof providerFieldsSchema>, ctx: z.RefinementCtx): void {
   if (p.type === 'azure-openai') {
-    if (!p.base_url) ctx.addIssue({ code: 'custom', path: ['base_url'], message: 'is required for azure-openai (https://<resource>.openai.azure.com)' });
-    if (!p.api_version) ctx.addIssue({ code: 'custom', path: ['api_version'], message: 'is required for azure-openai, e.g. "2024-10-21"' });
+    if (!p.base_url)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base_url'],
+        message: 'is required for azure-openai (https://<resource>.openai.azure.com)',
+      });
+    if (!p.api_version)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api_version'],
+        message: 'is required for azure-openai, e.g. "2024-10-21"',
+      });
   }
 }
 
 export const providerUpdateSchema = providerFieldsSchema.superRefine(checkProvider);
 export const providerSpecSchema = providerFieldsSchema.extend({ id: providerIdSchema }).superRefine(checkProvider);
 /** absent api_key = keep the stored one (PUT), null = none. */
-export type ProviderUpdate = Omit<z.infer<typeof providerUpdateSchema>, 'api_key'> & { api_key?: string | null | undefined };
+export type ProviderUpdate = Omit<z.infer<typeof providerUpdateSchema>, 'api_key'> & {
+  api_key?: string | null | undefined;
+};
 export type ProviderSpec = z.infer<typeof providerSpecSchema>;
 
 export const deploymentSpecSchema = z.strictObject({
   /** Optional stable id (`dep_…`); derived from model, provider and upstream model when absent. */
-  id: z.string().regex(/^dep_[A-Za-z0-9_-]{1,60}$/, 'must look like dep_…').optional(),
+  id: z
+    .string()
+    .regex(/^dep_[A-Za-z0-9_-]{1,60}$/, 'must look like dep_…')
+    .optional(),
   provider: providerIdSchema,
   /** Upstream model name (Azure: the deployment name). */
   model: z.string().min(1).max(200),
@@ -112,7 +136,8 @@ export const modelFieldsSchema = z.strictObject({
 function checkModel(m: z.infer<typeof modelFieldsSchema>, ctx: z.RefinementCtx): void {
   const ids = new Set<string>();
   m.deployments.forEach((d, i) => {
-    if (d.id && ids.has(d.id)) ctx.addIssue({ code: 'custom', path: ['deployments', i, 'id'], message: `duplicate deployment id "${d.id}"` });
+    if (d.id && ids.has(d.id))
+      ctx.addIssue({ code: 'custom', path: ['deployments', i, 'id'], message: `duplicate deployment id "${d.id}"` });
     if (d.id) ids.add(d.id);
   });
 }
@@ -132,12 +157,14 @@ export const catalogFileSchema = z
   .superRefine((f, ctx) => {
     const seen = new Set<string>();
     f.providers.forEach((p, i) => {
-      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
+      if (seen.has(p.id))
+        ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
       seen.add(p.id);
     });
     const names = new Set<string>();
     f.models.forEach((m, i) => {
-      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"` });
+      if (names.has(m.name))
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"` });
       names.add(m.name);
     });
   });

@@ -41,7 +41,9 @@ export class UnknownProviderError extends AppError {
     readonly index: number,
     readonly providerId: string,
   ) {
-    super('validation_error', `deployments.${index}.provider: unknown provider "${providerId}"`, { field: `deployments.${index}.provider` });
+    super('validation_error', `deployments.${index}.provider: unknown provider "${providerId}"`, {
+      field: `deployments.${index}.provider`,
+    });
   }
 }
 
@@ -56,9 +58,24 @@ export class CatalogService {
     this.deps.bus.publish('gateway.config.changed', {});
   }
 
-  private async audit(ctx: ActionContext, action: string, targetType: string, targetId: string, before: unknown, after: unknown): Promise<void> {
+  private async audit(
+    ctx: ActionContext,
+    action: string,
+    targetType: string,
+    targetId: string,
+    before: unknown,
+    after: unknown,
+  ): Promise<void> {
     if (!this.deps.audit) return;
-    await this.deps.audit.record({ actor: ctx.actor, tenantId: null, action, targetType, targetId, changes: { before, after }, ip: ctx.ip ?? null });
+    await this.deps.audit.record({
+      actor: ctx.actor,
+      tenantId: null,
+      action,
+      targetType,
+      targetId,
+      changes: { before, after },
+      ip: ctx.ip ?? null,
+    });
   }
 
   private priceOf(model: string): (deploymentId: string | null) => ModelPrice | null {
@@ -88,7 +105,13 @@ export class CatalogService {
   }
 
   /** Insert or update a provider row; no write (and no event) when nothing changed. */
-  async saveProvider(id: string, spec: ProviderUpdate, managedBy: ManagedBy, ctx: ActionContext, createOnly = false): Promise<WriteResult> {
+  async saveProvider(
+    id: string,
+    spec: ProviderUpdate,
+    managedBy: ManagedBy,
+    ctx: ActionContext,
+    createOnly = false,
+  ): Promise<WriteResult> {
     const existing = await this.deps.store.getProvider(id);
     if (existing && createOnly) throw conflict(`provider "${id}" already exists`);
     const row = providerRowFrom(id, spec, existing, managedBy, this.deps.key, this.deps.clock.now());
@@ -143,7 +166,13 @@ export class CatalogService {
 
   async listModels(): Promise<ModelView[]> {
     const { models, deployments } = await this.deps.store.snapshot();
-    return models.map((m) => modelView(m, deployments.filter((d) => d.model_name === m.name), this.priceOf(m.name)));
+    return models.map((m) =>
+      modelView(
+        m,
+        deployments.filter((d) => d.model_name === m.name),
+        this.priceOf(m.name),
+      ),
+    );
   }
 
   async getModel(name: string): Promise<ModelView> {
@@ -152,24 +181,39 @@ export class CatalogService {
     return modelView(found.model, found.deployments, this.priceOf(name));
   }
 
-  private async checkDeployments(name: string, rows: readonly DeploymentRow[], explicitIds: readonly (string | undefined)[]): Promise<void> {
+  private async checkDeployments(
+    name: string,
+    rows: readonly DeploymentRow[],
+    explicitIds: readonly (string | undefined)[],
+  ): Promise<void> {
     const { providers, deployments } = await this.deps.store.snapshot();
     const known = new Set(providers.map((p) => p.id));
     rows.forEach((d, i) => {
       if (!known.has(d.provider_id)) throw new UnknownProviderError(i, d.provider_id);
       const other = deployments.find((x) => x.id === d.id && x.model_name !== name);
-      if (other && explicitIds[i]) throw invalid(`deployments.${i}.id`, `deployment id "${d.id}" belongs to model "${other.model_name}"`);
+      if (other && explicitIds[i])
+        throw invalid(`deployments.${i}.id`, `deployment id "${d.id}" belongs to model "${other.model_name}"`);
     });
   }
 
   /** Insert or update a model and its deployments (exactly those given) and apply its prices. */
-  async saveModel(name: string, spec: ModelUpdate, managedBy: ManagedBy, ctx: ActionContext, createOnly = false): Promise<WriteResult> {
+  async saveModel(
+    name: string,
+    spec: ModelUpdate,
+    managedBy: ManagedBy,
+    ctx: ActionContext,
+    createOnly = false,
+  ): Promise<WriteResult> {
     const now = this.deps.clock.now();
     const existing = await this.deps.store.getModel(name);
     if (existing && createOnly) throw conflict(`model "${name}" already exists`);
     const row: ModelRow = modelRowFrom(name, spec, existing?.model ?? null, managedBy, now);
     const deployments = deploymentRowsFrom(name, spec.deployments, existing?.deployments ?? [], managedBy, now);
-    await this.checkDeployments(name, deployments, spec.deployments.map((d) => d.id));
+    await this.checkDeployments(
+      name,
+      deployments,
+      spec.deployments.map((d) => d.id),
+    );
     let result: WriteResult = existing ? 'updated' : 'created';
     if (existing && sameModel(existing.model, row, existing.deployments, deployments)) {
       result = 'unchanged';
@@ -177,11 +221,19 @@ export class CatalogService {
       try {
         await this.deps.store.saveModel(row, deployments, createOnly);
       } catch (e) {
-        if (isUniqueViolation(e)) throw conflict(createOnly ? `model "${name}" already exists` : 'a deployment id is already in use');
+        if (isUniqueViolation(e))
+          throw conflict(createOnly ? `model "${name}" already exists` : 'a deployment id is already in use');
         throw e;
       }
       const before = existing ? modelView(existing.model, existing.deployments, () => null) : null;
-      await this.audit(ctx, existing ? 'model.update' : 'model.create', 'model', name, before, modelView(row, deployments, () => null));
+      await this.audit(
+        ctx,
+        existing ? 'model.update' : 'model.create',
+        'model',
+        name,
+        before,
+        modelView(row, deployments, () => null),
+      );
     }
     // Prices are versioned by the money module, which ignores a price equal to the current one.
     const priced = await this.applyPrices(name, spec, deployments, ctx);
@@ -189,7 +241,12 @@ export class CatalogService {
   }
 
   /** @returns whether a new price version was written. */
-  private async applyPrices(name: string, spec: ModelUpdate, deployments: readonly DeploymentRow[], ctx: ActionContext): Promise<boolean> {
+  private async applyPrices(
+    name: string,
+    spec: ModelUpdate,
+    deployments: readonly DeploymentRow[],
+    ctx: ActionContext,
+  ): Promise<boolean> {
     const wanted: { deploymentId: string | null; pricing: PricingSpec | null; free: boolean }[] = [];
     if (spec.pricing || spec.free) wanted.push({ deploymentId: null, pricing: spec.pricing ?? null, free: spec.free });
     spec.deployments.forEach((d, i) => {
@@ -244,7 +301,14 @@ export class CatalogService {
     if (!existing) throw notFound('model');
     if (existing.model.managed_by === 'file') throw fileManaged('model', name);
     await this.deps.store.deleteModel(name);
-    await this.audit(ctx, 'model.delete', 'model', name, modelView(existing.model, existing.deployments, () => null), null);
+    await this.audit(
+      ctx,
+      'model.delete',
+      'model',
+      name,
+      modelView(existing.model, existing.deployments, () => null),
+      null,
+    );
     await this.changed();
   }
 

@@ -44,7 +44,11 @@ describe('parseCatalogFile', () => {
   it('parses the documented shape with interpolation and defaults', () => {
     const f = parseCatalogFile(GOOD, 'tollgate.yaml', { OPENAI_API_KEY: 'sk-test-1234567890' });
     expect(f.providers[0]).toMatchObject({ id: 'openai-main', type: 'openai', api_key: 'sk-test-1234567890' });
-    expect(f.models[0]!.pricing).toEqual({ input_per_mtok: '0.15', output_per_mtok: '0.60', cached_input_per_mtok: '0.075' });
+    expect(f.models[0]!.pricing).toEqual({
+      input_per_mtok: '0.15',
+      output_per_mtok: '0.60',
+      cached_input_per_mtok: '0.075',
+    });
     expect(f.models[0]!.kinds).toEqual(['chat']);
     expect(f.models[0]!.deployments[0]).toMatchObject({ weight: 1, status: 'active' });
     expect(f.models[1]).toMatchObject({ free: true, kinds: ['chat', 'embeddings'], routing: { strategy: 'weighted' } });
@@ -57,13 +61,19 @@ describe('parseCatalogFile', () => {
   });
 
   it('reads an unquoted YAML number price as its decimal text', () => {
-    const f = parseCatalogFile('models:\n  - name: m\n    pricing: { input_per_mtok: 0.15, output_per_mtok: 2 }\n', 'x.yaml', {});
+    const f = parseCatalogFile(
+      'models:\n  - name: m\n    pricing: { input_per_mtok: 0.15, output_per_mtok: 2 }\n',
+      'x.yaml',
+      {},
+    );
     expect(f.models[0]!.pricing).toMatchObject({ input_per_mtok: '0.15', output_per_mtok: '2' });
   });
 
   it('a missing env var names the file, the path, the line and the variable', () => {
     const e = problemOf(GOOD);
-    expect(e.message).toContain('tollgate.yaml: providers[0].api_key (line 6): environment variable OPENAI_API_KEY is not set');
+    expect(e.message).toContain(
+      'tollgate.yaml: providers[0].api_key (line 6): environment variable OPENAI_API_KEY is not set',
+    );
     expect(e).toBeInstanceOf(ConfigError);
   });
 
@@ -80,13 +90,25 @@ describe('parseCatalogFile', () => {
   it('schema errors name the path in the file and the problem', () => {
     const cases: [string, RegExp][] = [
       ['providers:\n  - id: x\n    type: cohere\n', /providers\[0\]\.type \(line 3\): Invalid option/],
-      ['providers:\n  - id: x\n    type: openai\n    base_url: file:///etc/passwd\n', /providers\[0\]\.base_url \(line 4\): must be an http:\/\/ or https:\/\/ URL/],
+      [
+        'providers:\n  - id: x\n    type: openai\n    base_url: file:///etc/passwd\n',
+        /providers\[0\]\.base_url \(line 4\): must be an http:\/\/ or https:\/\/ URL/,
+      ],
       ['providers:\n  - id: x\n    type: azure-openai\n', /providers\[0\]\.base_url.*is required for azure-openai/],
       ['providers:\n  - id: x\n    type: openai\n    api_kye: k\n', /providers\[0\].*api_kye/],
-      ['models:\n  - name: m\n    deployments:\n      - provider: p\n        model: u\n        weight: -1\n', /models\[0\]\.deployments\[0\]\.weight \(line 6\)/],
-      ['models:\n  - name: m\n    pricing: { input_per_mtok: "abc", output_per_mtok: "1" }\n', /models\[0\]\.pricing\.input_per_mtok.*non-negative decimal/],
+      [
+        'models:\n  - name: m\n    deployments:\n      - provider: p\n        model: u\n        weight: -1\n',
+        /models\[0\]\.deployments\[0\]\.weight \(line 6\)/,
+      ],
+      [
+        'models:\n  - name: m\n    pricing: { input_per_mtok: "abc", output_per_mtok: "1" }\n',
+        /models\[0\]\.pricing\.input_per_mtok.*non-negative decimal/,
+      ],
       ['models:\n  - name: m\n  - name: m\n', /models\[1\]\.name \(line 3\): duplicate model name "m"/],
-      ['providers:\n  - { id: a, type: echo }\n  - { id: a, type: echo }\n', /providers\[1\]\.id.*duplicate provider id "a"/],
+      [
+        'providers:\n  - { id: a, type: echo }\n  - { id: a, type: echo }\n',
+        /providers\[1\]\.id.*duplicate provider id "a"/,
+      ],
       ['routing: { strategy: fastest }\n', /routing\.strategy/],
       ['- just\n- a list\n', /\(top level\)/],
     ];
@@ -115,7 +137,9 @@ describe('tollgate.example.yaml', () => {
   it('is valid with an empty environment and covers every provider type', () => {
     const file = resolve(import.meta.dirname, '../../../tollgate.example.yaml');
     const f = loadCatalogFile(file, {});
-    expect(new Set(f.providers.map((p) => p.type))).toEqual(new Set(['openai', 'anthropic', 'gemini', 'azure-openai', 'echo']));
+    expect(new Set(f.providers.map((p) => p.type))).toEqual(
+      new Set(['openai', 'anthropic', 'gemini', 'azure-openai', 'echo']),
+    );
     expect(f.providers.find((p) => p.id === 'openai-main')!.api_key).toBeNull();
     const demo = f.models.find((m) => m.deployments.some((d) => d.provider === 'demo'));
     expect(demo).toMatchObject({ name: 'demo-echo', free: true });

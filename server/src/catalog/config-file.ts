@@ -34,7 +34,11 @@ function lineOf(doc: Document, counter: LineCounter, path: YamlPath): number | n
 }
 
 /** Parse and validate the file's text. Pure: the environment is passed in. */
-export function parseCatalogFile(text: string, file: string, env: Readonly<Record<string, string | undefined>>): CatalogFile {
+export function parseCatalogFile(
+  text: string,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): CatalogFile {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -75,7 +79,8 @@ export function loadCatalogFile(file: string, env: Readonly<Record<string, strin
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`;
+    const reason =
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`;
     throw new CatalogFileError(file, [{ path: '(file)', line: null, message: reason }]);
   }
   return parseCatalogFile(text, file, env);

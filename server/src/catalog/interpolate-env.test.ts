@@ -9,7 +9,10 @@ describe('interpolateString', () => {
   });
 
   it('uses ${VAR:-default} when the variable is unset or empty', () => {
-    expect(interpolateString('${MISSING:-http://localhost:11434/v1}', env)).toEqual({ ok: true, value: 'http://localhost:11434/v1' });
+    expect(interpolateString('${MISSING:-http://localhost:11434/v1}', env)).toEqual({
+      ok: true,
+      value: 'http://localhost:11434/v1',
+    });
     expect(interpolateString('${EMPTY:-fallback}', env)).toEqual({ ok: true, value: 'fallback' });
     expect(interpolateString('${KEY:-fallback}', env)).toEqual({ ok: true, value: 'sk-123' });
     expect(interpolateString('${MISSING:-}', env)).toEqual({ ok: true, value: '' });

@@ -55,7 +55,10 @@ export async function createCatalogModule(core: Core, deps: CatalogDeps): Promis
     const built = buildCatalog(await store.snapshot(), (token) => openSecret(token, key));
     registry.replace(built.entries);
     for (const p of built.problems) {
-      log.error({ provider: p.providerId, err: p.message }, 'provider left out of the catalog: its secret cannot be decrypted (TOLLGATE_SECRET changed?)');
+      log.error(
+        { provider: p.providerId, err: p.message },
+        'provider left out of the catalog: its secret cannot be decrypted (TOLLGATE_SECRET changed?)',
+      );
     }
   };
   const reload = (): Promise<void> => {

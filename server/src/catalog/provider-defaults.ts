@@ -2,7 +2,13 @@
 // Base URLs include the API version path, like OpenAI's (`…/v1`); adapters append the endpoint.
 import type { ProviderType } from '../providers/ports.js';
 
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'azure-openai', 'echo'] as const satisfies readonly ProviderType[];
+export const PROVIDER_TYPES = [
+  'openai',
+  'anthropic',
+  'gemini',
+  'azure-openai',
+  'echo',
+] as const satisfies readonly ProviderType[];
 
 export const DEFAULT_BASE_URL: Record<ProviderType, string | null> = {
   openai: 'https://api.openai.com/v1',
@@ -34,5 +40,7 @@ export function isSafeHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.username && !url.password;
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.username && !url.password
+  );
 }

@@ -33,7 +33,12 @@ const model = (name: string, over: Partial<ModelRow> = {}): ModelRow => ({
   updated_at: 1n,
   ...over,
 });
-const deployment = (id: string, modelName: string, providerId: string, over: Partial<DeploymentRow> = {}): DeploymentRow => ({
+const deployment = (
+  id: string,
+  modelName: string,
+  providerId: string,
+  over: Partial<DeploymentRow> = {},
+): DeploymentRow => ({
   id,
   model_name: modelName,
   provider_id: providerId,
@@ -57,7 +62,10 @@ describe('buildCatalog', () => {
         provider('off', { status: 'disabled' }),
         provider('az', { type: 'azure-openai', base_url: 'https://r.openai.azure.com', api_version: '2024-10-21' }),
       ],
-      models: [model('m', { routing_strategy: 'weighted', kinds: '["chat","embeddings"]', free: 1n }), model('hidden', { status: 'disabled' })],
+      models: [
+        model('m', { routing_strategy: 'weighted', kinds: '["chat","embeddings"]', free: 1n }),
+        model('hidden', { status: 'disabled' }),
+      ],
       deployments: [
         deployment('d1', 'm', 'a', { max_output_tokens: 4096n, timeout_ms: 1000n, priority: 2n, weight: 7n }),
         deployment('d2', 'm', 'off'),
@@ -81,7 +89,11 @@ describe('buildCatalog', () => {
       timeoutMs: 1000,
       provider: { id: 'a', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-a-0123456789', headers: { 'X-T': 'v' } },
     });
-    expect(m.deployments[1]!.provider).toMatchObject({ type: 'azure-openai', baseUrl: 'https://r.openai.azure.com', apiVersion: '2024-10-21' });
+    expect(m.deployments[1]!.provider).toMatchObject({
+      type: 'azure-openai',
+      baseUrl: 'https://r.openai.azure.com',
+      apiVersion: '2024-10-21',
+    });
   });
 
   it('leaves out a provider whose secret does not decrypt and reports it', () => {
@@ -118,7 +130,11 @@ describe('deployment ids', () => {
       { id: 'dep_custom', provider: 'q', model: 'u', weight: 1, status: 'active' as const },
     ];
     const rows = deploymentRowsFrom('m', specs, [], 'file', 5);
-    expect(rows.map((r) => r.id)).toEqual([deploymentIdFor('m', 'p', 'u', 0), deploymentIdFor('m', 'p', 'u', 1), 'dep_custom']);
+    expect(rows.map((r) => r.id)).toEqual([
+      deploymentIdFor('m', 'p', 'u', 0),
+      deploymentIdFor('m', 'p', 'u', 1),
+      'dep_custom',
+    ]);
     expect(rows[0]!.id).toMatch(/^dep_[0-9a-f]{26}$/);
     expect(rows.map((r) => r.priority)).toEqual([1n, 2n, 3n]);
     expect(deploymentRowsFrom('m', specs, rows, 'file', 99).map((r) => r.created_at)).toEqual([5n, 5n, 5n]);

@@ -27,7 +27,9 @@ function parseKinds(json: string): Kind[] {
 
 function endpointOf(row: ProviderRow, decrypt: (token: string) => string): ProviderEndpoint {
   const type = row.type as ProviderType;
-  const headers = row.headers_encrypted ? (JSON.parse(decrypt(row.headers_encrypted)) as Record<string, string>) : undefined;
+  const headers = row.headers_encrypted
+    ? (JSON.parse(decrypt(row.headers_encrypted)) as Record<string, string>)
+    : undefined;
   return {
     id: row.id,
     type,

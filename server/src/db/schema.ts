@@ -5,9 +5,4 @@ import type { BudgetTables } from './tables/budgets.js';
 import type { MeteringTables } from './tables/metering.js';
 import type { GatewayTables } from './tables/gateway.js';
 
-export interface Database
-  extends IdentityTables,
-    MoneyTables,
-    BudgetTables,
-    MeteringTables,
-    GatewayTables {}
+export interface Database extends IdentityTables, MoneyTables, BudgetTables, MeteringTables, GatewayTables {}

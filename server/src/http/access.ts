@@ -6,9 +6,7 @@ import type { Principal, RequestAuthenticator, Role, UserPrincipal } from '../id
 import { AppError, forbidden } from '../shared/errors.js';
 
 export type RouteAccess =
-  | 'public'
-  | 'gateway'
-  | { roles?: readonly Role[]; services?: readonly ('billing' | 'admin')[] };
+  'public' | 'gateway' | { roles?: readonly Role[]; services?: readonly ('billing' | 'admin')[] };
 
 declare module 'fastify' {
   interface FastifyRequest {

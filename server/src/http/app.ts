@@ -5,11 +5,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -59,7 +55,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(adminErrorHandler);
   app.setNotFoundHandler((request, reply) => {
-    adminErrorHandler(new AppError('not_found', `route ${request.method} ${request.url.split('?')[0]} not found`), request, reply);
+    adminErrorHandler(
+      new AppError('not_found', `route ${request.method} ${request.url.split('?')[0]} not found`),
+      request,
+      reply,
+    );
   });
   app.decorateRequest('principal', null);
   // Routes added by plugins (static assets, the OpenAPI UI) are public; every other route must
@@ -83,7 +83,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Tollgate API', version: '0.1.0', description: 'Multi-tenant LLM gateway with metering, budgets and billing.' },
+      info: {
+        title: 'Tollgate API',
+        version: '0.1.0',
+        description: 'Multi-tenant LLM gateway with metering, budgets and billing.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },

@@ -18,9 +18,15 @@ export async function registerHealthRoutes(app: FastifyInstance, deps: HttpDeps)
     if (wantsHtml && hasWeb()) return reply.type('text/html').sendFile('index.html', webDist);
     return body();
   });
-  app.get('/health', { config: { access: 'public' }, schema: { tags: ['health'], response: { 200: health } } }, async () => body());
+  app.get(
+    '/health',
+    { config: { access: 'public' }, schema: { tags: ['health'], response: { 200: health } } },
+    async () => body(),
+  );
   app.get('/ready', { config: { access: 'public' }, schema: { tags: ['health'] } }, async (_req, reply) => {
     const ok = await deps.ready().catch(() => false);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
+    return reply
+      .status(ok ? 200 : 503)
+      .send({ status: ok ? 'ready' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
   });
 }

@@ -12,11 +12,15 @@ describe('retryDelayMs', () => {
 
   it('always lies within [cap/2, cap) for any attempt and random value', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, r) => {
-        const cap = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
-        const d = retryDelayMs(attempt, () => r, opts);
-        return d >= Math.floor(cap / 2) && d <= cap;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, r) => {
+          const cap = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
+          const d = retryDelayMs(attempt, () => r, opts);
+          return d >= Math.floor(cap / 2) && d <= cap;
+        },
+      ),
     );
   });
 

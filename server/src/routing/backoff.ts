@@ -31,6 +31,10 @@ export function retryDelayMs(
 }
 
 /** The delays for `retries` retries in order (logs, tests, documentation). */
-export function backoffSchedule(retries: number, random: () => number, opts: BackoffOptions = DEFAULT_BACKOFF): number[] {
+export function backoffSchedule(
+  retries: number,
+  random: () => number,
+  opts: BackoffOptions = DEFAULT_BACKOFF,
+): number[] {
   return Array.from({ length: Math.max(0, retries) }, (_, i) => retryDelayMs(i, random, opts));
 }

@@ -9,7 +9,13 @@ const b = dep('b', { provider: 'prov-b', type: 'anthropic', priority: 2, weight:
 const c = dep('c', { provider: 'prov-c', priority: 3, weight: 1 });
 const prices: Record<string, bigint> = { a: 900n, b: 500n, c: 100n };
 
-const entry = (over: Partial<ModelEntry> = {}): ModelEntry => ({ name: 'm', kinds: ['chat'], deployments: [a, b, c], free: false, ...over });
+const entry = (over: Partial<ModelEntry> = {}): ModelEntry => ({
+  name: 'm',
+  kinds: ['chat'],
+  deployments: [a, b, c],
+  free: false,
+  ...over,
+});
 
 function planner(over: Partial<PlannerOptions> = {}): RoutingPlanner {
   return new RoutingPlanner({
@@ -27,7 +33,11 @@ describe('RoutingPlanner strategies', () => {
 
   it('uses the global default strategy', () => {
     expect(ids(planner().plan(entry(), null, clock.now()))).toEqual(['a', 'b', 'c']);
-    expect(ids(planner({ defaultStrategy: () => 'lowest-cost' }).plan(entry(), null, clock.now()))).toEqual(['c', 'b', 'a']);
+    expect(ids(planner({ defaultStrategy: () => 'lowest-cost' }).plan(entry(), null, clock.now()))).toEqual([
+      'c',
+      'b',
+      'a',
+    ]);
   });
 
   it("a model's own strategy overrides the global one", () => {
@@ -97,7 +107,11 @@ describe('RoutingPlanner circuit breaker', () => {
   it('when every candidate is open, tries only the least recently failed one', () => {
     const clock = new ManualClock();
     const p = planner();
-    for (const [id, offset] of [['b', 0], ['a', 100], ['c', 200]] as const) {
+    for (const [id, offset] of [
+      ['b', 0],
+      ['a', 100],
+      ['c', 200],
+    ] as const) {
       clock.set(1_000_000 + offset);
       p.record(id, { ok: false, latencyMs: 1, retryable: true }, clock.now());
       p.record(id, { ok: false, latencyMs: 1, retryable: true }, clock.now());

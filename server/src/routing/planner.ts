@@ -3,7 +3,14 @@
 // `nowMs` is passed in and randomness is injected.
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { LatencyTracker } from './latency-tracker.js';
-import type { AttemptOutcome, Deployment, ModelEntry, ProviderPreferences, RoutePlanner, RoutingStrategy } from './ports.js';
+import type {
+  AttemptOutcome,
+  Deployment,
+  ModelEntry,
+  ProviderPreferences,
+  RoutePlanner,
+  RoutingStrategy,
+} from './ports.js';
 import { applyPreferences } from './preferences.js';
 import { orderByStrategy, type RankContext } from './strategies.js';
 

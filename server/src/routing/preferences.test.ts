@@ -62,7 +62,9 @@ describe('applyPreferences', () => {
   });
 
   it('all together: only + ignore + sort + order + no fallbacks', () => {
-    expect(apply({ only: ['openai', 'anthropic'], ignore: ['openai-main'], sort: 'price', allow_fallbacks: false })).toEqual(['an1']);
+    expect(
+      apply({ only: ['openai', 'anthropic'], ignore: ['openai-main'], sort: 'price', allow_fallbacks: false }),
+    ).toEqual(['an1']);
   });
 });
 
@@ -74,14 +76,24 @@ describe('mergePreferences', () => {
   });
 
   it('a request narrows but cannot widen the tenant policy', () => {
-    const merged = mergePreferences({ only: ['openai', 'anthropic'], ignore: ['azure-eu'] }, { only: ['anthropic', 'gemini'], ignore: ['openrouter'] });
+    const merged = mergePreferences(
+      { only: ['openai', 'anthropic'], ignore: ['azure-eu'] },
+      { only: ['anthropic', 'gemini'], ignore: ['openrouter'] },
+    );
     expect(merged).toEqual({ only: ['anthropic'], ignore: ['azure-eu', 'openrouter'] });
   });
 
   it('order, sort and allow_fallbacks of the request win', () => {
-    const merged = mergePreferences({ order: ['a'], sort: 'price', allow_fallbacks: true }, { order: ['b'], sort: 'latency', allow_fallbacks: false });
+    const merged = mergePreferences(
+      { order: ['a'], sort: 'price', allow_fallbacks: true },
+      { order: ['b'], sort: 'latency', allow_fallbacks: false },
+    );
     expect(merged).toEqual({ order: ['b'], sort: 'latency', allow_fallbacks: false });
-    expect(mergePreferences({ order: ['a'], allow_fallbacks: false }, { sort: 'price' })).toEqual({ order: ['a'], allow_fallbacks: false, sort: 'price' });
+    expect(mergePreferences({ order: ['a'], allow_fallbacks: false }, { sort: 'price' })).toEqual({
+      order: ['a'],
+      allow_fallbacks: false,
+      sort: 'price',
+    });
   });
 });
 

@@ -79,7 +79,8 @@ export function applyPreferences(
   }
   if (prefs.sort === 'price') out = sortByMetric(out, ctx.priceOf, { direction: 'asc', keepTies: true });
   else if (prefs.sort === 'latency') out = sortByMetric(out, ctx.latencyOf, { direction: 'asc', keepTies: true });
-  else if (prefs.sort === 'throughput') out = sortByMetric(out, ctx.throughputOf, { direction: 'desc', keepTies: true });
+  else if (prefs.sort === 'throughput')
+    out = sortByMetric(out, ctx.throughputOf, { direction: 'desc', keepTies: true });
   if (prefs.order && prefs.order.length > 0) {
     const front: Deployment[] = [];
     for (const name of prefs.order) {

@@ -31,7 +31,7 @@ describe('weighted', () => {
     let firstB = 0;
     const n = 4000;
     let seed = 12345;
-    const lcg = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const lcg = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < n; i++) if (weightedShuffle(ds, lcg)[0]!.id === 'b') firstB++;
     expect(firstB / n).toBeGreaterThan(0.7);
     expect(firstB / n).toBeLessThan(0.8);

@@ -40,7 +40,12 @@ export function weightedShuffle(ds: readonly Deployment[], random: () => number)
 /** Lowest priority number first; deployments sharing a priority are load-balanced by weight. */
 function priorityOrder(ds: readonly Deployment[], ctx: RankContext): Deployment[] {
   const levels = [...new Set(ds.map((d) => d.priority))].sort((a, b) => a - b);
-  return levels.flatMap((p) => weightedShuffle(ds.filter((d) => d.priority === p), ctx.random));
+  return levels.flatMap((p) =>
+    weightedShuffle(
+      ds.filter((d) => d.priority === p),
+      ctx.random,
+    ),
+  );
 }
 
 export interface MetricSortOptions {

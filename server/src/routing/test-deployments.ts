@@ -2,11 +2,19 @@
 import type { ProviderType } from '../providers/ports.js';
 import type { Deployment } from './ports.js';
 
-export function dep(id: string, opts: { provider?: string; type?: ProviderType; priority?: number; weight?: number } = {}): Deployment {
+export function dep(
+  id: string,
+  opts: { provider?: string; type?: ProviderType; priority?: number; weight?: number } = {},
+): Deployment {
   return {
     id,
     model: 'm',
-    provider: { id: opts.provider ?? `p-${id}`, type: opts.type ?? 'openai', baseUrl: 'https://example.test/v1', apiKey: null },
+    provider: {
+      id: opts.provider ?? `p-${id}`,
+      type: opts.type ?? 'openai',
+      baseUrl: 'https://example.test/v1',
+      apiKey: null,
+    },
     upstreamModel: `up-${id}`,
     priority: opts.priority ?? 1,
     weight: opts.weight ?? 1,

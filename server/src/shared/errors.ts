@@ -48,8 +48,7 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
-export const forbidden = (message = 'not allowed for your role'): AppError =>
-  new AppError('forbidden', message);
+export const forbidden = (message = 'not allowed for your role'): AppError => new AppError('forbidden', message);
 export const conflict = (message: string): AppError => new AppError('conflict', message);
 export const invalid = (field: string, message: string): AppError =>
   new AppError('validation_error', `${field}: ${message}`, { field });

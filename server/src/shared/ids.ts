@@ -5,8 +5,25 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdPrefix =
-  | 'ten' | 'usr' | 'key' | 'req' | 'aud' | 'inv' | 'txn' | 'pst' | 'prc' | 'res'
-  | 'use' | 'prv' | 'mdl' | 'dep' | 'bud' | 'lea' | 'ses' | 'prd' | 'evt';
+  | 'ten'
+  | 'usr'
+  | 'key'
+  | 'req'
+  | 'aud'
+  | 'inv'
+  | 'txn'
+  | 'pst'
+  | 'prc'
+  | 'res'
+  | 'use'
+  | 'prv'
+  | 'mdl'
+  | 'dep'
+  | 'bud'
+  | 'lea'
+  | 'ses'
+  | 'prd'
+  | 'evt';
 
 function encodeTime(ms: number): string {
   let out = '';

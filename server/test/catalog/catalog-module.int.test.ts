@@ -77,7 +77,10 @@ eachDialect('catalog module', (dialect) => {
 
   it('applies the file: rows marked file-managed, registry served from memory with decrypted secrets, prices written', async () => {
     const m = await start(writeConfig(FILE));
-    expect(m.fileSummary).toEqual({ providers: { created: 2, updated: 0, unchanged: 0 }, models: { created: 2, updated: 0, unchanged: 0 } });
+    expect(m.fileSummary).toEqual({
+      providers: { created: 2, updated: 0, unchanged: 0 },
+      models: { created: 2, updated: 0, unchanged: 0 },
+    });
     expect(m.defaultStrategy()).toBe('lowest-cost');
 
     const entry = m.registry.resolve('gpt-4o-mini')!;
@@ -88,13 +91,19 @@ eachDialect('catalog module', (dialect) => {
     ]);
     const openai = entry.deployments[0]!.provider;
     expect(openai).toMatchObject({ type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: SECRET });
-    expect(openai.headers).toEqual({ 'HTTP-Referer': 'https://tollgate.test', 'X-Upstream-Token': 'hdr-SECRET-token-99' });
+    expect(openai.headers).toEqual({
+      'HTTP-Referer': 'https://tollgate.test',
+      'X-Upstream-Token': 'hdr-SECRET-token-99',
+    });
     expect(entry.deployments[1]!.provider).toMatchObject({ type: 'echo', baseUrl: 'echo://local', apiKey: null });
     expect(m.registry.resolve('echo')).toMatchObject({ free: true, routingStrategy: 'weighted' });
     expect(m.registry.resolve('echo')!.deployments[0]!.maxOutputTokens).toBe(1024);
 
     const rows = await db.kysely.selectFrom('providers').select(['id', 'managed_by']).orderBy('id').execute();
-    expect(rows).toEqual([{ id: 'demo', managed_by: 'file' }, { id: 'openai-main', managed_by: 'file' }]);
+    expect(rows).toEqual([
+      { id: 'demo', managed_by: 'file' },
+      { id: 'openai-main', managed_by: 'file' },
+    ]);
 
     // model price, deployment price, free price: three versions through the PriceWriter
     expect(book.versions.map((v) => [v.model, v.deploymentId === null ? 'model' : 'deployment', v.free])).toEqual([
@@ -115,7 +124,10 @@ eachDialect('catalog module', (dialect) => {
     const before = await db.kysely.selectFrom('providers').selectAll().orderBy('id').execute();
     core.clock.advance(60_000);
     const again = await start(file);
-    expect(again.fileSummary).toEqual({ providers: { created: 0, updated: 0, unchanged: 2 }, models: { created: 0, updated: 0, unchanged: 2 } });
+    expect(again.fileSummary).toEqual({
+      providers: { created: 0, updated: 0, unchanged: 2 },
+      models: { created: 0, updated: 0, unchanged: 2 },
+    });
     expect(await db.kysely.selectFrom('providers').selectAll().orderBy('id').execute()).toEqual(before);
     expect(again.registry.resolve('gpt-4o-mini')!.deployments.map((d) => d.id)).toEqual(ids);
     expect(book.versions).toHaveLength(3);
@@ -123,9 +135,22 @@ eachDialect('catalog module', (dialect) => {
 
   it('the file wins for what it declares; objects created through the API stay', async () => {
     const m0 = await start(null);
-    await m0.service.createProvider('openai-main', { type: 'openai', base_url: 'https://proxy.example/v1', api_key: 'sk-api-created-000000' }, systemContext);
+    await m0.service.createProvider(
+      'openai-main',
+      { type: 'openai', base_url: 'https://proxy.example/v1', api_key: 'sk-api-created-000000' },
+      systemContext,
+    );
     await m0.service.createProvider('vllm', { type: 'openai', base_url: 'http://10.0.0.5:8000/v1' }, systemContext);
-    await m0.service.createModel('llama', { kinds: ['chat'], free: false, status: 'active', deployments: [{ provider: 'vllm', model: 'meta/llama', weight: 1, status: 'active' }] }, systemContext);
+    await m0.service.createModel(
+      'llama',
+      {
+        kinds: ['chat'],
+        free: false,
+        status: 'active',
+        deployments: [{ provider: 'vllm', model: 'meta/llama', weight: 1, status: 'active' }],
+      },
+      systemContext,
+    );
 
     const m = await start(writeConfig(FILE));
     expect(m.fileSummary!.providers).toEqual({ created: 1, updated: 1, unchanged: 0 });
@@ -148,7 +173,9 @@ eachDialect('catalog module', (dialect) => {
   it('a model naming an unknown provider fails start-up with the path in the file', async () => {
     const bad = writeConfig('models:\n  - name: m\n    deployments:\n      - { provider: ghost, model: x }\n');
     await expect(start(bad)).rejects.toThrow(CatalogFileError);
-    await expect(start(bad)).rejects.toThrow(/tollgate\.yaml: models\[0\]\.deployments\[0\]\.provider: unknown provider "ghost"/);
+    await expect(start(bad)).rejects.toThrow(
+      /tollgate\.yaml: models\[0\]\.deployments\[0\]\.provider: unknown provider "ghost"/,
+    );
   });
 
   it('without a price writer (money module not ready) the catalog still loads', async () => {
@@ -160,7 +187,7 @@ eachDialect('catalog module', (dialect) => {
   it('secrets are encrypted at rest: the plain key is nowhere in the stored rows (nor in the SQLite file bytes)', async () => {
     await start(writeConfig(FILE));
     const rows = await db.kysely.selectFrom('providers').selectAll().execute();
-    const dump = JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    const dump = JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     expect(dump).not.toContain(SECRET);
     expect(dump).not.toContain('SUPERSECRET');
     expect(dump).not.toContain('hdr-SECRET');
@@ -191,7 +218,16 @@ eachDialect('catalog module', (dialect) => {
     modules.push(other);
     // the other node writes, and its bus message reaches this node
     await other.service.createProvider('demo', { type: 'echo' }, systemContext);
-    await other.service.createModel('echo', { kinds: ['chat'], free: true, status: 'active', deployments: [{ provider: 'demo', model: 'e', weight: 1, status: 'active' }] }, systemContext);
+    await other.service.createModel(
+      'echo',
+      {
+        kinds: ['chat'],
+        free: true,
+        status: 'active',
+        deployments: [{ provider: 'demo', model: 'e', weight: 1, status: 'active' }],
+      },
+      systemContext,
+    );
     await vi.waitFor(() => expect(m.registry.resolve('echo')?.deployments).toHaveLength(1));
     // a direct write plus a bus message (as a RabbitMQ bus would deliver it)
     await db.kysely.updateTable('models').set({ status: 'disabled' }).where('name', '=', 'echo').execute();
@@ -205,10 +241,28 @@ eachDialect('catalog module', (dialect) => {
     const audit = createAuditService({ db: db.kysely, now: () => core.clock.now() });
     const m = await createCatalogModule(core, { money: fakeMoney(book), identity: { audit }, env: ENV });
     modules.push(m);
-    const ctx = { actor: { kind: 'user' as const, userId: 'usr_root', tenantId: null, role: 'platform_admin' as const, email: 'root@x.test' }, ip: '10.0.0.1' };
+    const ctx = {
+      actor: {
+        kind: 'user' as const,
+        userId: 'usr_root',
+        tenantId: null,
+        role: 'platform_admin' as const,
+        email: 'root@x.test',
+      },
+      ip: '10.0.0.1',
+    };
     await m.service.createProvider('audited', { type: 'openai', api_key: SECRET }, ctx);
     await m.service.updateProvider('audited', { type: 'openai', api_key: SECRET + '-rotated' }, ctx);
-    await m.service.createModel('am', { kinds: ['chat'], free: false, status: 'active', deployments: [{ provider: 'audited', model: 'u', weight: 1, status: 'active' }] }, ctx);
+    await m.service.createModel(
+      'am',
+      {
+        kinds: ['chat'],
+        free: false,
+        status: 'active',
+        deployments: [{ provider: 'audited', model: 'u', weight: 1, status: 'active' }],
+      },
+      ctx,
+    );
     await m.service.deleteModel('am', ctx);
     const rows = await db.kysely.selectFrom('audit_log').selectAll().orderBy('id').execute();
     expect(rows.map((r) => [r.action, r.target_id, r.actor_id, r.ip])).toEqual([

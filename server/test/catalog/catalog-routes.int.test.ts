@@ -20,8 +20,18 @@ eachDialect('catalog admin routes', (dialect) => {
   let tenantAdmin: Record<string, string>;
   const bodies: string[] = [];
 
-  async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, headers: Record<string, string> = root, payload?: unknown) {
-    const res = await app.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  async function call(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    headers: Record<string, string> = root,
+    payload?: unknown,
+  ) {
+    const res = await app.app.inject({
+      method,
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
     bodies.push(res.body);
     return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Body) : null };
   }
@@ -73,14 +83,29 @@ eachDialect('catalog admin routes', (dialect) => {
     expect(list.body!.data.map((p) => p.id)).toContain('openai-main');
 
     // PUT without api_key keeps the stored key; the registry still has it
-    const put = await call('PUT', '/api/v1/admin/providers/openai-main', root, { type: 'openai', base_url: 'https://gateway.acme.test/v1' });
+    const put = await call('PUT', '/api/v1/admin/providers/openai-main', root, {
+      type: 'openai',
+      base_url: 'https://gateway.acme.test/v1',
+    });
     expect(put.status).toBe(200);
     // headers, whose secret values are masked too, are also kept when absent
-    expect(put.body).toMatchObject({ base_url: 'https://gateway.acme.test/v1', api_key_set: true, api_key_last4: '5b2d' });
+    expect(put.body).toMatchObject({
+      base_url: 'https://gateway.acme.test/v1',
+      api_key_set: true,
+      api_key_last4: '5b2d',
+    });
     expect(put.body!['headers']).toEqual({ 'HTTP-Referer': 'https://acme.test', Authorization: '********' });
     // api_key: null clears the key, headers: {} clears the headers
-    const cleared = await call('PUT', '/api/v1/admin/providers/openai-main', root, { type: 'openai', api_key: null, headers: {} });
-    expect(cleared.body).toMatchObject({ api_key_set: false, api_key_last4: null, base_url: 'https://api.openai.com/v1' });
+    const cleared = await call('PUT', '/api/v1/admin/providers/openai-main', root, {
+      type: 'openai',
+      api_key: null,
+      headers: {},
+    });
+    expect(cleared.body).toMatchObject({
+      api_key_set: false,
+      api_key_last4: null,
+      base_url: 'https://api.openai.com/v1',
+    });
     expect(cleared.body!['headers']).toEqual({});
 
     expect((await call('DELETE', '/api/v1/admin/providers/openai-main')).status).toBe(204);
@@ -108,7 +133,10 @@ eachDialect('catalog admin routes', (dialect) => {
       pricing: { input_per_mtok: '3', output_per_mtok: '15', cached_input_per_mtok: '0.3' },
     });
     const deps = created.body!['deployments'] as { id: string; provider: string; priority: number; pricing: unknown }[];
-    expect(deps.map((d) => [d.provider, d.priority])).toEqual([['anthropic-main', 1], ['demo', 2]]);
+    expect(deps.map((d) => [d.provider, d.priority])).toEqual([
+      ['anthropic-main', 1],
+      ['demo', 2],
+    ]);
     expect(deps[1]!.pricing).toMatchObject({ input_per_mtok: '0.01' });
 
     const entry = app.catalog.registry.resolve('acme/chat-1')!;
@@ -142,11 +170,27 @@ eachDialect('catalog admin routes', (dialect) => {
       ['/api/v1/admin/providers', { id: 'bad id', type: 'openai' }, 'id'],
       ['/api/v1/admin/providers', { id: 'x2', type: 'openai', base_url: 'file:///etc/passwd' }, 'base_url'],
       ['/api/v1/admin/providers', { id: 'x3', type: 'openai', base_url: 'http://user:pw@internal/' }, 'base_url'],
-      ['/api/v1/admin/providers', { id: 'x4', type: 'azure-openai', base_url: 'https://r.openai.azure.com' }, 'api_version'],
+      [
+        '/api/v1/admin/providers',
+        { id: 'x4', type: 'azure-openai', base_url: 'https://r.openai.azure.com' },
+        'api_version',
+      ],
       ['/api/v1/admin/providers', { id: 'x5', type: 'openai', headers: { 'X-A': 'a\r\nHost: evil' } }, 'headers.X-A'],
-      ['/api/v1/admin/models', { name: 'm1', deployments: [{ provider: 'ghost', model: 'u' }] }, 'deployments.0.provider'],
-      ['/api/v1/admin/models', { name: 'm2', deployments: [{ provider: 'p', model: 'u', weight: 1.5 }] }, 'deployments.0.weight'],
-      ['/api/v1/admin/models', { name: 'm3', pricing: { input_per_mtok: '-1', output_per_mtok: '1' } }, 'pricing.input_per_mtok'],
+      [
+        '/api/v1/admin/models',
+        { name: 'm1', deployments: [{ provider: 'ghost', model: 'u' }] },
+        'deployments.0.provider',
+      ],
+      [
+        '/api/v1/admin/models',
+        { name: 'm2', deployments: [{ provider: 'p', model: 'u', weight: 1.5 }] },
+        'deployments.0.weight',
+      ],
+      [
+        '/api/v1/admin/models',
+        { name: 'm3', pricing: { input_per_mtok: '-1', output_per_mtok: '1' } },
+        'pricing.input_per_mtok',
+      ],
       ['/api/v1/admin/models', { name: 'm4', kinds: ['images'] }, 'kinds.0'],
     ];
     for (const [url, payload, field] of cases) {
@@ -155,7 +199,12 @@ eachDialect('catalog admin routes', (dialect) => {
       expect(res.body!['error'].code).toBe('validation_error');
       expect(res.body!['error'].field).toBe(field);
     }
-    const bad = await app.app.inject({ method: 'POST', url: '/api/v1/admin/providers', headers: { ...root, 'content-type': 'application/json' }, payload: '{not json' });
+    const bad = await app.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/providers',
+      headers: { ...root, 'content-type': 'application/json' },
+      payload: '{not json',
+    });
     expect(bad.statusCode).toBe(400);
   });
 
@@ -179,19 +228,32 @@ eachDialect('catalog admin routes', (dialect) => {
   });
 
   it('edge cases: concurrent creates, deployment ids, disabling', async () => {
-    const racers = await Promise.all([1, 2, 3, 4].map(() => call('POST', '/api/v1/admin/providers', root, { id: 'racer', type: 'echo' })));
+    const racers = await Promise.all(
+      [1, 2, 3, 4].map(() => call('POST', '/api/v1/admin/providers', root, { id: 'racer', type: 'echo' })),
+    );
     expect(racers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
-    const modelRacers = await Promise.all([1, 2, 3].map(() => call('POST', '/api/v1/admin/models', root, { name: 'race-model' })));
+    const modelRacers = await Promise.all(
+      [1, 2, 3].map(() => call('POST', '/api/v1/admin/models', root, { name: 'race-model' })),
+    );
     expect(modelRacers.map((r) => r.status).sort()).toEqual([201, 409, 409]);
 
-    const first = await call('POST', '/api/v1/admin/models', root, { name: 'owner', deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }] });
+    const first = await call('POST', '/api/v1/admin/models', root, {
+      name: 'owner',
+      deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }],
+    });
     expect(first.status).toBe(201);
-    const stolen = await call('POST', '/api/v1/admin/models', root, { name: 'thief', deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }] });
+    const stolen = await call('POST', '/api/v1/admin/models', root, {
+      name: 'thief',
+      deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }],
+    });
     expect(stolen.status).toBe(400);
     expect(stolen.body!.error.field).toBe('deployments.0.id');
     const twice = await call('POST', '/api/v1/admin/models', root, {
       name: 'twice',
-      deployments: [{ id: 'dep_x', provider: 'racer', model: 'a' }, { id: 'dep_x', provider: 'racer', model: 'b' }],
+      deployments: [
+        { id: 'dep_x', provider: 'racer', model: 'a' },
+        { id: 'dep_x', provider: 'racer', model: 'b' },
+      ],
     });
     expect(twice.status).toBe(400);
     expect(twice.body!.error.field).toBe('deployments.1.id');
@@ -199,7 +261,10 @@ eachDialect('catalog admin routes', (dialect) => {
     expect(app.catalog.registry.resolve('owner')!.deployments).toHaveLength(1);
     await call('PUT', '/api/v1/admin/providers/racer', root, { type: 'echo', status: 'disabled' });
     expect(app.catalog.registry.resolve('owner')!.deployments).toHaveLength(0);
-    await call('PUT', '/api/v1/admin/models/owner', root, { status: 'disabled', deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }] });
+    await call('PUT', '/api/v1/admin/models/owner', root, {
+      status: 'disabled',
+      deployments: [{ id: 'dep_owned', provider: 'racer', model: 'e' }],
+    });
     expect(app.catalog.registry.resolve('owner')).toBeNull();
     expect((await call('GET', '/api/v1/admin/models/owner')).body).toMatchObject({ status: 'disabled' });
   });
@@ -221,7 +286,9 @@ eachDialect('catalog admin routes', (dialect) => {
       const payload = method === 'POST' || method === 'PUT' ? { id: 'z', name: 'z', type: 'echo' } : undefined;
       expect((await call(method, url, {}, payload)).status, `${method} ${url}`).toBe(401);
       expect((await call(method, url, tenantAdmin, payload)).status, `${method} ${url}`).toBe(403);
-      expect((await call(method, url, { 'x-admin-key': ADMIN_SECRET_KEY }, payload)).status, `${method} ${url}`).toBe(403);
+      expect((await call(method, url, { 'x-admin-key': ADMIN_SECRET_KEY }, payload)).status, `${method} ${url}`).toBe(
+        403,
+      );
     }
     expect((await call('GET', '/api/v1/admin/providers/dup')).status).toBe(200);
   });
@@ -239,7 +306,9 @@ eachDialect('catalog from TOLLGATE_CONFIG in the whole app', (dialect) => {
   let root: Record<string, string>;
 
   beforeAll(async () => {
-    app = await createTestApp(dialect, { TOLLGATE_CONFIG: resolve(import.meta.dirname, '../../../tollgate.example.yaml') });
+    app = await createTestApp(dialect, {
+      TOLLGATE_CONFIG: resolve(import.meta.dirname, '../../../tollgate.example.yaml'),
+    });
     const res = await app.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: SUPER_ADMIN });
     root = { authorization: `Bearer ${(res.json() as { token: string }).token}` };
   });
@@ -248,12 +317,20 @@ eachDialect('catalog from TOLLGATE_CONFIG in the whole app', (dialect) => {
   });
 
   it('serves the file catalog, with prices applied through the money module', async () => {
-    expect(app.catalog.registry.resolve('demo-echo')).toMatchObject({ free: true, kinds: ['chat', 'embeddings', 'completions'] });
+    expect(app.catalog.registry.resolve('demo-echo')).toMatchObject({
+      free: true,
+      kinds: ['chat', 'embeddings', 'completions'],
+    });
     // ollama-local is disabled: its llama deployment is left out of the registry
-    expect(app.catalog.registry.resolve('llama-3.1-70b')!.deployments.map((d) => d.provider.id)).toEqual(['openrouter']);
+    expect(app.catalog.registry.resolve('llama-3.1-70b')!.deployments.map((d) => d.provider.id)).toEqual([
+      'openrouter',
+    ]);
     const res = await app.app.inject({ method: 'GET', url: '/api/v1/admin/models/gpt-4o-mini', headers: root });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ managed_by: 'file', pricing: { input_per_mtok: '0.15', output_per_mtok: '0.6', cached_input_per_mtok: '0.075' } });
+    expect(res.json()).toMatchObject({
+      managed_by: 'file',
+      pricing: { input_per_mtok: '0.15', output_per_mtok: '0.6', cached_input_per_mtok: '0.075' },
+    });
     const price = app.money.pricing.priceAt('gpt-4o-mini', app.core.clock.now());
     expect(price?.outputPerMTok).toBe(600_000_000n);
     expect(app.money.pricing.priceAt('demo-echo', app.core.clock.now())?.free).toBe(true);

@@ -33,14 +33,19 @@ export class FakePriceBook implements PriceWriter, Pick<PriceCatalog, 'priceAt'>
     };
     const current = this.exact(next.model, next.deploymentId, next.effectiveFrom);
     const same = (a: ModelPrice, b: ModelPrice) =>
-      a.inputPerMTok === b.inputPerMTok && a.outputPerMTok === b.outputPerMTok && a.cachedInputPerMTok === b.cachedInputPerMTok && a.free === b.free;
+      a.inputPerMTok === b.inputPerMTok &&
+      a.outputPerMTok === b.outputPerMTok &&
+      a.cachedInputPerMTok === b.cachedInputPerMTok &&
+      a.free === b.free;
     if (current && same(current, next)) return current;
     this.versions.push(next);
     return next;
   }
 
   private exact(model: string, deploymentId: string | null, at: number): ModelPrice | null {
-    const found = this.versions.filter((v) => v.model === model && v.deploymentId === deploymentId && v.effectiveFrom <= at);
+    const found = this.versions.filter(
+      (v) => v.model === model && v.deploymentId === deploymentId && v.effectiveFrom <= at,
+    );
     return found[found.length - 1] ?? null;
   }
 
@@ -59,7 +64,12 @@ export interface TestCore extends Core {
 }
 
 export function testCore(db: Db, env: Record<string, string> = {}, key: Buffer = randomBytes(32)): TestCore {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'tollgate-cat-')), ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'tollgate-cat-')),
+    ...env,
+  });
   return {
     config,
     db,

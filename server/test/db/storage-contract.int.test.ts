@@ -51,7 +51,9 @@ eachDialect('storage contract', (dialect) => {
 
   it('rejects a duplicate primary key and leaves the first row', async () => {
     await k.insertInto('contract_probe').values({ id: 'dup', amount: 1n, note: null }).execute();
-    await expect(k.insertInto('contract_probe').values({ id: 'dup', amount: 2n, note: null }).execute()).rejects.toThrow();
+    await expect(
+      k.insertInto('contract_probe').values({ id: 'dup', amount: 2n, note: null }).execute(),
+    ).rejects.toThrow();
     const row = await k.selectFrom('contract_probe').select('amount').where('id', '=', 'dup').executeTakeFirstOrThrow();
     expect(row.amount).toBe(1n);
   });
@@ -81,7 +83,11 @@ eachDialect('storage contract', (dialect) => {
       };
       const results = await Promise.all(Array.from({ length: 100 }, take));
       expect(results.filter(Boolean)).toHaveLength(33); // floor(1000 / 30)
-      const row = await k.selectFrom('contract_probe').select('amount').where('id', '=', 'pot').executeTakeFirstOrThrow();
+      const row = await k
+        .selectFrom('contract_probe')
+        .select('amount')
+        .where('id', '=', 'pot')
+        .executeTakeFirstOrThrow();
       expect(row.amount).toBe(10n);
     });
   });

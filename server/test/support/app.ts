@@ -33,7 +33,11 @@ export async function createTestApp(
     ADMIN_SECRET_KEY,
     ...env,
   });
-  const tollgate = await createTollgate({ config, db, log: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}),
+  const tollgate = await createTollgate({
+    config,
+    db,
+    log: pino({ level: 'silent' }),
+    ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.webDist ? { webDist: opts.webDist } : {}),
   });
   await tollgate.start();

@@ -20,7 +20,10 @@ export interface TestDb extends Db {
   file?: string;
 }
 
-export async function createTestDb(dialect: DialectName, opts: { migrate?: boolean; poolSize?: number } = {}): Promise<TestDb> {
+export async function createTestDb(
+  dialect: DialectName,
+  opts: { migrate?: boolean; poolSize?: number } = {},
+): Promise<TestDb> {
   let db: Db;
   let extra: Partial<TestDb>;
   let cleanup: () => Promise<void>;

@@ -17,41 +17,62 @@ export function providerRoutes(catalog: CatalogService) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.get('/api/v1/admin/providers', {
-      config: { access },
-      schema: { tags, summary: 'List providers', response: { 200: z.object({ data: z.array(providerViewSchema) }) } },
-    }, async () => ({ data: await catalog.listProviders() }));
-
-    r.post('/api/v1/admin/providers', {
-      config: { access },
-      schema: { tags, summary: 'Create a provider', body: providerSpecSchema, response: { 201: providerViewSchema } },
-    }, async (req, reply) => {
-      const { id, ...fields } = req.body;
-      return reply.status(201).send(await catalog.createProvider(id, fields, requestContext(req)));
-    });
-
-    r.get('/api/v1/admin/providers/:id', {
-      config: { access },
-      schema: { tags, summary: 'Get a provider', params, response: { 200: providerViewSchema } },
-    }, async (req) => catalog.getProvider(req.params.id));
-
-    r.put('/api/v1/admin/providers/:id', {
-      config: { access },
-      schema: {
-        tags,
-        summary: 'Replace a provider (omit api_key or headers to keep the stored ones; api_key null or headers {} clears them)',
-        params,
-        body: providerUpdateSchema,
-        response: { 200: providerViewSchema },
+    r.get(
+      '/api/v1/admin/providers',
+      {
+        config: { access },
+        schema: { tags, summary: 'List providers', response: { 200: z.object({ data: z.array(providerViewSchema) }) } },
       },
-    }, async (req) => catalog.updateProvider(req.params.id, req.body, requestContext(req)));
+      async () => ({ data: await catalog.listProviders() }),
+    );
 
-    r.delete('/api/v1/admin/providers/:id', {
-      config: { access },
-      schema: { tags, summary: 'Delete a provider no deployment uses', params, response: { 204: z.null() } },
-    }, async (req, reply) => {
-      await catalog.deleteProvider(req.params.id, requestContext(req));
-      return reply.status(204).send(null);
-    });
+    r.post(
+      '/api/v1/admin/providers',
+      {
+        config: { access },
+        schema: { tags, summary: 'Create a provider', body: providerSpecSchema, response: { 201: providerViewSchema } },
+      },
+      async (req, reply) => {
+        const { id, ...fields } = req.body;
+        return reply.status(201).send(await catalog.createProvider(id, fields, requestContext(req)));
+      },
+    );
+
+    r.get(
+      '/api/v1/admin/providers/:id',
+      {
+        config: { access },
+        schema: { tags, summary: 'Get a provider', params, response: { 200: providerViewSchema } },
+      },
+      async (req) => catalog.getProvider(req.params.id),
+    );
+
+    r.put(
+      '/api/v1/admin/providers/:id',
+      {
+        config: { access },
+        schema: {
+          tags,
+          summary:
+            'Replace a provider (omit api_key or headers to keep the stored ones; api_key null or headers {} clears them)',
+          params,
+          body: providerUpdateSchema,
+          response: { 200: providerViewSchema },
+        },
+      },
+      async (req) => catalog.updateProvider(req.params.id, req.body, requestContext(req)),
+    );
+
+    r.delete(
+      '/api/v1/admin/providers/:id',
+      {
+        config: { access },
+        schema: { tags, summary: 'Delete a provider no deployment uses', params, response: { 204: z.null() } },
+      },
+      async (req, reply) => {
+        await catalog.deleteProvider(req.params.id, requestContext(req));
+        return reply.status(204).send(null);
+      },
+    );
   };
 }
