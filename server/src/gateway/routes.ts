@@ -49,7 +49,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
     });
     scope.setErrorHandler((error, request, reply) => {
       const e = toGatewayError(error);
-      if (e.status >= 500) request.log.error({ err: error }, 'gateway request failed');
+      if (e.status >= 500) request.log.error({ err: error, requestId: request.id }, 'gateway request failed');
       deps.metrics.request(request.routeOptions.url ?? 'unknown', e.status);
       return sendError(reply, flavorOf(request), e);
     });
