@@ -6,32 +6,14 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { LedgerPostingRow, LedgerTransactionInsert } from '../db/tables/money.js';
 import type { Pause } from './pause.js';
 import { SqliteRowStatement } from './sqlite-row-statement.js';
 
-export interface TxnRow {
-  id: string;
-  idempotency_key: string;
-  kind: string;
-  tenant_id: string | null;
-  memo: string | null;
-  reference: string | null;
-  actor_id: string | null;
-  content_hash: string;
-  at: number;
-}
-
-export interface PostingRow {
-  id: string;
-  transaction_id: string;
-  account: string;
-  amount: bigint;
-}
-
 export interface LedgerBatchSql {
   /** Insert transactions whose key is new; returns the keys this call inserted (the others existed). */
-  claim(trx: Transaction<Database>, rows: readonly TxnRow[], pause?: Pause): Promise<Set<string>>;
-  insertPostings(trx: Transaction<Database>, rows: readonly PostingRow[], pause?: Pause): Promise<void>;
+  claim(trx: Transaction<Database>, rows: readonly LedgerTransactionInsert[], pause?: Pause): Promise<Set<string>>;
+  insertPostings(trx: Transaction<Database>, rows: readonly LedgerPostingRow[], pause?: Pause): Promise<void>;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -92,7 +74,7 @@ const postgresBatchSql: LedgerBatchSql = {
     const claimed = new Set<string>();
     for (const part of chunks(rows, PG_ROWS)) {
       if (part !== rows && pause) await pause();
-      const col = <K extends keyof TxnRow>(k: K) => part.map((r) => r[k]);
+      const col = <K extends keyof LedgerTransactionInsert>(k: K) => part.map((r) => r[k]);
       const { rows: got } = await sql<{ idempotency_key: string }>`
         insert into ledger_transactions (id, idempotency_key, kind, tenant_id, memo, reference, actor_id, content_hash, at)
         select * from unnest(${col('id')}::text[], ${col('idempotency_key')}::text[], ${col('kind')}::text[],

@@ -2,6 +2,7 @@
 // the cache audit that proves every cached balance equals the sum of its postings.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { LedgerTransactionRow } from '../db/tables/money.js';
 import { toBig, toNum } from '../db/database.js';
 import type { DbOrTrx, PostedTransaction, TransactionKind } from './ports.js';
 import { walletTenantOf } from './transaction-rules.js';
@@ -14,19 +15,7 @@ export interface StoredTransaction {
   actorId: string | null;
 }
 
-type TxnRow = {
-  id: string;
-  idempotency_key: string;
-  kind: string;
-  tenant_id: string | null;
-  memo: string | null;
-  reference: string | null;
-  actor_id: string | null;
-  content_hash: string;
-  at: bigint;
-};
-
-async function withPostings(db: DbOrTrx, rows: readonly TxnRow[]): Promise<StoredTransaction[]> {
+async function withPostings(db: DbOrTrx, rows: readonly LedgerTransactionRow[]): Promise<StoredTransaction[]> {
   const postings = new Map<string, { account: string; amount: bigint }[]>();
   const ids = rows.map((r) => r.id);
   for (let i = 0; i < ids.length; i += IN_CHUNK) {
@@ -67,7 +56,7 @@ export async function loadTransactions(
 ): Promise<StoredTransaction[]> {
   const column = by.keys ? 'idempotency_key' : 'id';
   const values = by.keys ?? by.ids ?? [];
-  const rows: TxnRow[] = [];
+  const rows: LedgerTransactionRow[] = [];
   for (let i = 0; i < values.length; i += IN_CHUNK) {
     const part = values.slice(i, i + IN_CHUNK);
     rows.push(...(await db.selectFrom('ledger_transactions').selectAll().where(column, 'in', part).execute()));

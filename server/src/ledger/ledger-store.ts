@@ -6,8 +6,9 @@
 import { Kysely, sql, type Transaction } from 'kysely';
 import { dialectOf } from '../db/migrator.js';
 import type { Database } from '../db/schema.js';
+import type { LedgerPostingRow } from '../db/tables/money.js';
 import { toBig, type Db } from '../db/database.js';
-import { createLedgerBatchSql, type PostingRow } from './ledger-batch-sql.js';
+import { createLedgerBatchSql } from './ledger-batch-sql.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { newIds } from '../shared/ids.js';
 import type { Nano } from '../shared/money.js';
@@ -201,7 +202,7 @@ export function createLedgerStore(
         }
       }
 
-      const postings: PostingRow[] = [];
+      const postings: LedgerPostingRow[] = [];
       for (const i of fresh) {
         const input = inputs[i]!;
         const txnId = idAt[i]!;

@@ -7,61 +7,50 @@ import type { Nano } from '../shared/money.js';
 import { eventTime, type PreparedEvent } from './prepared-event.js';
 import type { IngestOutcome } from './ports.js';
 
+/** usage_records columns with their SQL types, in insert order (key order is the column order). */
+const USAGE_COLUMN_TYPES = {
+  id: 'text',
+  request_id: 'text',
+  tenant_id: 'text',
+  user_id: 'text',
+  key_id: 'text',
+  agent: 'text',
+  conversation_id: 'text',
+  conversation_title: 'text',
+  project: 'text',
+  provider: 'text',
+  deployment_id: 'text',
+  model: 'text',
+  prompt_tokens: 'bigint',
+  completion_tokens: 'bigint',
+  cached_tokens: 'bigint',
+  cache_write_tokens: 'bigint',
+  reasoning_tokens: 'bigint',
+  total_tokens: 'bigint',
+  cost: 'bigint',
+  provider_cost: 'bigint',
+  price_id: 'text',
+  multiplier_ppm: 'bigint',
+  latency_ms: 'bigint',
+  ttft_ms: 'bigint',
+  status: 'text',
+  usage_source: 'text',
+  source: 'text',
+  stream: 'bigint',
+  started_at: 'bigint',
+  ended_at: 'bigint',
+  metadata: 'text',
+  content_hash: 'text',
+  created_at: 'bigint',
+} as const;
+
 /** Column order shared by the SQLite prepared statement and the PostgreSQL unnest insert. */
-export const USAGE_COLUMNS = [
-  'id',
-  'request_id',
-  'tenant_id',
-  'user_id',
-  'key_id',
-  'agent',
-  'conversation_id',
-  'conversation_title',
-  'project',
-  'provider',
-  'deployment_id',
-  'model',
-  'prompt_tokens',
-  'completion_tokens',
-  'cached_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-  'total_tokens',
-  'cost',
-  'provider_cost',
-  'price_id',
-  'multiplier_ppm',
-  'latency_ms',
-  'ttft_ms',
-  'status',
-  'usage_source',
-  'source',
-  'stream',
-  'started_at',
-  'ended_at',
-  'metadata',
-  'content_hash',
-  'created_at',
-] as const;
+export const USAGE_COLUMNS = Object.keys(USAGE_COLUMN_TYPES) as readonly (keyof typeof USAGE_COLUMN_TYPES)[];
 
 /** Which columns are bigint (the rest are text): PostgreSQL's unnest needs the array types. */
-export const USAGE_INT_COLUMNS: ReadonlySet<string> = new Set([
-  'prompt_tokens',
-  'completion_tokens',
-  'cached_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-  'total_tokens',
-  'cost',
-  'provider_cost',
-  'multiplier_ppm',
-  'latency_ms',
-  'ttft_ms',
-  'stream',
-  'started_at',
-  'ended_at',
-  'created_at',
-]);
+export const USAGE_INT_COLUMNS: ReadonlySet<string> = new Set(
+  USAGE_COLUMNS.filter((c) => USAGE_COLUMN_TYPES[c] === 'bigint'),
+);
 
 export type UsageRowValues = (string | number | bigint | null)[];
 

@@ -10,7 +10,7 @@ import type { Clock } from '../shared/clock.js';
 import { createBatchWriter } from './batch-writer.js';
 import { SpooledPipeline } from './pipeline.js';
 import { Spool } from './spool.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
+import { startWalCheckpointer } from '../db/wal-checkpointer.js';
 
 export interface MeteringPipelineDeps {
   db: Db;
@@ -25,7 +25,7 @@ export interface MeteringPipelineDeps {
   /** Batches in flight at once (default 1; PostgreSQL only: SQLite has one connection). */
   writers?: number;
   retryDelayMs?: (attempt: number) => number;
-  /** SQLite: checkpoint the WAL from a worker thread every this many ms (see wal-checkpointer.ts). */
+  /** SQLite: checkpoint the WAL from a worker thread every this many ms (see db/wal-checkpointer.ts). */
   walCheckpointMs?: number;
 }
 

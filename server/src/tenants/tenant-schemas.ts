@@ -1,5 +1,6 @@
 // Tenant shapes at the HTTP boundary (seed 002 field names) and for stored settings JSON.
 import { z } from 'zod';
+import { providerPreferencesSchema } from '../routing/preferences.js';
 import { SLUG_PATTERN } from './slug.js';
 
 export const TENANT_TYPES = ['internal', 'demo', 'development', 'customer'] as const;
@@ -7,21 +8,16 @@ export const TENANT_STATUSES = ['pending', 'active', 'suspended', 'deleted'] as 
 export type TenantType = (typeof TENANT_TYPES)[number];
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
-/** OpenRouter-style provider preferences (consumed by routing later). */
-export const providerPreferencesSchema = z
-  .object({
-    order: z.array(z.string().min(1)).max(50).optional(),
-    only: z.array(z.string().min(1)).max(50).optional(),
-    ignore: z.array(z.string().min(1)).max(50).optional(),
-    allow_fallbacks: z.boolean().optional(),
-    sort: z.enum(['price', 'latency', 'throughput']).optional(),
-  })
-  .strict();
+/**
+ * Standing provider preferences are routing's schema, strict: a mistyped field in stored settings
+ * is refused rather than silently ignored at call time.
+ */
+const tenantProviderPreferencesSchema = providerPreferencesSchema.strict();
 
 export const tenantSettingsSchema = z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
   if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'settings are larger than 16 KiB' });
   if (v['provider'] !== undefined) {
-    const r = providerPreferencesSchema.safeParse(v['provider']);
+    const r = tenantProviderPreferencesSchema.safeParse(v['provider']);
     if (!r.success)
       ctx.addIssue({ code: 'custom', path: ['provider'], message: r.error.issues[0]?.message ?? 'invalid' });
   }

@@ -31,54 +31,34 @@ function filterOf(request: FastifyRequest, q: z.infer<typeof consumptionQuery>, 
 export function consumptionRoutes(deps: { db: Kysely<Database>; clock: Clock }) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const common = { config: { access: { roles: TENANT_ROLES } }, tags: ['consumption'] };
+    const config = { access: { roles: TENANT_ROLES } };
+    const schema = { tags: ['consumption'], querystring: consumptionQuery };
+    /** Every view answers the same query over the same date range; only the grouping differs. */
+    const view = async <T>(
+      request: FastifyRequest,
+      q: z.infer<typeof consumptionQuery>,
+      load: (db: Kysely<Database>, f: ConsumptionFilter) => Promise<T>,
+    ) => {
+      const f = filterOf(request, q, deps.clock.now());
+      return { startDate: f.startDate, endDate: f.endDate, items: await load(deps.db, f) };
+    };
     r.get(
       '/api/v1/consumption/history',
-      {
-        config: common.config,
-        schema: {
-          tags: common.tags,
-          summary: 'Daily consumption (seed 000)',
-          querystring: consumptionQuery,
-          response: { 200: historyResponse },
-        },
-      },
-      async (request) => {
-        const f = filterOf(request, request.query, deps.clock.now());
-        return { startDate: f.startDate, endDate: f.endDate, items: await consumptionHistory(deps.db, f) };
-      },
+      { config, schema: { ...schema, summary: 'Daily consumption (seed 000)', response: { 200: historyResponse } } },
+      (request) => view(request, request.query, consumptionHistory),
     );
     r.get(
       '/api/v1/consumption/by-assistant',
       {
-        config: common.config,
-        schema: {
-          tags: common.tags,
-          summary: 'Consumption per agent (seed 000)',
-          querystring: consumptionQuery,
-          response: { 200: byAssistantResponse },
-        },
+        config,
+        schema: { ...schema, summary: 'Consumption per agent (seed 000)', response: { 200: byAssistantResponse } },
       },
-      async (request) => {
-        const f = filterOf(request, request.query, deps.clock.now());
-        return { startDate: f.startDate, endDate: f.endDate, items: await consumptionByAssistant(deps.db, f) };
-      },
+      (request) => view(request, request.query, consumptionByAssistant),
     );
     r.get(
       '/api/v1/consumption/by-user',
-      {
-        config: common.config,
-        schema: {
-          tags: common.tags,
-          summary: 'Consumption per user (seed 000)',
-          querystring: consumptionQuery,
-          response: { 200: byUserResponse },
-        },
-      },
-      async (request) => {
-        const f = filterOf(request, request.query, deps.clock.now());
-        return { startDate: f.startDate, endDate: f.endDate, items: await consumptionByUser(deps.db, f) };
-      },
+      { config, schema: { ...schema, summary: 'Consumption per user (seed 000)', response: { 200: byUserResponse } } },
+      (request) => view(request, request.query, consumptionByUser),
     );
   };
 }

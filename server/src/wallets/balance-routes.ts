@@ -4,12 +4,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PLATFORM, TENANT_ROLES, tenantScope } from '../http/access.js';
-import { audit, idempotencyKeyOf, requireTenant, type MoneyRoutesContext } from '../ledger/money-routes-context.js';
+import { PLATFORM, TENANT_ROLES } from '../http/access.js';
+import { idempotencyKeyOf, requireTenant, type MoneyRoutesContext } from '../ledger/money-routes-context.js';
 import { AppError, invalid } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { exactMoneyFromNumber, formatMoney, MoneyFormatError, moneyToNumber } from '../shared/money.js';
 import { WALLET_MODES, type Wallet } from './wallet-rules.js';
+import { adjustWallet, scopedWallet } from './wallet-route-actions.js';
 import { operationSchema } from './wallet-schemas.js';
 
 const tags = ['billing'];
@@ -59,12 +60,7 @@ export function balanceRoutes(ctx: MoneyRoutesContext) {
           response: { 200: balanceSchema },
         },
       },
-      async (req) => {
-        const tenantId = tenantScope(req.principal!, req.query.tenant_id);
-        if (!tenantId) throw invalid('tenant_id', 'is required for platform-level callers');
-        await requireTenant(ctx, tenantId);
-        return balanceView(await ctx.wallets.getWallet(tenantId));
-      },
+      async (req) => balanceView(await scopedWallet(ctx, req.principal!, req.query.tenant_id)),
     );
 
     r.post(
@@ -102,29 +98,13 @@ export function balanceRoutes(ctx: MoneyRoutesContext) {
         await requireTenant(ctx, tenantId);
         const idempotencyKey = idempotencyKeyOf(req, `balance:${tenantId}`, () => newId('evt', ctx.now()));
         const reason = req.body.reason ?? `seed 001 balance ${req.body.operation.toLowerCase()}`;
-        const { transaction, wallet } = await ctx.wallets.adjust(tenantId, {
+        const { transaction, wallet } = await adjustWallet(ctx, req, tenantId, {
           amount,
           operation: req.body.operation,
           reason,
           actorId: actorIdOf(req),
           idempotencyKey,
         });
-        if (!transaction.replayed) {
-          await audit(ctx, req, {
-            tenantId,
-            action: `wallet.${req.body.operation.toLowerCase()}`,
-            targetType: 'wallet',
-            targetId: tenantId,
-            changes: {
-              after: {
-                amount: formatMoney(amount),
-                reason,
-                transaction_id: transaction.id,
-                balance: formatMoney(wallet.balance),
-              },
-            },
-          });
-        }
         return { ...balanceView(wallet), transaction_id: transaction.id, replayed: transaction.replayed };
       },
     );

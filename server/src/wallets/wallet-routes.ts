@@ -3,12 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PLATFORM, TENANT_ROLES, tenantScope, userOf } from '../http/access.js';
+import { PLATFORM, TENANT_ROLES, userOf } from '../http/access.js';
 import { audit, idempotencyKeyOf, requireTenant, type MoneyRoutesContext } from '../ledger/money-routes-context.js';
 import { transactionSchema, transactionView } from '../ledger/transaction-schemas.js';
 import { invalid } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { formatMoney, parseMoney } from '../shared/money.js';
+import { adjustWallet, scopedWallet } from './wallet-route-actions.js';
 import { WALLET_MODES } from './wallet-rules.js';
 import { decimalAmount, operationSchema, walletSchema, walletView } from './wallet-schemas.js';
 
@@ -30,12 +31,7 @@ export function walletRoutes(ctx: MoneyRoutesContext) {
           response: { 200: walletSchema },
         },
       },
-      async (req) => {
-        const tenantId = tenantScope(userOf(req), req.query.tenant_id);
-        if (!tenantId) throw invalid('tenant_id', 'is required for platform-level callers');
-        await requireTenant(ctx, tenantId);
-        return walletView(await ctx.wallets.getWallet(tenantId));
-      },
+      async (req) => walletView(await scopedWallet(ctx, userOf(req), req.query.tenant_id)),
     );
 
     r.post(
@@ -64,29 +60,13 @@ export function walletRoutes(ctx: MoneyRoutesContext) {
         if (amount <= 0n) throw invalid('amount', 'must be greater than zero');
         const idempotencyKey = idempotencyKeyOf(req, `admin-adjust:${tenantId}`, () => newId('evt', ctx.now()));
         await requireTenant(ctx, tenantId);
-        const { transaction, wallet } = await ctx.wallets.adjust(tenantId, {
+        const { transaction, wallet } = await adjustWallet(ctx, req, tenantId, {
           amount,
           operation: req.body.operation,
           reason: req.body.reason,
           actorId: user.userId,
           idempotencyKey,
         });
-        if (!transaction.replayed) {
-          await audit(ctx, req, {
-            tenantId,
-            action: `wallet.${req.body.operation.toLowerCase()}`,
-            targetType: 'wallet',
-            targetId: tenantId,
-            changes: {
-              after: {
-                amount: formatMoney(amount),
-                reason: req.body.reason,
-                transaction_id: transaction.id,
-                balance: formatMoney(wallet.balance),
-              },
-            },
-          });
-        }
         return reply.status(transaction.replayed ? 200 : 201).send({
           transaction: transactionView(transaction),
           wallet: walletView(wallet),

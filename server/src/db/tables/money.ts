@@ -1,7 +1,7 @@
 // Tables owned by the money area: the double-entry ledger, tenant wallets and the versioned price
 // catalog. Conventions: ids are prefixed text; every integer (money in nano, tokens, counts, epoch-ms
 // timestamps, 0/1 booleans) is a bigint column; JSON is text.
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
 
 /** A bigint column: read as bigint, written as bigint or number. */
 type Int = ColumnType<bigint, bigint | number, bigint | number>;
@@ -26,6 +26,12 @@ export interface LedgerPostingsTable {
   account: string;
   amount: Int;
 }
+
+/** A ledger transaction as read back (integers as bigint). */
+export type LedgerTransactionRow = Selectable<LedgerTransactionsTable>;
+/** A ledger transaction as the batch writer inserts it: every column given. */
+export type LedgerTransactionInsert = Required<Insertable<LedgerTransactionsTable>>;
+export type LedgerPostingRow = Selectable<LedgerPostingsTable>;
 
 /** Cached balance per account; always equal to the sum of its postings (recomputeBalances checks). */
 export interface LedgerAccountsTable {

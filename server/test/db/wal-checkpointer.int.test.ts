@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import pino from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openDb } from '../../src/db/database.js';
-import { startWalCheckpointer } from '../../src/metering/wal-checkpointer.js';
+import { startWalCheckpointer } from '../../src/db/wal-checkpointer.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 
 const log = pino({ level: 'silent' });

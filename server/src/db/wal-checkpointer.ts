@@ -7,7 +7,7 @@
 // the normal automatic checkpoint is restored.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { Db } from '../db/database.js';
+import type { Db } from './database.js';
 
 const DEFAULT_AUTOCHECKPOINT = 1000;
 /** ~400 MB of WAL with 4 KiB pages: only reached if the checkpointer falls far behind. */
