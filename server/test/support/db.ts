@@ -62,11 +62,8 @@ export async function createTestDb(
 export function eachDialect(name: string, body: (dialect: DialectName) => void): void {
   // vitest's globals (not an import) so child processes of tests can import this file too.
   const { describe } = globalThis as unknown as { describe: typeof Describe };
-  describe.each(['sqlite', 'postgres'] as const)(`${name} [%s]`, (dialect) => {
-    if (dialect === 'postgres' && !pgAvailable()) {
-      describe.skip('postgres unavailable', () => body(dialect));
-      return;
-    }
-    body(dialect);
-  });
+  // Without PostgreSQL (a developer machine only: with CI set, global-setup fails the run) the
+  // postgres half is left out and global-setup prints a loud note.
+  const dialects: DialectName[] = pgAvailable() ? ['sqlite', 'postgres'] : ['sqlite'];
+  describe.each(dialects)(`${name} [%s]`, (dialect) => body(dialect));
 }
