@@ -16,8 +16,8 @@ import {
   requestedOutputTokens,
 } from './estimate.js';
 import { openAiDialect } from './openai-dialect.js';
-import { OpenAiPassthrough } from './openai-passthrough.js';
-import { ParsedTranscoder, speaksOpenAiStream, type StreamTranscoder } from './stream-transcoder.js';
+import { openAiStreamTranscoder } from './openai-passthrough.js';
+import { speaksOpenAiStream, type StreamTranscoder } from './stream-transcoder.js';
 
 export interface ChatCallInput {
   chat: ChatRequest;
@@ -73,13 +73,11 @@ class ChatCall implements CallSpec {
   transcoder(adapter: ProviderAdapter, opts: StreamOptions, ctx: ParseContext): StreamTranscoder {
     const parser = adapter.createStreamParser(opts.model, ctx);
     const writer = this.dialect.createStream(opts);
-    return this.dialect === openAiDialect && speaksOpenAiStream(adapter.type)
-      ? new OpenAiPassthrough(parser, writer, {
-          publicModel: opts.model,
-          object: 'chat.completion.chunk',
-          includeUsage: opts.includeUsage,
-        })
-      : new ParsedTranscoder(parser, writer);
+    return openAiStreamTranscoder(this.dialect === openAiDialect && speaksOpenAiStream(adapter.type), parser, writer, {
+      publicModel: opts.model,
+      object: 'chat.completion.chunk',
+      includeUsage: opts.includeUsage,
+    });
   }
   countOutput(response: Record<string, unknown>, model: string): number {
     return estimateResponseCompletionTokens(response as ChatResponse, model);

@@ -150,3 +150,13 @@ export class OpenAiPassthrough implements StreamTranscoder {
     return this.general.fail(e);
   }
 }
+
+/** Byte passthrough when client and upstream both speak OpenAI's stream; the parsing path otherwise. */
+export function openAiStreamTranscoder(
+  passthrough: boolean,
+  parser: StreamParser<ChatChunk>,
+  writer: StreamWriter,
+  opts: PassthroughOptions,
+): StreamTranscoder {
+  return passthrough ? new OpenAiPassthrough(parser, writer, opts) : new ParsedTranscoder(parser, writer);
+}

@@ -10,8 +10,8 @@ import { runCall, type CallSpec } from './call-runner.js';
 import type { ChatChunk, Deployment, GatewayDeps, ProviderAdapter, StreamParser, Usage } from './deps.js';
 import type { StreamOptions } from './dialect.js';
 import { openAiDialect } from './openai-dialect.js';
-import { OpenAiPassthrough } from './openai-passthrough.js';
-import { ParsedTranscoder, speaksOpenAiStream, type StreamTranscoder } from './stream-transcoder.js';
+import { openAiStreamTranscoder } from './openai-passthrough.js';
+import { speaksOpenAiStream, type StreamTranscoder } from './stream-transcoder.js';
 import { CompletionTally, estimateInputTokensQuick, estimateInputUsage, requestedOutputTokens } from './estimate.js';
 
 export type SimpleKind = 'embeddings' | 'completions';
@@ -85,13 +85,11 @@ class SimpleCall implements CallSpec {
   transcoder(adapter: ProviderAdapter, opts: StreamOptions): StreamTranscoder {
     const parser = adapter.createCompletionsStreamParser!(opts.model) as unknown as StreamParser<ChatChunk>;
     const writer = openAiDialect.createStream({ ...opts, object: 'text_completion' });
-    return speaksOpenAiStream(adapter.type)
-      ? new OpenAiPassthrough(parser, writer, {
-          publicModel: opts.model,
-          object: 'text_completion',
-          includeUsage: opts.includeUsage,
-        })
-      : new ParsedTranscoder(parser, writer);
+    return openAiStreamTranscoder(speaksOpenAiStream(adapter.type), parser, writer, {
+      publicModel: opts.model,
+      object: 'text_completion',
+      includeUsage: opts.includeUsage,
+    });
   }
   countOutput(response: Record<string, unknown>, model: string): number {
     return countOutput(this.kind, response, model);
