@@ -7,10 +7,12 @@ import { requestContext } from '../identity/context.js';
 import { pageOf, pageQuery } from '../identity/pagination.js';
 import { notFound } from '../shared/errors.js';
 import {
+  ownTenantPatchSchema,
   ownTenantUpdateSchema,
   TENANT_STATUSES,
   TENANT_TYPES,
   tenantCreateSchema,
+  tenantPatchSchema,
   tenantSchema,
   tenantUpdateSchema,
 } from './tenant-schemas.js';
@@ -81,6 +83,21 @@ export function tenantRoutes(tenants: TenantService) {
       async (req) => tenants.update(req.params.id, req.body, requestContext(req)),
     );
 
+    r.patch(
+      '/api/v1/admin/tenants/:id',
+      {
+        config: { access: { roles: PLATFORM } },
+        schema: {
+          tags,
+          summary: 'Update a tenant; `settings` is a JSON Merge Patch (RFC 7396): only the keys sent change',
+          params: idParams,
+          body: tenantPatchSchema,
+          response: { 200: tenantSchema },
+        },
+      },
+      async (req) => tenants.update(req.params.id, req.body, requestContext(req), { mergeSettings: true }),
+    );
+
     r.delete(
       '/api/v1/admin/tenants/:id',
       {
@@ -120,6 +137,21 @@ export function tenantRoutes(tenants: TenantService) {
         },
       },
       async (req) => tenants.update(tenantScope(userOf(req)) ?? '', req.body, requestContext(req)),
+    );
+
+    r.patch(
+      '/api/v1/tenant',
+      {
+        config: { access: { roles: ['tenant_admin'] } },
+        schema: {
+          tags,
+          summary: "Edit the caller's own tenant; `settings` is a JSON Merge Patch (RFC 7396)",
+          body: ownTenantPatchSchema,
+          response: { 200: tenantSchema },
+        },
+      },
+      async (req) =>
+        tenants.update(tenantScope(userOf(req)) ?? '', req.body, requestContext(req), { mergeSettings: true }),
     );
   };
 }

@@ -57,6 +57,16 @@ export type TenantUpdate = z.infer<typeof tenantUpdateSchema>;
 /** What a tenant admin may change about their own tenant. */
 export const ownTenantUpdateSchema = tenantUpdateSchema.pick({ name: true, domain: true, settings: true });
 
+/**
+ * PATCH bodies: `settings` is a JSON Merge Patch (RFC 7396), so `null` values are allowed here;
+ * the merged settings are validated whole (tenantSettingsSchema) before they are stored.
+ */
+const settingsPatchSchema = z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
+  if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'settings are larger than 16 KiB' });
+});
+export const tenantPatchSchema = tenantUpdateSchema.extend({ settings: settingsPatchSchema.optional() });
+export const ownTenantPatchSchema = ownTenantUpdateSchema.extend({ settings: settingsPatchSchema.optional() });
+
 export const tenantSchema = z.object({
   id: z.string(),
   name: z.string(),

@@ -11,11 +11,13 @@ import { randomToken } from '../identity/crypto.js';
 import { iso, parseJsonObject } from '../identity/json.js';
 import { toPage, type Page } from '../identity/pagination.js';
 import type { TenantInfo } from '../identity/ports.js';
-import { conflict, notFound } from '../shared/errors.js';
+import { conflict, invalid, notFound } from '../shared/errors.js';
 import { nextId } from '../identity/monotonic-id.js';
+import { mergePatch } from './settings-patch.js';
 import { slugCandidate, slugify } from './slug.js';
 import {
   tenantCreateSchema,
+  tenantSettingsSchema,
   type Tenant,
   type TenantCreate,
   type TenantStatus,
@@ -37,7 +39,11 @@ export interface TenantService {
   /** The gateway's view (status + settings). */
   info(id: string): Promise<TenantInfo | null>;
   list(q: TenantListQuery): Promise<Page<Tenant>>;
-  update(id: string, patch: TenantUpdate, ctx: ActionContext): Promise<Tenant>;
+  /**
+   * PUT replaces `settings` whole; with `mergeSettings` (PATCH) `settings` is a JSON Merge Patch
+   * (RFC 7396) over the stored settings: only the keys sent change, `null` removes one.
+   */
+  update(id: string, patch: TenantUpdate, ctx: ActionContext, opts?: { mergeSettings?: boolean }): Promise<Tenant>;
   /** DELETE: status=deleted. */
   deactivate(id: string, ctx: ActionContext): Promise<Tenant>;
   /** Count of users that hold a seat (not suspended). */
@@ -59,6 +65,17 @@ export function toTenant(r: Selectable<TenantsTable>): Tenant {
     created: iso(r.created_at),
     updated: iso(r.updated_at),
   };
+}
+
+/** The settings JSON to write: the new object (PUT) or the merge of a patch (PATCH), validated whole. */
+function settingsToStore(stored: string, settings: Record<string, unknown>, opts: { mergeSettings?: boolean }): string {
+  if (!opts.mergeSettings) return JSON.stringify(settings);
+  const merged = tenantSettingsSchema.safeParse(mergePatch(parseJsonObject(stored), settings));
+  if (!merged.success) {
+    const issue = merged.error.issues[0];
+    throw invalid(['settings', ...(issue?.path ?? [])].join('.'), issue?.message ?? 'invalid settings');
+  }
+  return JSON.stringify(merged.data);
 }
 
 /** Referral codes: 10 url-safe characters, uppercase for reading aloud. */
@@ -179,24 +196,35 @@ export function createTenantService(deps: {
       return toPage(rows, q.limit, toTenant);
     },
 
-    async update(id, patch, ctx) {
-      const before = toTenant(await load(id));
+    async update(id, patch, ctx, opts = {}) {
+      const beforeRow = await load(id);
+      const before = toTenant(beforeRow);
       const values: Record<string, unknown> = {};
       for (const k of ['name', 'slug', 'domain', 'type', 'status', 'billing_plan', 'max_users'] as const) {
         if (patch[k] !== undefined) values[k] = patch[k];
       }
-      if (patch.settings !== undefined) values['settings'] = JSON.stringify(patch.settings);
-      if (Object.keys(values).length > 0) {
+      // A merge reads the stored settings and writes only if they are still what it read
+      // (compare-and-set): a concurrent edit makes it read again instead of being overwritten.
+      let storedSettings = beforeRow.settings;
+      for (let attempt = 0; ; attempt++) {
+        if (patch.settings !== undefined) values['settings'] = settingsToStore(storedSettings, patch.settings, opts);
+        if (Object.keys(values).length === 0) break;
+        let query = db
+          .updateTable('tenants')
+          .set({ ...values, updated_at: deps.now() })
+          .where('id', '=', id);
+        const compareAndSet = opts.mergeSettings === true && patch.settings !== undefined;
+        if (compareAndSet) query = query.where('settings', '=', storedSettings);
+        let updated: bigint;
         try {
-          await db
-            .updateTable('tenants')
-            .set({ ...values, updated_at: deps.now() })
-            .where('id', '=', id)
-            .execute();
+          updated = (await query.executeTakeFirst()).numUpdatedRows;
         } catch (e) {
           if (isUniqueViolation(e)) throw conflict(`slug "${patch.slug ?? ''}" is already taken`);
           throw e;
         }
+        if (updated > 0n || !compareAndSet) break;
+        if (attempt >= 4) throw conflict('the tenant changed while it was being edited; try again');
+        storedSettings = (await load(id)).settings;
       }
       const after = toTenant(await load(id));
       await deps.audit.record({

@@ -154,6 +154,52 @@ eachDialect('tenancy', (dialect) => {
       expect(sneaky.statusCode).toBe(200); // unknown fields are dropped, not applied
       expect((await t.identity.tenants.getById(w.a.id))?.max_users).toBeNull();
     });
+
+    it('PATCH merges settings (RFC 7396): other keys stay, null removes one, the result is validated', async () => {
+      const put = await call(w.adminA.token, 'PUT', '/api/v1/tenant', {
+        settings: { provider: { sort: 'price', only: ['openai'] }, theme: 'dark', notes: 'keep' },
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      const res = await call(w.adminA.token, 'PATCH', '/api/v1/tenant', {
+        settings: { provider: { only: null, order: ['anthropic'] }, theme: null },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().settings).toEqual({ provider: { sort: 'price', order: ['anthropic'] }, notes: 'keep' });
+
+      // The merged provider preferences must still be valid; nothing is written when they are not.
+      const bad = await call(w.adminA.token, 'PATCH', '/api/v1/tenant', { settings: { provider: { sort: 42 } } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.message).toContain('settings.provider');
+      expect((await t.identity.tenants.getById(w.a.id))?.settings).toEqual({
+        provider: { sort: 'price', order: ['anthropic'] },
+        notes: 'keep',
+      });
+
+      // A platform admin patches any tenant the same way; a tenant admin cannot use that route.
+      const admin = await call(w.root.token, 'PATCH', `/api/v1/admin/tenants/${w.a.id}`, {
+        settings: { notes: null },
+        max_users: 7,
+      });
+      expect(admin.statusCode, admin.body).toBe(200);
+      expect(admin.json()).toMatchObject({
+        max_users: 7,
+        settings: { provider: { sort: 'price', order: ['anthropic'] } },
+      });
+      expect(admin.json().settings.notes).toBeUndefined();
+      expect((await call(w.adminA.token, 'PATCH', `/api/v1/admin/tenants/${w.a.id}`, { name: 'x' })).statusCode).toBe(
+        403,
+      );
+    });
+
+    it('concurrent settings patches to different keys all land', async () => {
+      await call(w.adminA.token, 'PUT', '/api/v1/tenant', { settings: {} });
+      const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
+      const results = await Promise.all(
+        keys.map((k) => call(w.adminA.token, 'PATCH', '/api/v1/tenant', { settings: { [k]: k } })),
+      );
+      expect(results.map((r) => r.statusCode)).toEqual(keys.map(() => 200));
+      expect((await t.identity.tenants.getById(w.a.id))?.settings).toEqual(Object.fromEntries(keys.map((k) => [k, k])));
+    });
   });
 
   describe('people and role rules', () => {
