@@ -223,7 +223,8 @@ export function createTenantService(deps: {
           throw e;
         }
         if (updated > 0n || !compareAndSet) break;
-        if (attempt >= 4) throw conflict('the tenant changed while it was being edited; try again');
+        // Every round one of the racing writers wins, so this ends; the cap is only a backstop.
+        if (attempt >= 31) throw conflict('the tenant changed while it was being edited; try again');
         storedSettings = (await load(id)).settings;
       }
       const after = toTenant(await load(id));

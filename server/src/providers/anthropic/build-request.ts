@@ -5,6 +5,8 @@ import type { ChatRequest, ProviderEndpoint, UpstreamRequest } from '../ports.js
 import { arr, isObject, safeParse, str, type Json } from '../common/json.js';
 import { endsWithVersion, joinUrl } from '../common/url.js';
 import { blocksFromContent, textOf } from './content.js';
+import { jsonToolChoice, responseFormatTool } from './json-mode.js';
+import { assistantThinkingBlocks, isThinkingOn, planThinking } from './thinking.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -53,7 +55,8 @@ export function toAnthropicMessages(messages: unknown[]): { system: string | und
       const t = textOf(m['content']);
       if (t) system.push(t);
     } else if (role === 'assistant') {
-      const blocks = blocksFromContent(m['content']);
+      // Earlier thinking goes back first in its turn, as Anthropic requires (signatures intact).
+      const blocks = [...assistantThinkingBlocks(m), ...blocksFromContent(m['content'])];
       for (const call of arr(m['tool_calls'])) {
         const b = toolUseBlock(call);
         if (b) blocks.push(b);
@@ -96,25 +99,40 @@ function toolChoiceOf(choice: unknown, parallel: unknown): Json | undefined {
 
 export function toAnthropicBody(upstreamModel: string, req: ChatRequest): Json {
   const { system, turns } = toAnthropicMessages(req.messages);
-  const body: Json = {
-    model: upstreamModel,
-    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    messages: turns,
-  };
+  const cap = req.max_completion_tokens ?? req.max_tokens;
+  let plan = planThinking(req, cap, ANTHROPIC_DEFAULT_MAX_TOKENS);
+  // Anthropic refuses a thinking request whose last assistant tool call lacks its thinking block
+  // (OpenAI clients usually drop `thinking_blocks`): that turn runs without thinking (LiteLLM's
+  // modify_params behaviour) instead of failing.
+  if (isThinkingOn(plan.thinking) && lastToolTurnLacksThinking(turns))
+    plan = { thinking: undefined, maxTokens: cap ?? ANTHROPIC_DEFAULT_MAX_TOKENS };
+  const thinkingOn = isThinkingOn(plan.thinking);
+  const body: Json = { model: upstreamModel, max_tokens: plan.maxTokens, messages: turns };
   if (system !== undefined) body['system'] = system;
-  if (typeof req['temperature'] === 'number') body['temperature'] = Math.min(req['temperature'], 1); // Anthropic's range is 0..1
-  if (typeof req['top_p'] === 'number') body['top_p'] = req['top_p'];
+  if (plan.thinking) body['thinking'] = plan.thinking;
+  // Thinking allows no temperature change and top_p only in 0.95..1; clients often set both by default.
+  if (typeof req['temperature'] === 'number' && !thinkingOn) body['temperature'] = Math.min(req['temperature'], 1); // Anthropic's range is 0..1
+  if (typeof req['top_p'] === 'number' && (!thinkingOn || req['top_p'] >= 0.95)) body['top_p'] = req['top_p'];
   const stop = req['stop'];
   if (typeof stop === 'string') body['stop_sequences'] = [stop];
   else if (Array.isArray(stop) && stop.length > 0) body['stop_sequences'] = stop;
   const tools = toolsOf(req['tools']);
+  const clientChoice = tools ? toolChoiceOf(req['tool_choice'], req['parallel_tool_calls']) : undefined;
+  const jsonTool = responseFormatTool(req['response_format']);
   // Tools stay declared even with tool_choice none: history may hold tool_use blocks naming them.
-  if (tools) body['tools'] = tools;
-  const tc = tools ? toolChoiceOf(req['tool_choice'], req['parallel_tool_calls']) : undefined;
+  if (tools || jsonTool) body['tools'] = [...(tools ?? []), ...(jsonTool ? [jsonTool] : [])];
+  const tc = jsonTool ? jsonToolChoice(clientChoice, tools !== undefined, thinkingOn) : clientChoice;
   if (tc) body['tool_choice'] = tc;
   if (typeof req['user'] === 'string') body['metadata'] = { user_id: req['user'] };
   if (req.stream === true) body['stream'] = true;
   return body;
+}
+
+function lastToolTurnLacksThinking(turns: Turn[]): boolean {
+  const last = turns.findLast((t) => t.role === 'assistant');
+  if (!last || !last.content.some((b) => b['type'] === 'tool_use')) return false;
+  const first = last.content[0]?.['type'];
+  return first !== 'thinking' && first !== 'redacted_thinking';
 }
 
 export function anthropicHeaders(p: ProviderEndpoint): Record<string, string> {

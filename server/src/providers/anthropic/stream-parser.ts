@@ -1,13 +1,17 @@
 // Anthropic Messages SSE events → canonical chat.completion.chunk objects.
 // message_start → role chunk; text_delta → content; tool_use start + input_json_delta → tool_calls
-// deltas (OpenAI indexes tool calls separately from content blocks); message_delta → finish_reason
-// and final usage; message_stop → the usage chunk (choices: []) OpenAI sends with include_usage.
+// deltas (OpenAI indexes tool calls separately from content blocks), or content for the
+// response_format tool (json-mode.ts); thinking_delta → `reasoning_content` plus a `thinking_blocks`
+// piece, signature_delta and redacted_thinking → `thinking_blocks` pieces (LiteLLM's shape, see
+// thinking.ts); message_delta → finish_reason and final usage; message_stop → the usage chunk
+// (choices: []) OpenAI sends with include_usage.
 import type { ChatChunk, ParseContext, ProviderError, StreamParser, Usage } from '../ports.js';
 import { isObject, num, safeParse, str, type Json } from '../common/json.js';
 import { SseDecoder, type SseEvent } from '../common/sse-decoder.js';
 import { errorMessageOf } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
 import { anthropicErrorType, statusOfAnthropicErrorType } from './parse-error.js';
+import { JSON_TOOL_NAME } from './json-mode.js';
 import { finishReasonFromAnthropic } from './stop-reason.js';
 import { usageFromAnthropic } from './usage.js';
 
@@ -22,6 +26,8 @@ class AnthropicStreamParser implements StreamParser {
   private done = false;
   /** content block index → OpenAI tool_calls index */
   private readonly toolIndex = new Map<number, number>();
+  /** content block index of the response_format tool, whose input is streamed as content */
+  private jsonBlock: number | null = null;
 
   constructor(
     private readonly publicModel: string,
@@ -54,6 +60,10 @@ class AnthropicStreamParser implements StreamParser {
     };
   }
 
+  private thinkingChunk(thinking: string): ChatChunk {
+    return this.chunk({ reasoning_content: thinking, thinking_blocks: [{ type: 'thinking', thinking }] });
+  }
+
   private handle(events: SseEvent[]): ChatChunk[] {
     const out: ChatChunk[] = [];
     for (const ev of events) {
@@ -80,7 +90,9 @@ class AnthropicStreamParser implements StreamParser {
       }
       case 'content_block_start': {
         const block = isObject(data['content_block']) ? data['content_block'] : {};
-        if (block['type'] === 'tool_use') {
+        if (block['type'] === 'tool_use' && block['name'] === JSON_TOOL_NAME) {
+          this.jsonBlock = num(data['index']);
+        } else if (block['type'] === 'tool_use') {
           const idx = this.toolIndex.size;
           this.toolIndex.set(num(data['index']), idx);
           out.push(
@@ -97,6 +109,14 @@ class AnthropicStreamParser implements StreamParser {
           );
         } else if (block['type'] === 'text' && typeof block['text'] === 'string' && block['text'].length > 0) {
           out.push(this.chunk({ content: block['text'] }));
+        } else if (
+          block['type'] === 'thinking' &&
+          typeof block['thinking'] === 'string' &&
+          block['thinking'].length > 0
+        ) {
+          out.push(this.thinkingChunk(block['thinking']));
+        } else if (block['type'] === 'redacted_thinking') {
+          out.push(this.chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: str(block['data']) ?? '' }] }));
         }
         return;
       }
@@ -105,12 +125,23 @@ class AnthropicStreamParser implements StreamParser {
         if (delta['type'] === 'text_delta') {
           out.push(this.chunk({ content: str(delta['text']) ?? '' }));
         } else if (delta['type'] === 'input_json_delta') {
-          const idx = this.toolIndex.get(num(data['index']));
           const partial = str(delta['partial_json']) ?? '';
-          if (idx !== undefined && partial.length > 0)
+          if (partial.length === 0) return;
+          if (num(data['index']) === this.jsonBlock) {
+            out.push(this.chunk({ content: partial }));
+            return;
+          }
+          const idx = this.toolIndex.get(num(data['index']));
+          if (idx !== undefined)
             out.push(this.chunk({ tool_calls: [{ index: idx, function: { arguments: partial } }] }));
+        } else if (delta['type'] === 'thinking_delta') {
+          const thinking = str(delta['thinking']) ?? '';
+          if (thinking.length > 0) out.push(this.thinkingChunk(thinking));
+        } else if (delta['type'] === 'signature_delta') {
+          const signature = str(delta['signature']) ?? '';
+          out.push(this.chunk({ thinking_blocks: [{ type: 'thinking', thinking: '', signature }] }));
         }
-        // thinking_delta / signature_delta / citations_delta: no Chat Completions equivalent.
+        // citations_delta: no Chat Completions equivalent.
         return;
       }
       case 'message_delta': {
@@ -124,7 +155,11 @@ class AnthropicStreamParser implements StreamParser {
           for (const [k, v] of Object.entries(u)) if (v !== null && v !== undefined) merged[k] = v;
           this.finalUsage = usageFromAnthropic(merged);
         }
-        if (delta['stop_reason'] != null) out.push(this.chunk({}, finishReasonFromAnthropic(delta['stop_reason'])));
+        if (delta['stop_reason'] != null) {
+          // Only the response_format tool was called: a finished answer, not a tool call.
+          const jsonOnly = this.jsonBlock !== null && this.toolIndex.size === 0;
+          out.push(this.chunk({}, jsonOnly ? 'stop' : finishReasonFromAnthropic(delta['stop_reason'])));
+        }
         return;
       }
       case 'message_stop': {

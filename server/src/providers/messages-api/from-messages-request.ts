@@ -1,9 +1,13 @@
 // Inbound Anthropic Messages request → canonical (OpenAI) chat request, so /v1/messages can be
 // served by any configured model. Tool results become `tool` messages placed right after the
 // assistant turn that called them (OpenAI's ordering rule); images become image_url parts.
+// Extended thinking (the `thinking` parameter, assistant thinking blocks) rides along under symbol
+// keys that only the anthropic adapter reads: Anthropic upstreams get it back unchanged, others
+// never see it.
 import type { ChatRequest } from '../ports.js';
 import type { Result } from '../../shared/errors.js';
 import { isObject, str, type Json } from '../common/json.js';
+import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG, setNative } from '../anthropic/thinking.js';
 import { messagesRequestSchema, type MessagesRequest } from './schema.js';
 
 export interface MessagesRequestError {
@@ -56,8 +60,10 @@ function assistantMessage(content: MessagesRequest['messages'][number]['content'
   if (typeof content === 'string') return { role: 'assistant', content };
   let text = '';
   const calls: Json[] = [];
+  const thinking: Json[] = [];
   for (const b of content as Json[]) {
     if (b['type'] === 'text') text += String(b['text']);
+    else if (b['type'] === 'thinking' || b['type'] === 'redacted_thinking') thinking.push(b);
     else if (b['type'] === 'tool_use') {
       calls.push({
         id: String(b['id']),
@@ -68,6 +74,8 @@ function assistantMessage(content: MessagesRequest['messages'][number]['content'
   }
   const msg: Json = { role: 'assistant', content: text.length > 0 || calls.length === 0 ? text : null };
   if (calls.length > 0) msg['tool_calls'] = calls;
+  // Unchanged, for an Anthropic upstream only (symbol key: never serialised for other upstreams).
+  if (thinking.length > 0) setNative(msg, NATIVE_THINKING_BLOCKS, thinking);
   return msg;
 }
 
@@ -99,6 +107,7 @@ export function messagesToChatRequest(m: MessagesRequest): ChatRequest {
     if (tc.disable_parallel_tool_use === true) req['parallel_tool_calls'] = false;
   }
   if (typeof m.metadata?.user_id === 'string') req['user'] = m.metadata.user_id;
+  if (m.thinking) setNative(req, NATIVE_THINKING_CONFIG, m.thinking);
   if (m.stream === true) {
     req.stream = true;
     req.stream_options = { include_usage: true };

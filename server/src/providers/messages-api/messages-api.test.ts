@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import type { ChatChunk, ChatResponse } from '../ports.js';
 import { fixtureJson } from '../common/fixture.js';
+import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG } from '../anthropic/thinking.js';
 import { anthropicErrorBody, chatResponseToMessage, MessagesStreamEncoder, parseMessagesRequest } from './index.js';
 
 const here = import.meta.url;
@@ -30,6 +31,8 @@ describe('messages-api: request → canonical', () => {
           tool_calls: [
             { id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
           ],
+          // Anthropic upstreams only: a symbol key is never serialised into other upstreams' bodies.
+          [NATIVE_THINKING_BLOCKS]: [{ type: 'thinking', thinking: 'Need the tool.', signature: 'sig' }],
         },
         { role: 'tool', tool_call_id: 'toolu_01', content: '18C' },
         { role: 'user', content: 'And tomorrow?' },
@@ -52,6 +55,7 @@ describe('messages-api: request → canonical', () => {
       user: 'user-7',
       stream: true,
       stream_options: { include_usage: true },
+      [NATIVE_THINKING_CONFIG]: { type: 'enabled', budget_tokens: 800 },
     });
   });
 

@@ -19,7 +19,7 @@ const contentBlock = z.union([
     content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
     is_error: z.boolean().optional(),
   }),
-  // thinking, redacted_thinking, document, … : accepted, not forwarded.
+  // thinking / redacted_thinking (forwarded to Anthropic upstreams only), document, … : accepted.
   z.looseObject({ type: z.string() }),
 ]);
 
@@ -54,6 +54,9 @@ export const messagesRequestSchema = z.looseObject({
     })
     .optional(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
+  // Extended thinking ({type:'enabled', budget_tokens} and later forms): forwarded as is to
+  // Anthropic upstreams only (see anthropic/thinking.ts).
+  thinking: z.looseObject({ type: z.string() }).optional(),
 });
 
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;

@@ -1,7 +1,10 @@
 // Canonical chunk stream → Anthropic Messages SSE events, as @anthropic-ai/sdk's MessageStream
 // consumes them: message_start, then per content block content_block_start / *_delta /
-// content_block_stop (text and tool_use blocks, strictly one open at a time), then message_delta
-// (stop_reason + usage) and message_stop. Stateful: one encoder per response stream.
+// content_block_stop (thinking, redacted_thinking, text and tool_use blocks, strictly one open at a
+// time), then message_delta (stop_reason + usage) and message_stop. Stateful: one encoder per
+// response stream. Thinking comes as LiteLLM's delta fields (anthropic/thinking.ts): pieces of
+// `thinking_blocks` when present (text, then the signature that closes a block), else
+// `reasoning_content` alone (other upstreams; the block then has an empty signature).
 import type { ChatChunk, Usage } from '../ports.js';
 import { isObject, str, type Json } from '../common/json.js';
 import { usageFromOpenAI } from '../common/usage.js';
@@ -28,7 +31,12 @@ export interface MessagesStreamOptions {
 export class MessagesStreamEncoder {
   private started = false;
   private blockIndex = -1;
-  private open: { kind: 'text' } | { kind: 'tool'; toolIndex: number } | null = null;
+  private open:
+    | { kind: 'text' }
+    | { kind: 'tool'; toolIndex: number }
+    | { kind: 'thinking'; signed: boolean }
+    | { kind: 'redacted' }
+    | null = null;
   private finishReason: unknown = null;
   private usageSeen: Usage | null = null;
   private ended = false;
@@ -49,6 +57,11 @@ export class MessagesStreamEncoder {
     const choice = chunk.choices.find((c) => isObject(c) && (c['index'] ?? 0) === 0);
     if (!isObject(choice)) return out;
     const delta = isObject(choice['delta']) ? choice['delta'] : {};
+    if (Array.isArray(delta['thinking_blocks'])) {
+      for (const b of delta['thinking_blocks']) if (isObject(b)) this.thinkingBlockDelta(out, b);
+    } else if (typeof delta['reasoning_content'] === 'string' && delta['reasoning_content'].length > 0) {
+      this.thinkingText(out, delta['reasoning_content']);
+    }
     const text = delta['content'];
     if (typeof text === 'string' && text.length > 0) {
       if (this.open?.kind !== 'text') this.openBlock(out, { kind: 'text' }, { type: 'text', text: '' });
@@ -123,6 +136,31 @@ export class MessagesStreamEncoder {
     if (!this.open) return;
     out.push({ type: 'content_block_stop', index: this.blockIndex });
     this.open = null;
+  }
+
+  private thinkingBlockDelta(out: AnthropicEvent[], b: Json): void {
+    if (b['type'] === 'redacted_thinking') {
+      this.openBlock(out, { kind: 'redacted' }, { type: 'redacted_thinking', data: str(b['data']) ?? '' });
+      return;
+    }
+    if (b['type'] !== 'thinking') return;
+    const text = str(b['thinking']);
+    if (text) this.thinkingText(out, text);
+    const signature = str(b['signature']);
+    if (!signature) return;
+    if (this.open?.kind !== 'thinking' || this.open.signed) this.openThinking(out);
+    out.push({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'signature_delta', signature } });
+    this.open = { kind: 'thinking', signed: true };
+  }
+
+  /** Thinking text continues the open thinking block until its signature has closed it. */
+  private thinkingText(out: AnthropicEvent[], thinking: string): void {
+    if (this.open?.kind !== 'thinking' || this.open.signed) this.openThinking(out);
+    out.push({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'thinking_delta', thinking } });
+  }
+
+  private openThinking(out: AnthropicEvent[]): void {
+    this.openBlock(out, { kind: 'thinking', signed: false }, { type: 'thinking', thinking: '', signature: '' });
   }
 
   private toolDelta(out: AnthropicEvent[], tc: Json): void {

@@ -24,6 +24,23 @@ export function toolUseBlock(id: string, name: string, args: string): Json {
   return { type: 'tool_use', id, name, input: isObject(input) ? input : {} };
 }
 
+/** Thinking first, as Anthropic orders it: the blocks an Anthropic upstream gave (LiteLLM's
+ *  `thinking_blocks`), else other upstreams' `reasoning_content` as an unsigned thinking block
+ *  (which the anthropic adapter will not replay, since Anthropic would refuse it). */
+export function thinkingBlocksOf(msg: Json): Json[] {
+  const out: Json[] = [];
+  for (const b of arr(msg['thinking_blocks'])) {
+    if (!isObject(b)) continue;
+    if (b['type'] === 'thinking')
+      out.push({ type: 'thinking', thinking: str(b['thinking']) ?? '', signature: str(b['signature']) ?? '' });
+    else if (b['type'] === 'redacted_thinking') out.push({ type: 'redacted_thinking', data: str(b['data']) ?? '' });
+  }
+  const reasoning = msg['reasoning_content'];
+  if (out.length === 0 && typeof reasoning === 'string' && reasoning.length > 0)
+    out.push({ type: 'thinking', thinking: reasoning, signature: '' });
+  return out;
+}
+
 export function chatResponseToMessage(
   res: ChatResponse,
   model: string,
@@ -31,7 +48,7 @@ export function chatResponseToMessage(
 ): Json {
   const choice = isObject(res.choices[0]) ? res.choices[0] : {};
   const msg = isObject(choice['message']) ? choice['message'] : {};
-  const content: Json[] = [];
+  const content: Json[] = [...thinkingBlocksOf(msg)];
   const text = typeof msg['content'] === 'string' ? msg['content'] : '';
   if (text.length > 0) content.push({ type: 'text', text });
   for (const tc of arr(msg['tool_calls'])) {
