@@ -5,16 +5,38 @@
 // requests/s and p50/p99 at concurrency 1/16/64 for (a) mock direct, (b) baseline, (c) Tollgate;
 // added latency c − a at concurrency 1; throughput ratio c/b at 64; CPU time per request; stream
 // time-to-first-token overhead at 1 and 16; 1,000 concurrent open streams (errors, peak RSS).
-import { fork, type ChildProcess } from 'node:child_process';
+// Tollgate runs as compiled JavaScript, as `npm start` runs it: the server is built first.
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import type { LoadResult, LoadSpec } from './load-client.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+/** `npm run build -w server`, then this folder's tollgate-server.ts as JavaScript beside it in dist/. */
+function buildTollgate(): { file: string; serverDir: string } {
+  execFileSync('npm', ['run', 'build', '-w', 'server'], { cwd: here('../..'), stdio: ['ignore', 'ignore', 'inherit'] });
+  const { outputText } = ts.transpileModule(readFileSync(here('tollgate-server.ts'), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  mkdirSync(here('dist'), { recursive: true });
+  writeFileSync(here('dist/tollgate-server.js'), outputText);
+  return { file: 'dist/tollgate-server.js', serverDir: here('../../server/dist') };
+}
 const PHASE_MS = Number(process.env['BENCH_PHASE_MS'] ?? 4000);
 const children: ChildProcess[] = [];
 
-function start(file: string, args: string[] = []): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = fork(here(file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function start(
+  file: string,
+  args: string[] = [],
+  compiled = false,
+): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+  // The TypeScript parties inherit tsx's loader from this process; compiled JavaScript runs on plain node.
+  const child = fork(here(file), args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(compiled ? { execArgv: [] } : {}),
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${file} did not start in 60 s`)), 60_000);
@@ -49,10 +71,11 @@ const pad = (s: string | number, n: number) => String(s).padStart(n);
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const built = buildTollgate();
   const mock = await start('mock-server.ts');
   const mockOrigin = `http://127.0.0.1:${mock.info['port'] as number}`;
   const baseline = await start('baseline-proxy.ts', [mockOrigin]);
-  const tollgate = await start('tollgate-server.ts', [mockOrigin]);
+  const tollgate = await start(built.file, [mockOrigin, built.serverDir], true);
   const secret = tollgate.info['secret'] as string;
   const targets = {
     direct: { origin: mockOrigin, headers: {} as Record<string, string> },

@@ -1,15 +1,30 @@
 // Tollgate as the benchmark runs it, in its own process: a temp SQLite database, the catalog from a
 // YAML file pointing at the mock upstream, one tenant with a funded wallet and an API key with rate
 // limits set — so auth, rate limiting, budget reservation and metering are all on the path.
-//   tsx tollgate-server.ts <mock-origin>   → sends {port, secret} on the IPC channel.
+//   node dist/tollgate-server.js <mock-origin> <server-dir>   → sends {port, secret} on the IPC channel.
+// run.ts builds the server (`npm run build -w server`, compiled JavaScript as `npm start` runs it) and
+// transpiles this file to bench/gateway/dist/, then passes server/dist as <server-dir>. Without it
+// (`tsx tollgate-server.ts <mock-origin>`) the app is loaded from the TypeScript sources.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { createTollgate } from '../../server/src/app/tollgate.js';
-import { loadConfig } from '../../server/src/config/config.js';
-import { systemContext } from '../../server/src/identity/context.js';
-import { parseMoney } from '../../server/src/shared/money.js';
+import type * as TollgateModule from '../../server/src/app/tollgate.js';
+import type * as ConfigModule from '../../server/src/config/config.js';
+import type * as ContextModule from '../../server/src/identity/context.js';
+import type * as MoneyModule from '../../server/src/shared/money.js';
+
+type Modules = [typeof TollgateModule, typeof ConfigModule, typeof ContextModule, typeof MoneyModule];
+
+const serverDir = process.argv[3] ?? resolve(import.meta.dirname, '../../server/src');
+const load = (m: string) => import(pathToFileURL(join(serverDir, m)).href);
+const [{ createTollgate }, { loadConfig }, { systemContext }, { parseMoney }] = (await Promise.all([
+  load('app/tollgate.js'),
+  load('config/config.js'),
+  load('identity/context.js'),
+  load('shared/money.js'),
+])) as Modules;
 
 const mock = process.argv[2];
 if (!mock) throw new Error('usage: tollgate-server.ts <mock-origin>');

@@ -1,4 +1,5 @@
-// Tollgate's entry point: `tsx src/main.ts` serves; `tsx src/main.ts migrate` only migrates.
+// Tollgate's entry point: `node dist/main.js` (built by `npm run build`; `tsx src/main.ts` in
+// development) serves; with the argument `migrate` it only migrates.
 // The one place that reads process.env.
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config/config.js';

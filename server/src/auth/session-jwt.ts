@@ -1,7 +1,12 @@
 // Session JWTs (HS256 via jose). The token names the user and the session (`sid`) so logout can
 // invalidate it; role and tenant are re-read from the database, never trusted from the token.
-import { errors, jwtVerify, SignJWT } from 'jose';
+// jose is loaded on the first sign or verify: a gateway-only process (API keys) never needs it,
+// and it costs a few MB of heap.
+import type * as Jose from 'jose';
 import { err, ok, type Result } from '../shared/errors.js';
+
+let jose: Promise<typeof Jose> | null = null;
+const loadJose = () => (jose ??= import('jose'));
 
 const ISSUER = 'tollgate';
 const AUDIENCE = 'tollgate-admin';
@@ -19,6 +24,7 @@ export async function signSessionJwt(
 ): Promise<{ token: string; expiresAt: number }> {
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + ttlSeconds;
+  const { SignJWT } = await loadJose();
   const token = await new SignJWT({ sid: claims.sid })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.userId)
@@ -35,6 +41,7 @@ export async function verifySessionJwt(
   secret: Uint8Array,
   nowMs: number,
 ): Promise<Result<SessionClaims, 'expired' | 'invalid'>> {
+  const { errors, jwtVerify } = await loadJose();
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],

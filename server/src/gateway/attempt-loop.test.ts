@@ -6,6 +6,7 @@ import type { ProviderAdapter } from '../providers/ports.js';
 import type { Deployment } from '../routing/ports.js';
 import { UpstreamFormatError } from '../providers/registry.js';
 import { runAttempts, UnusableAnswer } from './attempt-loop.js';
+import { AbortEmitter, type CallAbortSignal } from './call-signal.js';
 import type { GatewayDeps } from './deps.js';
 import { createGatewayMetrics } from './metrics.js';
 import { UpstreamClient, classifyTransportError, splitUrl } from './upstream-client.js';
@@ -71,7 +72,7 @@ function deps(maxRetries = 0, firstByteTimeoutMs = 5000) {
 const run = (
   d: GatewayDeps,
   plan: Deployment[],
-  signal = new AbortController().signal,
+  signal: CallAbortSignal = new AbortEmitter(),
   accept: (text: string) => unknown = (text) => text,
 ) =>
   runAttempts(d, {
@@ -176,9 +177,9 @@ describe('runAttempts', () => {
 
   it('stops when the client has gone', async () => {
     const { d } = deps(2);
-    const ac = new AbortController();
+    const ac = new AbortEmitter();
     setTimeout(() => ac.abort(), 50);
-    const r = await run(d, [dep('a', 'slow')], ac.signal);
+    const r = await run(d, [dep('a', 'slow')], ac);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.aborted).toBe(true);
   });

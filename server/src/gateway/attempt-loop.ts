@@ -4,9 +4,9 @@
 // plan is tried again (up to UPSTREAM_MAX_RETRIES more attempts) after a jittered back-off. All of
 // this happens before the first byte reaches the client, so a retry is invisible to it. Every
 // attempt is logged (at info) and fed to the planner (latency average, circuit breaker).
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderError, UpstreamRequest } from '../providers/ports.js';
 import { UpstreamFormatError } from '../providers/registry.js';
+import { delay, type CallAbortSignal } from './call-signal.js';
 import type { Deployment, GatewayDeps, ProviderAdapter } from './deps.js';
 import { gatewayError, type GatewayError } from './gateway-error.js';
 import { networkReply, simulatedReply, type UpstreamReply } from './upstream-reply.js';
@@ -37,7 +37,7 @@ export interface AttemptInput<T> {
    *  UnusableAnswer / UpstreamFormatError / SyntaxError fails this attempt like a 502 would. */
   accept(reply: UpstreamReply, adapter: ProviderAdapter): Promise<T>;
   /** Aborted on client disconnect or the per-request timeout. */
-  signal: AbortSignal;
+  signal: CallAbortSignal;
   /** Whether the abort was the per-request timeout (vs. the client leaving). */
   timedOut(): boolean;
 }
@@ -118,11 +118,8 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
   for (let i = 0; i < total; i++) {
     const deployment = plan[i % plan.length]!;
     if (i >= plan.length && last) {
-      try {
-        await sleep(deps.retryDelayMs(i - plan.length, last.retryAfterMs), undefined, { signal });
-      } catch {
-        break;
-      }
+      await delay(deps.retryDelayMs(i - plan.length, last.retryAfterMs), signal);
+      if (signal.aborted) break;
     }
     if (signal.aborted) break;
     const adapter = deps.adapterFor(deployment.provider.type);

@@ -8,7 +8,7 @@ import { formatMoney } from '../shared/money.js';
 import { admit, type EndpointKind } from './admission.js';
 import { runAttempts, type AttemptInput, type UpstreamReply } from './attempt-loop.js';
 import type { Attribution } from './attribution.js';
-import { callSignal, type CallSignal } from './call-signal.js';
+import { callSignal, type CallAbortSignal, type CallSignal } from './call-signal.js';
 import type { Deployment, GatewayDeps, ProviderAdapter, Usage } from './deps.js';
 import type { StreamOptions } from './dialect.js';
 import type { ErrorFlavor, GatewayError } from './gateway-error.js';
@@ -116,7 +116,7 @@ abstract class RunningCall<T> implements AttemptInput<T> {
     this.parseCtx = { created: Math.floor(ctx.startedAt / 1000) };
   }
 
-  get signal(): AbortSignal {
+  get signal(): CallAbortSignal {
     return this.lifetime.signal;
   }
   timedOut(): boolean {

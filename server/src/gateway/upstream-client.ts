@@ -2,9 +2,10 @@
 // and kept for the life of the process (connection reuse is most of the proxy's speed).
 import { Pool, type Dispatcher } from 'undici';
 import type { UpstreamRequest } from '../providers/ports.js';
+import type { CallAbortSignal } from './call-signal.js';
 
 export interface SendOptions {
-  signal: AbortSignal;
+  signal: CallAbortSignal;
   /** Time allowed until the response headers arrive. */
   firstByteTimeoutMs: number;
   /** Longest silence allowed between body chunks. */

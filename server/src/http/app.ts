@@ -75,20 +75,23 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (publicPrefix && !route.config?.access) route.config = { ...route.config, access: 'public' };
   });
   app.addHook('onRequest', accessGuard(deps.authenticator));
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks: an async hook costs a promise per request, gateway calls included.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.url === '/health' || request.url === '/ready') return;
-    if (!deps.log.isLevelEnabled('info')) return;
-    const line = {
-      method: request.method,
-      url: request.url,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    };
-    // Gateway requests log through the parent logger (no per-request child): name the id here.
-    request.log.info(request.log === app.log ? { requestId: request.id, ...line } : line, 'request');
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.url !== '/health' && request.url !== '/ready' && deps.log.isLevelEnabled('info')) {
+      const line = {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      };
+      // Gateway requests log through the parent logger (no per-request child): name the id here.
+      request.log.info(request.log === app.log ? { requestId: request.id, ...line } : line, 'request');
+    }
+    done();
   });
 
   await app.register(fastifyCookie);

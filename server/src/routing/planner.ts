@@ -53,6 +53,14 @@ export class RoutingPlanner implements RoutePlanner {
 
   plan(entry: ModelEntry, prefs: ProviderPreferences | null, nowMs: number): Deployment[] {
     if (entry.deployments.length === 0) return [];
+    // The common case on the hot path: one deployment, no preferences. Every strategy orders a
+    // single deployment the same way, and when its circuit refuses it is still the one to try
+    // (below), so skip the ranking context and its closures; the breaker still sees the attempt.
+    if (entry.deployments.length === 1 && !prefs) {
+      const only = entry.deployments[0]!;
+      this.breaker.admit(only.id, nowMs);
+      return [only];
+    }
     const ctx = this.context(nowMs);
     const ordered = applyPreferences(orderByStrategy(entry.deployments, this.strategyFor(entry), ctx), prefs, ctx);
     if (ordered.length === 0) return [];
