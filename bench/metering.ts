@@ -3,8 +3,9 @@
 // on SQLite and on PostgreSQL. Run: `npx tsx bench/metering.ts` (from the repo root).
 // Env: BENCH_EVENTS (default 200000 sqlite / 100000 postgres), METERING_BATCH_SIZE (default 2000),
 // BENCH_PG_URL (default the test database), BENCH_SPEND=none to leave budget spend out,
-// BENCH_WRITERS (PostgreSQL batches in flight, default the pipeline's).
-// Besides wall-clock events/s it prints CPU µs per event (this process; on PostgreSQL also the
+// BENCH_WRITERS (batches in flight, default the pipeline's), BENCH_WRITER=worker|inline (default
+// worker, as the app on a file or PostgreSQL; BENCH_SPEND applies to inline only), METERING_TXN_MS.
+// Besides wall-clock events/s it prints CPU µs per event (this process, all threads; on PostgreSQL also the
 // server backends that served the run, read from /proc): on a shared machine CPU per event is the
 // steadier figure.
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { parseMoney } from '../server/src/shared/money.js';
 
 const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH = Number(process.env['METERING_BATCH_SIZE'] ?? 2000);
+const WRITER = process.env['BENCH_WRITER'] === 'inline' ? 'inline' : 'worker';
 const log = pino({ level: 'silent' });
 
 /**
@@ -66,10 +68,14 @@ function eventAt(i: number, run: string, now: number): UsageEvent {
   };
 }
 
-/** user+system CPU ms of a local process (PostgreSQL backends), from /proc; 0 when unreadable. */
-function procCpuMs(pid: number): number {
+/**
+ * user+system CPU ms of a local process (PostgreSQL backends) or of one of its threads (`tid`: this
+ * process's main thread is tid = pid), from /proc; 0 when unreadable.
+ */
+function procCpuMs(pid: number, tid?: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ 100)
   } catch {
     return 0;
@@ -120,12 +126,18 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
     batchSize: BATCH,
     flushMs: 50,
     walCheckpointMs: 500,
+    ...(WRITER === 'worker'
+      ? { worker: { currency: 'USD', definitionTtlMs: 30_000, txnMs: Number(process.env['METERING_TXN_MS'] ?? 50) } }
+      : {}),
     ...(process.env['BENCH_WRITERS'] ? { writers: Number(process.env['BENCH_WRITERS']) } : {}),
   });
+  // The writer thread loads its modules first (under tsx: transpiles them): start-up, not throughput.
+  await pipeline.ready();
   const run = randomBytes(3).toString('hex');
   const now = Date.now();
 
   const server0 = await serverCpuMs(db);
+  const main0 = procCpuMs(process.pid, process.pid);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -141,6 +153,7 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
   loop.disable();
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
+  const mainMs = procCpuMs(process.pid, process.pid) - main0;
   const serverMs = (await serverCpuMs(db)) - server0;
   await pipeline.close();
 
@@ -148,18 +161,21 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
     .selectFrom('usage_records')
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
+  // A call's charge: its wallet line (reference = request id) in a usage_charge transaction.
   const charges = await db.kysely
-    .selectFrom('ledger_transactions')
+    .selectFrom('ledger_postings as p')
+    .innerJoin('ledger_transactions as t', 't.id', 'p.transaction_id')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where('kind', '=', 'usage_charge')
+    .where('t.kind', '=', 'usage_charge')
+    .where('p.reference', 'is not', null)
     .executeTakeFirstOrThrow();
   const perSec = (ms: number) => Math.round((n / ms) * 1000).toLocaleString('en-US');
   console.log(
-    `${name.padEnd(10)} ${n.toLocaleString('en-US')} events, batch ${BATCH}: ${perSec(t1 - t0)} events/s end to end ` +
+    `${name.padEnd(10)} ${WRITER.padEnd(6)} ${n.toLocaleString('en-US')} events, batch ${BATCH}: ${perSec(t1 - t0)} events/s end to end ` +
       `(${((t1 - t0) / 1000).toFixed(2)} s; accept path alone ${perSec(tAccepted - t0)} events/s) ` +
       `[records ${String(records.n)}, charges ${String(charges.n)}; this process used ${((cpu.user + cpu.system) / 1000 / (t1 - t0)).toFixed(2)} CPU cores ` +
       `→ ${perSec((cpu.user + cpu.system) / 1000)} events per CPU-second; ` +
-      `${((cpu.user + cpu.system) / n).toFixed(1)} µs CPU/event here` +
+      `${((cpu.user + cpu.system) / n).toFixed(1)} µs CPU/event here (main thread ${((mainMs * 1000) / n).toFixed(1)})` +
       (db.dialect === 'postgres' ? ` + ${((serverMs * 1000) / n).toFixed(1)} µs in the server` : '') +
       `; event loop delay while the writer drains: p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, ` +
       `max ${(loop.max / 1e6).toFixed(1)} ms]`,

@@ -73,6 +73,10 @@ export const configSchema = z.object({
   LEASE_TTL_SECONDS: int(1).default(30),
   METERING_BATCH_SIZE: int(1, 100_000).default(2000),
   METERING_FLUSH_MS: int(1, 60_000).default(50),
+  /** Where batches are written: a worker thread (auto: unless the database is SQLite :memory:) or inline. */
+  METERING_WRITER: z.enum(['auto', 'worker', 'inline']).default('auto'),
+  /** Worker writer: target length of one write transaction (bounds SQLite write-lock waits). */
+  METERING_TXN_MS: int(1, 10_000).default(50),
   KEY_CACHE_TTL_SECONDS: int(1).default(60),
 
   REDIS_URL: optionalString,

@@ -4,9 +4,10 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Dialect as KyselyDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { ImmediateSqliteDialect, newWriteWaitCounter } from './sqlite-dialect.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -17,6 +18,10 @@ export interface Db {
   readonly sqlite?: BetterSqlite3.Database;
   /** The raw pg pool (postgres only). */
   readonly pool?: pg.Pool;
+  /** How it was opened: a worker thread opens its own connection to the same database with it. */
+  readonly opened?: OpenDbOptions;
+  /** SQLite: connections of this process queued for the write lock (see sqlite-dialect.ts). */
+  readonly writeWaiters?: Int32Array;
   close(): Promise<void>;
 }
 
@@ -38,6 +43,8 @@ export interface OpenDbOptions {
   poolSize?: number;
   /** PostgreSQL schema to use as search_path (tests isolate themselves this way). */
   pgSchema?: string;
+  /** SQLite: share the write-lock queue counter of another connection (the writer thread's). */
+  writeWaiters?: Int32Array;
 }
 
 export function openDb(opts: OpenDbOptions): Db {
@@ -52,18 +59,28 @@ export function openDb(opts: OpenDbOptions): Db {
     pool.on('error', () => {});
     const dialect: KyselyDialect = new PostgresDialect({ pool });
     const kysely = new Kysely<Database>({ dialect });
-    return { kysely, dialect: 'postgres', pool, close: () => kysely.destroy() };
+    return { kysely, dialect: 'postgres', pool, opened: opts, close: () => kysely.destroy() };
   }
   const file = opts.url.replace(/^sqlite:/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
+  // Never wait for the write lock inside SQLite (that would block this thread): the dialect
+  // retries busy statements asynchronously for up to 5 s instead (sqlite-dialect.ts).
+  sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('foreign_keys = ON');
   sqlite.defaultSafeIntegers(true);
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() };
+  const writeWaiters = opts.writeWaiters ?? newWriteWaitCounter();
+  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }, writeWaiters) });
+  return {
+    kysely,
+    dialect: 'sqlite',
+    sqlite,
+    opened: { ...opts, writeWaiters },
+    writeWaiters,
+    close: () => kysely.destroy(),
+  };
 }
 
 /** bigint | number | string from a driver → number (counts, tokens, ms timestamps). */

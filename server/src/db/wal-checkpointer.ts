@@ -10,8 +10,11 @@ import type { Logger } from 'pino';
 import type { Db } from './database.js';
 
 const DEFAULT_AUTOCHECKPOINT = 1000;
-/** ~400 MB of WAL with 4 KiB pages: only reached if the checkpointer falls far behind. */
-const SAFETY_NET_PAGES = 100_000;
+/**
+ * ~400 MB of WAL with 4 KiB pages: only reached if the checkpointer falls far behind. Every
+ * connection that writes must use it (the metering writer thread's too), or its commits checkpoint.
+ */
+export const SAFETY_NET_PAGES = 100_000;
 
 // Plain CommonJS so the worker needs no TypeScript loader.
 const WORKER = `

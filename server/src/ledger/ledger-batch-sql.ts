@@ -32,8 +32,8 @@ function sqliteBatchSql(handle: BetterSqlite3.Database): LedgerBatchSql {
   );
   const postingStmt = new SqliteRowStatement(
     handle,
-    'insert into ledger_postings (id, transaction_id, account, amount) values (?, ?, ?, ?)',
-    4,
+    'insert into ledger_postings (id, transaction_id, account, amount, reference) values (?, ?, ?, ?, ?)',
+    5,
   );
   return {
     async claim(_trx, rows, pause) {
@@ -55,7 +55,7 @@ function sqliteBatchSql(handle: BetterSqlite3.Database): LedgerBatchSql {
     },
     async insertPostings(_trx, rows, pause) {
       const values: unknown[] = [];
-      for (const p of rows) values.push(p.id, p.transaction_id, p.account, p.amount);
+      for (const p of rows) values.push(p.id, p.transaction_id, p.account, p.amount, p.reference);
       await postingStmt.run(values, pause);
     },
   };
@@ -90,9 +90,10 @@ const postgresBatchSql: LedgerBatchSql = {
     for (const part of chunks(rows, 2 * PG_ROWS)) {
       if (pause) await pause();
       await sql`
-        insert into ledger_postings (id, transaction_id, account, amount)
+        insert into ledger_postings (id, transaction_id, account, amount, reference)
         select * from unnest(${part.map((p) => p.id)}::text[], ${part.map((p) => p.transaction_id)}::text[],
-          ${part.map((p) => p.account)}::text[], ${part.map((p) => p.amount.toString())}::bigint[])`.execute(trx);
+          ${part.map((p) => p.account)}::text[], ${part.map((p) => p.amount.toString())}::bigint[],
+          ${part.map((p) => p.reference)}::text[])`.execute(trx);
     }
   },
 };

@@ -15,6 +15,10 @@ export interface StoredTransaction {
   actorId: string | null;
 }
 
+/**
+ * Postings per transaction, netted per account (in first-line order): a usage charge has one wallet
+ * line per call (thousands), which its reader sees as one wallet amount and one revenue amount.
+ */
 async function withPostings(db: DbOrTrx, rows: readonly LedgerTransactionRow[]): Promise<StoredTransaction[]> {
   const postings = new Map<string, { account: string; amount: bigint }[]>();
   const ids = rows.map((r) => r.id);
@@ -22,9 +26,10 @@ async function withPostings(db: DbOrTrx, rows: readonly LedgerTransactionRow[]):
     const part = ids.slice(i, i + IN_CHUNK);
     const found = await db
       .selectFrom('ledger_postings')
-      .select(['transaction_id', 'account', 'amount'])
+      .select(['transaction_id', 'account', sql<bigint>`sum(amount)`.as('amount')])
       .where('transaction_id', 'in', part)
-      .orderBy('id')
+      .groupBy(['transaction_id', 'account'])
+      .orderBy(sql`min(id)`)
       .execute();
     for (const p of found) {
       let list = postings.get(p.transaction_id);

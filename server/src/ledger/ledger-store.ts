@@ -156,7 +156,7 @@ export function createLedgerStore(
         unique.map((i) => inputs[i]!.at),
       );
       const idAt: string[] = new Array<string>(inputs.length);
-      for (let n = 0; n < unique.length; n++) idAt[unique[n]!] = ids[n]!;
+      for (let n = 0; n < unique.length; n++) idAt[unique[n]!] = inputs[unique[n]!]!.id ?? ids[n]!;
       let claimed: Set<string>;
       try {
         claimed = await batchSql.claim(
@@ -206,13 +206,17 @@ export function createLedgerStore(
       for (const i of fresh) {
         const input = inputs[i]!;
         const txnId = idAt[i]!;
-        // Posting ids derive from their transaction's (unique, time-sorted) id: no extra randomness.
+        // Posting ids derive from their transaction's (unique, time-sorted) id: no extra randomness,
+        // and a transaction's lines are consecutive keys (index appends, even for a 2,000-line charge).
+        const base = `pst_${txnId.slice(4)}_`;
+        const many = input.postings.length > 9;
         input.postings.forEach((p, n) =>
           postings.push({
-            id: `pst_${txnId.slice(4)}_${n}`,
+            id: base + (many ? String(n).padStart(6, '0') : String(n)),
             transaction_id: txnId,
             account: p.account,
             amount: p.amount,
+            reference: p.reference ?? null,
           }),
         );
         results[i] = {

@@ -28,9 +28,16 @@ export interface PostingInput {
   account: string;
   /** Positive = debit to the account's balance increase convention: wallet +amount = more money. */
   amount: Nano;
+  /** What this line is for when a transaction has many (a usage charge: the call's request id). */
+  reference?: string;
 }
 
 export interface TransactionInput {
+  /**
+   * The id to give the transaction when it is new (default: a fresh time-sorted id). The metering
+   * batch stamps it on its usage records before posting; a replayed key keeps its original id.
+   */
+  id?: string;
   idempotencyKey: string;
   kind: TransactionKind;
   tenantId: string | null;

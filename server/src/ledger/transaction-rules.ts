@@ -3,6 +3,7 @@
 // No I/O and no clock: the store calls these before it writes anything.
 import { hash } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
+import type { Nano } from '../shared/money.js';
 import { ACCOUNTS, type PostingInput, type TransactionInput, type TransactionKind } from './ports.js';
 
 export const TRANSACTION_KINDS: readonly TransactionKind[] = [
@@ -45,6 +46,7 @@ export function transactionProblem(input: TransactionInput): string | null {
     if (typeof p.amount !== 'bigint') return `posting to ${p.account}: amount must be a bigint`;
     if (p.amount === 0n) return `posting to ${p.account}: amount must not be zero`;
     if (!isKnownAccount(p.account)) return `unknown account "${p.account}"`;
+    if ((p.reference?.length ?? 0) > MAX_TEXT) return `posting to ${p.account}: reference too long`;
     sum += p.amount;
   }
   if (sum !== 0n) return `postings sum to ${sum}, not zero`;
@@ -61,7 +63,8 @@ export function assertValidTransaction(input: TransactionInput): void {
 }
 
 function canonicalPostings(postings: readonly PostingInput[]): string[] {
-  return postings.map((p) => `${p.account}=${p.amount.toString()}`).sort();
+  // A line's reference is part of its content; lines without one hash as they always did.
+  return postings.map((p) => `${p.account}=${p.amount.toString()}${p.reference ? `@${p.reference}` : ''}`).sort();
 }
 
 /**
@@ -81,7 +84,7 @@ export function contentHash(input: TransactionInput): string {
 }
 
 /** Net change per account of a set of postings (one balance-cache update per account). */
-export function netByAccount(postings: Iterable<PostingInput>): Map<string, bigint> {
+export function netByAccount(postings: Iterable<{ account: string; amount: Nano }>): Map<string, bigint> {
   const net = new Map<string, bigint>();
   for (const p of postings) net.set(p.account, (net.get(p.account) ?? 0n) + p.amount);
   for (const [account, amount] of net) if (amount === 0n) net.delete(account);

@@ -2,7 +2,7 @@
 // rows to insert, the ledger charges, the budget spends and the rollup deltas. No I/O: the batch
 // writer executes the plan inside one database transaction.
 import type { SpendAttribution, ScopeRef } from '../budgets/ports.js';
-import { ACCOUNTS, walletAccount, type TransactionInput } from '../ledger/ports.js';
+import { ACCOUNTS, walletAccount, type PostingInput, type TransactionInput } from '../ledger/ports.js';
 import type { Nano } from '../shared/money.js';
 import { eventTime, type PreparedEvent } from './prepared-event.js';
 import type { IngestOutcome } from './ports.js';
@@ -42,6 +42,7 @@ const USAGE_COLUMN_TYPES = {
   metadata: 'text',
   content_hash: 'text',
   created_at: 'bigint',
+  transaction_id: 'text',
 } as const;
 
 /** Column order shared by the SQLite prepared statement and the PostgreSQL unnest insert. */
@@ -54,14 +55,25 @@ export const USAGE_INT_COLUMNS: ReadonlySet<string> = new Set(
 
 export type UsageRowValues = (string | number | bigint | null)[];
 
-export function usageRowValues(p: PreparedEvent, id: string, createdAt: number): UsageRowValues {
+export function usageRowValues(
+  p: PreparedEvent,
+  id: string,
+  createdAt: number,
+  transactionId: string | null = null,
+): UsageRowValues {
   const row: UsageRowValues = [];
-  pushUsageRow(row, p, id, createdAt);
+  pushUsageRow(row, p, id, createdAt, transactionId);
   return row;
 }
 
 /** Append one row's values in USAGE_COLUMNS order to a flat (row-major) array: no array per row. */
-export function pushUsageRow(into: unknown[], p: PreparedEvent, id: string, createdAt: number): void {
+export function pushUsageRow(
+  into: unknown[],
+  p: PreparedEvent,
+  id: string,
+  createdAt: number,
+  transactionId: string | null,
+): void {
   const e = p.event;
   into.push(
     id,
@@ -97,6 +109,7 @@ export function pushUsageRow(into: unknown[], p: PreparedEvent, id: string, crea
     e.metadata === null ? null : JSON.stringify(e.metadata),
     p.hash,
     createdAt,
+    transactionId,
   );
 }
 
@@ -129,22 +142,53 @@ export function loserOutcome(winner: IngestOutcome, sameContent: boolean): Inges
   return sameContent && winner !== 'conflict' ? 'duplicate' : 'conflict';
 }
 
-export const usageChargeKey = (requestId: string): string => `usage:${requestId}`;
+/**
+ * The idempotency key of a batch's usage charge for one tenant: named after the first call it
+ * covers. A request id is recorded (and so charged) once — the unique usage_records.request_id,
+ * inserted in the same database transaction — so no two charges can share it.
+ */
+export const usageChargeKey = (firstRequestId: string): string => `usage-batch:${firstRequestId}`;
 
-export function chargeFor(p: PreparedEvent): TransactionInput {
-  const e = p.event;
-  return {
-    idempotencyKey: usageChargeKey(e.requestId),
-    kind: 'usage_charge',
-    tenantId: e.tenantId,
-    postings: [
-      { account: walletAccount(e.tenantId), amount: -p.cost },
-      { account: ACCOUNTS.revenue, amount: p.cost },
-    ],
-    memo: `usage ${e.model}`,
-    reference: e.requestId,
-    at: eventTime(e),
-  };
+/**
+ * The usage charges of a batch: per tenant ONE `usage_charge` transaction with one wallet line per
+ * call (−cost, referencing the call's request id) and one revenue line (+Σ). `txnIds` are the ids
+ * already stamped on the tenant's usage records; `calls` are the newly recorded calls with a cost.
+ */
+export function chargesFor(
+  calls: readonly PreparedEvent[],
+  txnIds: ReadonlyMap<string, string>,
+  at: number,
+): TransactionInput[] {
+  const byTenant = new Map<string, PreparedEvent[]>();
+  for (const p of calls) {
+    let list = byTenant.get(p.event.tenantId);
+    if (!list) byTenant.set(p.event.tenantId, (list = []));
+    list.push(p);
+  }
+  const out: TransactionInput[] = [];
+  for (const [tenantId, list] of byTenant) {
+    const wallet = walletAccount(tenantId);
+    const postings: PostingInput[] = new Array<PostingInput>(list.length + 1);
+    let total = 0n;
+    for (let n = 0; n < list.length; n++) {
+      const p = list[n]!;
+      postings[n] = { account: wallet, amount: -p.cost, reference: p.event.requestId };
+      total += p.cost;
+    }
+    postings[list.length] = { account: ACCOUNTS.revenue, amount: total };
+    const id = txnIds.get(tenantId);
+    if (!id) throw new Error(`no usage charge id for tenant ${tenantId}`);
+    out.push({
+      id,
+      idempotencyKey: usageChargeKey(list[0]!.event.requestId),
+      kind: 'usage_charge',
+      tenantId,
+      postings,
+      memo: `usage: ${list.length} ${list.length === 1 ? 'call' : 'calls'}`,
+      at,
+    });
+  }
+  return out;
 }
 
 /** External sources (seed 003, the queue) hold no lease: their spend hits every scope directly. */

@@ -8,7 +8,7 @@ import type { MoneyModule } from '../ledger/module.js';
 import { logUsageRoutes } from '../billing-api/log-usage.js';
 import { usageRoutes } from '../usage/usage-routes.js';
 import { consumptionRoutes } from '../usage/consumption-routes.js';
-import { createMeteringPipeline } from './create-pipeline.js';
+import { createMeteringPipeline, meteringWriterMode } from './create-pipeline.js';
 import type { MeteringPipeline } from './ports.js';
 import { recomputeRollups } from './rollup-store.js';
 
@@ -35,6 +35,17 @@ export async function createMeteringModule(
     batchSize: core.config.METERING_BATCH_SIZE,
     flushMs: core.config.METERING_FLUSH_MS,
     walCheckpointMs: 500,
+    ...(meteringWriterMode(core.config.METERING_WRITER, core.db) === 'worker'
+      ? {
+          worker: {
+            currency: core.config.CURRENCY,
+            // As the budgets module's own cache: a definition edited elsewhere shows within a lease TTL.
+            definitionTtlMs: Math.max(1000, core.config.LEASE_TTL_SECONDS * 1000),
+            txnMs: core.config.METERING_TXN_MS,
+            bus: core.bus,
+          },
+        }
+      : {}),
   });
   const replayed = await pipeline.replay();
   return {

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { PriceCatalog } from '../pricing/ports.js';
 import { AppError } from '../shared/errors.js';
-import type { BatchWriter } from './batch-writer.js';
+import { PartialWriteError, type BatchWriter } from './batch-writer.js';
 import type { IngestOutcome, MeteringPipeline, UsageEnvelope } from './ports.js';
 import { prepareEvent, type PreparedEvent } from './prepared-event.js';
 import { decodeSpoolLine, encodeSpoolLine } from './spool-codec.js';
@@ -15,6 +15,8 @@ import type { Spool } from './spool.js';
 
 interface Pending {
   p: PreparedEvent;
+  /** Its spool line (what the worker writer is sent). */
+  line: string;
   settle?: (outcome: IngestOutcome | AppError) => void;
 }
 
@@ -34,6 +36,8 @@ export interface PipelineOptions {
   flushMs: number;
   /** Batches written concurrently (default 1). */
   writers?: number;
+  /** Resolves when the writer can write (the writer thread has started); default at once. */
+  ready?: () => Promise<void>;
   /** Runs at the end of close() (stops helpers such as the WAL checkpointer). */
   onClose?: () => Promise<void>;
   /** Back-off while the database is down (tests shorten it). */
@@ -58,7 +62,7 @@ export class SpooledPipeline implements MeteringPipeline {
   enqueue(envelope: UsageEnvelope): void {
     const r = prepareEvent(envelope, this.o.catalog);
     if (!r.ok) throw r.error;
-    this.accept({ p: r.value });
+    this.accept(r.value);
   }
 
   ingest(envelope: UsageEnvelope): Promise<IngestOutcome> {
@@ -66,7 +70,7 @@ export class SpooledPipeline implements MeteringPipeline {
     if (!r.ok) return Promise.reject(r.error);
     return new Promise<IngestOutcome>((resolve, reject) => {
       // A promise settles once; later calls (e.g. an abandoned shutdown after a bisect) are no-ops.
-      this.accept({ p: r.value, settle: (o) => (o instanceof AppError ? reject(o) : resolve(o)) });
+      this.accept(r.value, (o) => (o instanceof AppError ? reject(o) : resolve(o)));
     });
   }
 
@@ -78,6 +82,11 @@ export class SpooledPipeline implements MeteringPipeline {
     return this.o.spool.written();
   }
 
+  /** Resolves once the writer is up (METERING_WRITER=worker: the thread loaded and connected). */
+  async ready(): Promise<void> {
+    await this.o.ready?.();
+  }
+
   /** Queue segments left by a previous process and write them; resolves when all are stored. */
   async replay(): Promise<{ segments: number; events: number; unreadable: number }> {
     let events = 0;
@@ -87,7 +96,7 @@ export class SpooledPipeline implements MeteringPipeline {
       const items: Pending[] = [];
       for (const line of this.o.spool.read(path)) {
         const p = decodeSpoolLine(line);
-        if (p) items.push({ p });
+        if (p) items.push({ p, line });
         else {
           unreadable += 1;
           this.o.spool.deadLetter(line, 'unreadable spool line');
@@ -120,10 +129,11 @@ export class SpooledPipeline implements MeteringPipeline {
     await this.o.onClose?.();
   }
 
-  private accept(item: Pending): void {
+  private accept(p: PreparedEvent, settle?: Pending['settle']): void {
     // Spooled (at the end of this turn) before anything can acknowledge it; after close() events
     // still land in the spool for the next start.
-    this.o.spool.append(encodeSpoolLine(item.p));
+    const item: Pending = settle ? { p, line: encodeSpoolLine(p), settle } : { p, line: encodeSpoolLine(p) };
+    this.o.spool.append(item.line);
     if (this.closed || this.abandoned) {
       // Nobody will write it in this process: it waits in the spool for the next start.
       item.settle?.(
@@ -192,10 +202,19 @@ export class SpooledPipeline implements MeteringPipeline {
    */
   private async commit(chunk: Pending[], outages = 0, strikes = 0): Promise<boolean> {
     try {
-      const outcomes = await this.o.write(chunk.map((c) => c.p));
+      const outcomes = await this.o.write(
+        chunk.map((c) => c.p),
+        chunk.map((c) => c.line),
+      );
       chunk.forEach((c, i) => c.settle?.(outcomes[i]!));
       return true;
     } catch (e) {
+      if (e instanceof PartialWriteError && e.committed.length > 0) {
+        // The worker stored the chunk's head before failing: settle it, go on with the rest.
+        const done = e.committed.length;
+        chunk.slice(0, done).forEach((c, i) => c.settle?.(e.committed[i]!));
+        return this.commit(chunk.slice(done), outages, strikes);
+      }
       if (!(await this.o.healthy().catch(() => false))) {
         if (this.closing && outages >= 2) return this.leave(e);
         this.o.log.error({ err: e, attempt: outages }, 'metering store unavailable; retrying batch');

@@ -1,8 +1,10 @@
 // One spool line per prepared event (JSON; bigints as decimal strings). Decoding re-validates the
-// event: a spool file is stored data crossing a trust boundary (disk) like any other.
+// event: a spool file is stored data crossing a trust boundary (disk) like any other. It uses the
+// cheap structural check (same acceptance as usageEventSchema): the writer thread decodes every
+// event it writes, and a zod parse per event cost more than the event's database work.
 import type { ScopeRef, SpendAttribution } from '../budgets/ports.js';
 import type { PreparedEvent } from './prepared-event.js';
-import { usageEventSchema } from './ports.js';
+import { checkUsageEvent } from './usage-event-check.js';
 
 interface SpoolLine {
   e: unknown;
@@ -37,7 +39,9 @@ export function encodeSpoolLine(p: PreparedEvent): string {
 export function decodeSpoolLine(text: string): PreparedEvent | null {
   try {
     const line = JSON.parse(text) as SpoolLine;
-    const event = usageEventSchema.parse(line.e);
+    const checked = checkUsageEvent(line.e);
+    if (!checked.ok) return null;
+    const event = checked.value;
     const attribution: SpendAttribution | null = line.a
       ? {
           scopes: line.a.scopes.map((s) => {

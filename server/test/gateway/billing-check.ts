@@ -1,6 +1,6 @@
 // Assertions on what a gateway call left behind: exactly one usage record and exactly one ledger
-// charge for its request id, with the cost recomputed independently from tokens × catalog price
-// × tenant multiplier using shared/money.ts costOf.
+// charge line for its request id (a wallet posting in a usage_charge transaction), with the cost
+// recomputed independently from tokens × catalog price × tenant multiplier using shared/money.ts costOf.
 import { expect } from 'vitest';
 import { costOf, parseMoney, parseMultiplier, PPM } from '../../src/shared/money.js';
 import { walletAccount } from '../../src/ledger/ports.js';
@@ -33,21 +33,30 @@ export async function expectOneCharge(w: World, requestId: string, cost: bigint)
   expect(records, `usage records of ${requestId}`).toHaveLength(1);
   const rec = records[0]!;
   expect(rec.cost).toBe(cost);
-  const txns = await w.t.db.kysely
-    .selectFrom('ledger_transactions')
+  // The charge: exactly one wallet line anywhere in the ledger names this call, inside the
+  // usage_charge transaction the record points at; that transaction balances.
+  const lines = await w.t.db.kysely
+    .selectFrom('ledger_postings')
     .selectAll()
     .where('reference', '=', requestId)
     .execute();
-  expect(txns, `ledger transactions of ${requestId}`).toHaveLength(1);
-  expect(txns[0]!.kind).toBe('usage_charge');
+  expect(lines, `ledger charge lines of ${requestId}`).toHaveLength(1);
+  const line = lines[0]!;
+  expect(line.account).toBe(walletAccount(w.tenantId));
+  expect(line.amount).toBe(-cost);
+  expect(line.transaction_id).toBe(rec.transaction_id);
+  const txn = await w.t.db.kysely
+    .selectFrom('ledger_transactions')
+    .selectAll()
+    .where('id', '=', line.transaction_id)
+    .executeTakeFirstOrThrow();
+  expect(txn.kind).toBe('usage_charge');
+  expect(txn.tenant_id).toBe(w.tenantId);
   const postings = await w.t.db.kysely
     .selectFrom('ledger_postings')
     .selectAll()
-    .where('transaction_id', '=', txns[0]!.id)
+    .where('transaction_id', '=', txn.id)
     .execute();
-  const wallet = postings.filter((p) => p.account === walletAccount(w.tenantId));
-  expect(wallet).toHaveLength(1);
-  expect(wallet[0]!.amount).toBe(-cost);
   expect(postings.reduce((a, p) => a + p.amount, 0n)).toBe(0n);
   return rec;
 }

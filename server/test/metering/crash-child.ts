@@ -29,6 +29,8 @@ const pipeline = createMeteringPipeline({
   dataDir,
   batchSize: 200,
   flushMs: 5,
+  walCheckpointMs: 100,
+  ...(process.env['CRASH_WRITER'] === 'worker' ? { worker: { currency: 'USD', definitionTtlMs: 1000, txnMs: 5 } } : {}),
 });
 
 const out = (line: string) => process.stdout.write(line + '\n');

@@ -5,14 +5,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createTestDb, eachDialect, type TestDb } from '../support/db.js';
 
 const script = join(import.meta.dirname, 'crash-child.ts');
 
-function runChild(mode: 'produce' | 'replay', db: TestDb, dataDir: string, killAfterAcks?: number) {
+type Writer = 'inline' | 'worker';
+
+function runChild(mode: 'produce' | 'replay', writer: Writer, db: TestDb, dataDir: string, killAfterAcks?: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', script, mode, db.url, dataDir], {
-    env: { ...process.env, ...(db.pgSchema ? { TEST_PG_SCHEMA: db.pgSchema } : {}) },
+    env: { ...process.env, CRASH_WRITER: writer, ...(db.pgSchema ? { TEST_PG_SCHEMA: db.pgSchema } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const acks: string[] = [];
@@ -44,37 +46,44 @@ function runChild(mode: 'produce' | 'replay', db: TestDb, dataDir: string, killA
 
 eachDialect('metering crash safety', (dialect) => {
   let db: TestDb;
-  beforeAll(async () => {
+  beforeEach(async () => {
     db = await createTestDb(dialect);
   });
-  afterAll(async () => db.close());
+  afterEach(async () => db.close());
 
-  it('every acknowledged event survives kill -9 exactly once', { timeout: 120_000 }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-crash-'));
-    const first = await runChild('produce', db, dataDir, 3000);
-    expect(first.signal).toBe('SIGKILL');
-    expect(first.acks.length).toBeGreaterThanOrEqual(3000);
+  it.each(['inline', 'worker'] as const)(
+    'every acknowledged event survives kill -9 exactly once (%s writer)',
+    { timeout: 120_000 },
+    async (writer) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-crash-'));
+      const first = await runChild('produce', writer, db, dataDir, 3000);
+      expect(first.signal).toBe('SIGKILL');
+      expect(first.acks.length).toBeGreaterThanOrEqual(3000);
 
-    const second = await runChild('replay', db, dataDir);
-    expect(second.code).toBe(0);
+      const second = await runChild('replay', writer, db, dataDir);
+      expect(second.code).toBe(0);
 
-    const records = await db.kysely.selectFrom('usage_records').select('request_id').execute();
-    const charges = await db.kysely
-      .selectFrom('ledger_transactions')
-      .select('idempotency_key')
-      .where('kind', '=', 'usage_charge')
-      .execute();
-    const recordCount = new Map<string, number>();
-    for (const r of records) recordCount.set(r.request_id, (recordCount.get(r.request_id) ?? 0) + 1);
-    const chargeCount = new Map<string, number>();
-    for (const c of charges) chargeCount.set(c.idempotency_key, (chargeCount.get(c.idempotency_key) ?? 0) + 1);
+      const records = await db.kysely.selectFrom('usage_records').select('request_id').execute();
+      // A call's charge is its wallet line (reference = request id) in a usage_charge transaction.
+      const charges = await db.kysely
+        .selectFrom('ledger_postings as p')
+        .innerJoin('ledger_transactions as t', 't.id', 'p.transaction_id')
+        .select(['p.reference', 'p.amount'])
+        .where('t.kind', '=', 'usage_charge')
+        .where('p.account', 'like', 'wallet:%')
+        .execute();
+      const recordCount = new Map<string, number>();
+      for (const r of records) recordCount.set(r.request_id, (recordCount.get(r.request_id) ?? 0) + 1);
+      const chargeCount = new Map<string, number>();
+      for (const c of charges) chargeCount.set(c.reference!, (chargeCount.get(c.reference!) ?? 0) + 1);
 
-    const missing = first.acks.filter((id) => recordCount.get(id) !== 1 || chargeCount.get(`usage:${id}`) !== 1);
-    expect(missing).toEqual([]);
-    // Every stored record has exactly its one charge (nothing half-written by the kill).
-    expect(charges.length).toBe(records.length);
-    for (const r of records) expect(chargeCount.get(`usage:${r.request_id}`)).toBe(1);
-    // The kill really happened mid-stream: some events were only in the spool and came back on replay.
-    expect(second.replayed).toBeGreaterThan(0);
-  });
+      const missing = first.acks.filter((id) => recordCount.get(id) !== 1 || chargeCount.get(id) !== 1);
+      expect(missing).toEqual([]);
+      // Every stored record has exactly its one charge (nothing half-written by the kill).
+      expect(charges.length).toBe(records.length);
+      for (const r of records) expect(chargeCount.get(r.request_id)).toBe(1);
+      // The kill really happened mid-stream: some events were only in the spool and came back on replay.
+      expect(second.replayed).toBeGreaterThan(0);
+    },
+  );
 });

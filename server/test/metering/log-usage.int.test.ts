@@ -4,6 +4,7 @@ import { systemContext } from '../../src/identity/context.js';
 import { walletAccount } from '../../src/ledger/ports.js';
 import { ADMIN_SECRET_KEY, BILLING_API_KEY, SUPER_ADMIN, createTestApp, type TestApp } from '../support/app.js';
 import { eachDialect } from '../support/db.js';
+import { usageChargeLines } from './support.js';
 
 const LOGGED = { message: 'Usage logged and budget updated successfully' };
 
@@ -24,14 +25,7 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
   };
   const get = (url: string, token: string) =>
     t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
-  const charges = async (requestId: string) =>
-    (
-      await t.db.kysely
-        .selectFrom('ledger_transactions')
-        .select('id')
-        .where('idempotency_key', '=', `usage:${requestId}`)
-        .execute()
-    ).length;
+  const charges = async (requestId: string) => (await usageChargeLines(t.db.kysely, requestId)).length;
 
   beforeAll(async () => {
     t = await createTestApp(dialect);

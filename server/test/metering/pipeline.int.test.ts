@@ -3,19 +3,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { listTransactions, recomputeBalances } from '../../src/ledger/ledger-queries.js';
 import { ACCOUNTS, walletAccount, type Ledger } from '../../src/ledger/ports.js';
 import { AppError } from '../../src/shared/errors.js';
 import { parseMoney } from '../../src/shared/money.js';
 import { eachDialect } from '../support/db.js';
-import { createHarness, rawPrice, T0, usageEvent, type Harness } from './support.js';
+import { createHarness, rawPrice, T0, usageChargeLines, usageEvent, type Harness } from './support.js';
 
+/** Ledger charge lines of the call; each one must sit in the usage charge its record names. */
 async function usageTxnCount(h: Harness, requestId: string): Promise<number> {
-  const rows = await h.db.kysely
-    .selectFrom('ledger_transactions')
-    .select('id')
-    .where('idempotency_key', '=', `usage:${requestId}`)
-    .execute();
-  return rows.length;
+  const lines = await usageChargeLines(h.db.kysely, requestId);
+  const rec = await recordOf(h, requestId);
+  for (const l of lines) expect(l.transaction_id).toBe(rec?.transaction_id);
+  return lines.length;
 }
 
 async function recordOf(h: Harness, requestId: string) {
@@ -53,6 +53,28 @@ eachDialect('metering pipeline', (dialect) => {
       'key:key_a',
       'agent:ten_a/helper',
     ]);
+  });
+
+  it('charges a batch as one usage_charge per tenant; the history shows it netted, with its call count', async () => {
+    const events = [usageEvent(), usageEvent(), usageEvent({ tenantId: 'ten_b' }), usageEvent()];
+    const outcomes = await Promise.all(events.map((e) => h.pipeline.ingest({ event: e })));
+    expect(outcomes).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    const page = await listTransactions(h.db.kysely, { tenantId: 'ten_a', kind: 'usage_charge', limit: 10 });
+    expect(page.items).toHaveLength(1);
+    const txn = page.items[0]!.txn;
+    expect(txn.memo).toBe('usage: 3 calls');
+    expect(txn.postings).toEqual([
+      { account: walletAccount('ten_a'), amount: -3n * 7_500_000n },
+      { account: ACCOUNTS.revenue, amount: 3n * 7_500_000n },
+    ]);
+    // Each call: its own line, in the transaction its record names.
+    for (const e of events.filter((x) => x.tenantId === 'ten_a')) {
+      expect(await usageTxnCount(h, e.requestId)).toBe(1);
+      expect((await recordOf(h, e.requestId))?.transaction_id).toBe(txn.id);
+    }
+    const other = await listTransactions(h.db.kysely, { tenantId: 'ten_b', kind: 'usage_charge', limit: 10 });
+    expect(other.items.map((t) => t.txn.memo)).toEqual(['usage: 1 call']);
+    expect((await recomputeBalances(h.db.kysely)).ok).toBe(true);
   });
 
   it('passes the gateway attribution (leases) through to the spend recorder', async () => {
@@ -177,7 +199,8 @@ eachDialect('metering pipeline', (dialect) => {
     const failing = (real: Ledger): Ledger => ({
       ...real,
       postBatch: async (inputs, trx) => {
-        if (inputs.some((i) => i.reference === poison.requestId)) throw new Error('simulated per-event failure');
+        if (inputs.some((i) => i.postings.some((p) => p.reference === poison.requestId)))
+          throw new Error('simulated per-event failure');
         return real.postBatch(inputs, trx);
       },
     });

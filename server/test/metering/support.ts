@@ -3,9 +3,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import pino from 'pino';
 import type { SpendRecorder } from '../../src/budgets/ports.js';
 import type { DialectName } from '../../src/db/database.js';
+import type { Database } from '../../src/db/schema.js';
 import { createLedgerStore } from '../../src/ledger/ledger-store.js';
 import type { Ledger } from '../../src/ledger/ports.js';
 import { createMeteringPipeline } from '../../src/metering/create-pipeline.js';
@@ -60,7 +62,14 @@ export interface Harness {
 
 export async function createHarness(
   dialect: DialectName,
-  opts: { batchSize?: number; flushMs?: number; ledger?: (real: Ledger) => Ledger; prices?: RawPrice[] } = {},
+  opts: {
+    batchSize?: number;
+    flushMs?: number;
+    ledger?: (real: Ledger) => Ledger;
+    prices?: RawPrice[];
+    /** Write in the worker thread (its own ledger and spend recorder: `ledger` and `spends` do not apply). */
+    worker?: { txnMs?: number };
+  } = {},
 ): Promise<Harness> {
   const db = await createTestDb(dialect);
   const clock = new ManualClock(T0);
@@ -87,6 +96,7 @@ export async function createHarness(
       batchSize: o.batchSize ?? opts.batchSize ?? 100,
       flushMs: o.flushMs ?? opts.flushMs ?? 5,
       retryDelayMs: () => 5,
+      ...(opts.worker ? { worker: { currency: 'USD', definitionTtlMs: 1000, txnMs: opts.worker.txnMs ?? 5 } } : {}),
     });
   const pipeline = make();
   const extra: SpooledPipeline[] = [];
@@ -143,4 +153,18 @@ export function usageEvent(over: Partial<UsageEvent> = {}): UsageEvent {
     metadata: null,
     ...over,
   };
+}
+
+/**
+ * The ledger lines that charged a call: wallet postings referencing its request id inside
+ * usage_charge transactions (one transaction per tenant and batch, one line per call).
+ */
+export async function usageChargeLines(kysely: Kysely<Database>, requestId: string) {
+  return kysely
+    .selectFrom('ledger_postings as p')
+    .innerJoin('ledger_transactions as t', 't.id', 'p.transaction_id')
+    .select(['p.transaction_id', 'p.account', 'p.amount', 't.kind'])
+    .where('p.reference', '=', requestId)
+    .where('t.kind', '=', 'usage_charge')
+    .execute();
 }

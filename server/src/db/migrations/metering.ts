@@ -88,4 +88,11 @@ export const meteringMigrations: Record<string, Migration> = {
       await createRollup(db, 'monthly_consumption', 'month');
     },
   },
+  '0302_usage_charge_transaction': {
+    async up(db: AnyDb) {
+      // The usage_charge transaction that charged the record (null when free, and for records
+      // written before charges were batched: their charge has idempotency key usage:<request_id>).
+      await db.schema.alterTable('usage_records').addColumn('transaction_id', 'text').execute();
+    },
+  },
 };

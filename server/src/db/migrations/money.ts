@@ -111,4 +111,13 @@ export const moneyMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0203_posting_reference': {
+    // A usage charge is one transaction per (tenant, metering batch) with one wallet posting per
+    // call; the posting names its call (the usage request id). No index: it is found through its
+    // transaction (usage_records.transaction_id → ledger_postings_txn).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('ledger_postings').addColumn('reference', 'text').execute();
+    },
+  },
 };

@@ -42,6 +42,8 @@ export interface UsageRecordsTable {
   metadata: string | null;
   content_hash: string;
   created_at: Int;
+  /** The usage_charge ledger transaction holding this call's wallet posting (null: free call). */
+  transaction_id: string | null;
 }
 
 /** Shared shape of the two rollups; `day` is 'YYYY-MM-DD' (UTC), `month` is 'YYYY-MM'. */

@@ -25,6 +25,8 @@ export interface LedgerPostingsTable {
   transaction_id: string;
   account: string;
   amount: Int;
+  /** What this line is for, when a transaction carries many (a usage charge: the call's request id). */
+  reference: string | null;
 }
 
 /** A ledger transaction as read back (integers as bigint). */
