@@ -94,10 +94,12 @@ export function startWorkerWriter(data: WriterWorkerData, deps: { log: Logger; n
   return {
     write(items, lines) {
       const id = nextId++;
-      const chunk = lines ?? items.map(encodeSpoolLine);
+      // One string per chunk: structured-cloning one string is a copy, an array of them costs a
+      // serialisation step per element. A spool line is JSON: it never holds a raw newline.
+      const text = (lines ?? items.map(encodeSpoolLine)).join('\n');
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        post({ type: 'write', id, lines: chunk, now: deps.now() });
+        post({ type: 'write', id, text, now: deps.now() });
         worker!.ref();
       });
     },

@@ -1,6 +1,6 @@
 // Messages between the main thread (worker-writer.ts) and the metering writer thread
-// (writer-worker.ts). Chunks travel as their spool lines: the main thread already has them (no
-// second encoding), and structured-cloning strings is cheap.
+// (writer-worker.ts). Chunks travel as their spool lines, joined into one string: the main thread
+// already has them (no second encoding), and structured-cloning one string is a copy.
 import type { OpenDbOptions } from '../db/database.js';
 import type { IngestOutcome } from './ports.js';
 
@@ -19,7 +19,8 @@ export interface WriterWorkerData {
 
 export type ToWorker =
   /** `now`: the main thread's clock (created_at of the rows, ledger timestamps). */
-  | { type: 'write'; id: number; lines: readonly string[]; now: number }
+  /** `text`: the chunk's spool lines joined by newlines (empty lines are skipped). */
+  | { type: 'write'; id: number; text: string; now: number }
   /** A budget definition changed (no key: all of them). */
   | { type: 'invalidate'; scopeKey?: string | undefined }
   | { type: 'close' };

@@ -51,9 +51,10 @@ const write = createBatchWriter({
 const sizer = db.sqlite ? new TransactionSizer(data.maxRows, data.txnMs) : null;
 
 /** Write a chunk as short transactions; on failure, report what already committed. */
-async function writeChunk(id: number, lines: readonly string[]): Promise<void> {
+async function writeChunk(id: number, text: string): Promise<void> {
   const outcomes: IngestOutcome[] = [];
   try {
+    const lines = text.split('\n').filter((l) => l.length > 0);
     const items: PreparedEvent[] = new Array<PreparedEvent>(lines.length);
     for (let i = 0; i < lines.length; i++) {
       const p = decodeSpoolLine(lines[i]!);
@@ -84,8 +85,8 @@ port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'write':
       now = m.now;
-      if (db.sqlite) queue = queue.then(() => writeChunk(m.id, m.lines));
-      else queue = Promise.all([queue, writeChunk(m.id, m.lines)]).then(() => {});
+      if (db.sqlite) queue = queue.then(() => writeChunk(m.id, m.text));
+      else queue = Promise.all([queue, writeChunk(m.id, m.text)]).then(() => {});
       break;
     case 'invalidate':
       definitions.invalidate(m.scopeKey);
