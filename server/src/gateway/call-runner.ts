@@ -29,6 +29,8 @@ export interface CallSpec {
   /** Reservation estimate of the prompt (no tokenizer). */
   promptTokens: number;
   requestedOutput: number | null;
+  /** Thinking tokens a request without an output cap may add to the default allowance. */
+  thinkingTokens?: number;
   /** The body's `provider` object, unvalidated. */
   requestPreferences: unknown;
   attribution: Attribution;
@@ -65,7 +67,7 @@ export async function runCall(
     kind: spec.kind,
     promptTokens: spec.promptTokens,
     requestedOutput: spec.requestedOutput,
-    defaultOutput: deps.settings.defaultMaxOutputTokens,
+    defaultOutput: deps.settings.defaultMaxOutputTokens + (spec.thinkingTokens ?? 0),
     requestPreferences: spec.requestPreferences,
     agent: spec.attribution.agent,
     nowMs: request.gatewayStartedAt,

@@ -14,6 +14,7 @@ import {
   estimateChatUsage,
   estimateResponseCompletionTokens,
   requestedOutputTokens,
+  thinkingAllowance,
 } from './estimate.js';
 import { openAiDialect } from './openai-dialect.js';
 import { openAiStreamTranscoder } from './openai-passthrough.js';
@@ -40,6 +41,7 @@ class ChatCall implements CallSpec {
   readonly includeUsage: boolean;
   readonly promptTokens: number;
   readonly requestedOutput: number | null;
+  readonly thinkingTokens: number;
   readonly requestPreferences: unknown;
   readonly attribution: Attribution;
   private readonly chat: ChatRequest;
@@ -56,6 +58,7 @@ class ChatCall implements CallSpec {
     this.includeUsage = chat.stream_options?.include_usage === true;
     this.promptTokens = estimateChatPromptTokens(chat);
     this.requestedOutput = requestedOutputTokens(chat);
+    this.thinkingTokens = this.requestedOutput === null ? thinkingAllowance(chat as Record<string, unknown>) : 0;
     this.requestPreferences = input.preferences;
     this.attribution = input.attribution ?? attributionOf(request.headers, chat);
   }

@@ -9,6 +9,7 @@ import {
   estimatePromptTokens,
   estimatePromptTokensFast,
 } from '../providers/tokenizer/index.js';
+import { THINKING_BUDGETS } from '../providers/anthropic/thinking.js';
 import type { ChatRequest, Usage } from './deps.js';
 
 export { CompletionTally, estimateResponseCompletionTokens } from '../providers/tokenizer/index.js';
@@ -26,6 +27,22 @@ export function requestedOutputTokens(req: Record<string, unknown>): number | nu
   const b = req['max_tokens'];
   if (typeof b === 'number' && b > 0) return b;
   return null;
+}
+
+/**
+ * Output tokens a request may spend thinking on top of its answer when it sets no output cap
+ * (a cap includes the thinking): a `thinking` object's `budget_tokens`, else the budget its
+ * `reasoning_effort` maps to. Added to the default output allowance so the reservation stays an
+ * upper bound (the Anthropic adapter sends max_tokens = budget + its default in that case).
+ */
+export function thinkingAllowance(req: Record<string, unknown>): number {
+  const thinking = req['thinking'] as Record<string, unknown> | undefined;
+  if (thinking && typeof thinking === 'object' && thinking['type'] !== 'disabled') {
+    const budget = thinking['budget_tokens'];
+    return typeof budget === 'number' && budget > 0 ? budget : 0;
+  }
+  const effort = req['reasoning_effort'];
+  return typeof effort === 'string' ? (THINKING_BUDGETS[effort] ?? 0) : 0;
 }
 
 const usageOf = (promptTokens: number, completionTokens: number): Usage => ({

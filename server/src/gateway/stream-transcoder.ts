@@ -36,7 +36,8 @@ export function hasOutput(c: ChatChunk): boolean {
     if (!choice) continue;
     if (choice['text']) return true;
     const d = choice['delta'] as Record<string, unknown> | undefined;
-    if (d && (d['content'] || d['tool_calls'] || d['reasoning_content'] || d['refusal'])) return true;
+    if (d && (d['content'] || d['tool_calls'] || d['reasoning_content'] || d['thinking_blocks'] || d['refusal']))
+      return true;
   }
   return false;
 }
