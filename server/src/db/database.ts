@@ -1,13 +1,22 @@
 // Storage port: one Kysely instance over either dialect. Everything above this file speaks Kysely;
 // only here is the driver chosen. Integer columns are bigint in both dialects (better-sqlite3 with
 // safe integers, pg int8 parsed to BigInt), so money never passes through a float.
-import BetterSqlite3 from 'better-sqlite3';
+// The driver of the other dialect is never loaded: each costs megabytes of heap and code in every
+// thread that opens a database (main and metering writer), so both are required on first use.
+import type BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, type Dialect as KyselyDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.js';
 import { ImmediateSqliteDialect, newWriteWaitCounter } from './sqlite-dialect.js';
+
+// Literal specifiers so bundlers and `npm ls` see the dependencies.
+const require = createRequire(import.meta.url);
+let pgModule: typeof pg | undefined;
+const loadPg = (): typeof pg => (pgModule ??= require('pg') as typeof pg);
+const loadSqlite = (): typeof BetterSqlite3 => require('better-sqlite3') as typeof BetterSqlite3;
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -33,7 +42,7 @@ export const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8) return (v: string) => BigInt(v);
     if (oid === NUMERIC) return (v: string) => (/^-?\d+$/.test(v) ? BigInt(v) : Number(v));
-    return pg.types.getTypeParser(oid, format);
+    return loadPg().types.getTypeParser(oid, format);
   },
 } as unknown as pg.CustomTypesConfig;
 
@@ -49,7 +58,7 @@ export interface OpenDbOptions {
 
 export function openDb(opts: OpenDbOptions): Db {
   if (/^postgres(ql)?:\/\//.test(opts.url)) {
-    const pool = new pg.Pool({
+    const pool = new (loadPg().Pool)({
       connectionString: opts.url,
       max: opts.poolSize ?? 10,
       types: pgTypes,
@@ -63,7 +72,8 @@ export function openDb(opts: OpenDbOptions): Db {
   }
   const file = opts.url.replace(/^sqlite:/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const sqlite = new BetterSqlite3(file);
+  const Sqlite = loadSqlite();
+  const sqlite = new Sqlite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   // Never wait for the write lock inside SQLite (that would block this thread): the dialect
