@@ -1,7 +1,7 @@
 // Metering throughput, end to end through the pipeline: check + price + hash + spool (one group
 // write per event-loop turn) + batch (records, ledger charges via postBatch, budget spend, rollups)
 // on SQLite and on PostgreSQL. Run: `npx tsx bench/metering.ts` (from the repo root).
-// Env: BENCH_EVENTS (default 200000 sqlite / 100000 postgres), METERING_BATCH_SIZE (default 2000),
+// Env: BENCH_EVENTS (default 200000 sqlite / 100000 postgres), METERING_BATCH_SIZE (default 5000, as the app),
 // BENCH_PG_URL (default the test database), BENCH_SPEND=none to leave budget spend out,
 // BENCH_WRITERS (batches in flight, default the pipeline's), BENCH_WRITER=worker|inline (default
 // worker, as the app on a file or PostgreSQL; BENCH_SPEND applies to inline only), METERING_TXN_MS.
@@ -28,7 +28,7 @@ import { systemClock } from '../server/src/shared/clock.js';
 import { parseMoney } from '../server/src/shared/money.js';
 
 const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BATCH = Number(process.env['METERING_BATCH_SIZE'] ?? 2000);
+const BATCH = Number(process.env['METERING_BATCH_SIZE'] ?? 5000);
 const WRITER = process.env['BENCH_WRITER'] === 'inline' ? 'inline' : 'worker';
 const log = pino({ level: 'silent' });
 

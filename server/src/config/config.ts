@@ -71,7 +71,7 @@ export const configSchema = z.object({
 
   RESERVATION_TTL_SECONDS: int(10).default(900),
   LEASE_TTL_SECONDS: int(1).default(30),
-  METERING_BATCH_SIZE: int(1, 100_000).default(2000),
+  METERING_BATCH_SIZE: int(1, 100_000).default(5000),
   METERING_FLUSH_MS: int(1, 60_000).default(50),
   /** Where batches are written: a worker thread (auto: unless the database is SQLite :memory:) or inline. */
   METERING_WRITER: z.enum(['auto', 'worker', 'inline']).default('auto'),
