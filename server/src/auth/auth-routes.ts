@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { RateLimiter } from '../ratelimit/ports.js';
 import { AppError } from '../shared/errors.js';
 import type { InviteService } from '../users/invite-service.js';
 import { userSchema } from '../users/user-schemas.js';
@@ -28,6 +29,8 @@ export interface AuthRouteDeps {
   jwtTtlSeconds: number;
   refreshTtlSeconds: number;
   secureCookies: boolean;
+  /** Per-IP limit on the unauthenticated routes that check a secret; null: no limit. */
+  ipLimit: { limiter: RateLimiter; rpm: number; now: () => number } | null;
 }
 
 const tags = ['auth'];
@@ -51,6 +54,26 @@ export function authRoutes(deps: AuthRouteDeps) {
     void reply.clearCookie(REFRESH_COOKIE, { path: '/api/v1/auth' });
   }
 
+  /**
+   * Password guessing spread over many accounts never trips the per-account lock-out: this caps
+   * what one address may try. Runs before the body is parsed.
+   */
+  function ipGuard(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+    const limit = deps.ipLimit;
+    if (!limit) return done();
+    void Promise.resolve(
+      limit.limiter.check([{ subject: `auth-ip:${req.ip}`, rpm: limit.rpm, tpm: null }], 0, limit.now()),
+    ).then((d) => {
+      if (d.allowed) return done();
+      const wait = Math.max(1, Math.ceil(d.retryAfterSeconds));
+      done(
+        new AppError('rate_limited', `too many sign-in requests from this address; retry in ${wait} s`, undefined, {
+          'retry-after': String(wait),
+        }),
+      );
+    }, done);
+  }
+
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -59,6 +82,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         url,
         {
           config: { access: 'public' },
+          onRequest: ipGuard,
           schema: {
             tags,
             summary: 'Sign in with email and password',
@@ -78,6 +102,7 @@ export function authRoutes(deps: AuthRouteDeps) {
       '/api/v1/auth/refresh',
       {
         config: { access: 'public' },
+        onRequest: ipGuard,
         schema: {
           tags,
           summary: 'Exchange a refresh token (body or cookie) for a new session token; the refresh token rotates',
@@ -128,6 +153,7 @@ export function authRoutes(deps: AuthRouteDeps) {
       '/api/v1/auth/accept-invite',
       {
         config: { access: 'public' },
+        onRequest: ipGuard,
         schema: {
           tags,
           summary: 'Set a password with a one-time invite token and activate the account',
@@ -146,6 +172,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         url,
         {
           config: { access: 'public' },
+          onRequest: ipGuard,
           schema: {
             tags,
             summary: 'Register a company: a tenant and its first admin',

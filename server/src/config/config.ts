@@ -40,6 +40,8 @@ export const configSchema = z.object({
   REFRESH_TTL_SECONDS: int(300, 365 * 86_400).default(30 * 86_400),
   LOGIN_MAX_ATTEMPTS: int(1, 100).default(5),
   LOGIN_LOCK_MINUTES: int(1, 24 * 60).default(15),
+  /** Sign-in, registration, refresh and invite-acceptance requests per minute from one IP (0: no limit). */
+  AUTH_IP_RPM: int(0, 100_000).default(30),
   INVITE_TTL_HOURS: int(1, 24 * 30).default(72),
   REGISTRATION_ENABLED: bool.default(true),
   REGISTRATION_TENANT_STATUS: z.enum(['pending', 'active']).default('pending'),

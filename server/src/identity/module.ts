@@ -6,6 +6,7 @@ import { auditRoutes } from '../audit/audit-routes.js';
 import { createAuditService, type AuditService } from '../audit/audit-service.js';
 import { authRoutes } from '../auth/auth-routes.js';
 import { createLoginService, type LoginService } from '../auth/login-service.js';
+import { MemoryRateLimiter } from '../ratelimit/memory-rate-limiter.js';
 import { provisionRoutes } from '../auth/provision-routes.js';
 import { createRegisterService } from '../auth/register-service.js';
 import { createRequestAuthenticator, type SessionAuthenticator } from '../auth/request-authenticator.js';
@@ -107,6 +108,10 @@ export async function createIdentityModule(core: Core): Promise<IdentityModule> 
       jwtTtlSeconds: config.JWT_TTL_SECONDS,
       refreshTtlSeconds: config.REFRESH_TTL_SECONDS,
       secureCookies: config.PUBLIC_URL?.startsWith('https://') ?? false,
+      ipLimit:
+        config.AUTH_IP_RPM > 0
+          ? { limiter: new MemoryRateLimiter({ maxEntries: 50_000 }), rpm: config.AUTH_IP_RPM, now }
+          : null,
     }),
     provisionRoutes({ users, tenants }),
     keyRoutes({ keys: apiKeys, users }),

@@ -350,3 +350,52 @@ describe('service keys and provision-user (seed 003)', () => {
     }
   });
 });
+
+describe('per-IP limit on the sign-in routes', () => {
+  it('caps guesses from one address across many accounts with 429 + Retry-After, per address, per minute', async () => {
+    const ipClock = new ManualClock();
+    const t2 = await createTestApp('sqlite', { AUTH_IP_RPM: '5' }, { clock: ipClock });
+    try {
+      const attempt = (email: string, ip: string) =>
+        t2.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email, password: 'not-the-password' },
+          remoteAddress: ip,
+        });
+      // Five wrong passwords on five different accounts: each 401, no account is locked.
+      for (let i = 0; i < 5; i++) expect((await attempt(`person${i}@example.com`, '10.0.0.1')).statusCode).toBe(401);
+      const refused = await attempt('person5@example.com', '10.0.0.1');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().error.code).toBe('rate_limited');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // The right password from that address waits too, on the seed alias as well.
+      const right = await t2.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: SUPER_ADMIN.email, password: SUPER_ADMIN.password },
+        remoteAddress: '10.0.0.1',
+      });
+      expect(right.statusCode).toBe(429);
+      // Another address is not affected.
+      const other = await t2.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: SUPER_ADMIN.email, password: SUPER_ADMIN.password },
+        remoteAddress: '10.0.0.2',
+      });
+      expect(other.statusCode).toBe(200);
+      // A minute later the address may try again.
+      ipClock.advance(60_000);
+      const later = await t2.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: SUPER_ADMIN.email, password: SUPER_ADMIN.password },
+        remoteAddress: '10.0.0.1',
+      });
+      expect(later.statusCode).toBe(200);
+    } finally {
+      await t2.close();
+    }
+  });
+});
