@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ALL_ROLES, userOf } from '../http/access.js';
 import type { RateLimiter } from '../ratelimit/ports.js';
 import { AppError } from '../shared/errors.js';
 import type { InviteService } from '../users/invite-service.js';
@@ -146,6 +147,26 @@ export function authRoutes(deps: AuthRouteDeps) {
         if (sid) deps.authenticator.forgetSession(sid);
         clearCookies(reply);
         return { message: 'logged out' };
+      },
+    );
+
+    r.post(
+      '/api/v1/auth/logout-all',
+      {
+        config: { access: { roles: ALL_ROLES } },
+        schema: {
+          tags,
+          summary: "Log out everywhere: every one of the caller's sessions ends (JWTs and refresh tokens)",
+          response: { 200: z.object({ message: z.string() }) },
+        },
+      },
+      async (req, reply) => {
+        const { userId } = userOf(req);
+        await deps.sessions.revokeAllForUser(userId);
+        // This node forgets them now; other nodes' session caches expire within seconds.
+        deps.authenticator.forgetUser(userId);
+        clearCookies(reply);
+        return { message: 'logged out of every session' };
       },
     );
 

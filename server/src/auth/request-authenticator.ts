@@ -17,6 +17,8 @@ export const REFRESH_COOKIE = 'tg_refresh';
 export interface SessionAuthenticator extends RequestAuthenticator {
   /** Forget a session at once (logout on this node). */
   forgetSession(sid: string): void;
+  /** Drop every cached session of a person (after "log out everywhere"). */
+  forgetUser(userId: string): void;
   /** Resolve a raw session JWT (used by logout, which is public). */
   principalFromToken(token: string): Promise<{ principal: UserPrincipal; sid: string } | null>;
 }
@@ -111,6 +113,7 @@ export function createRequestAuthenticator(deps: {
 
   return {
     forgetSession: (sid) => void cache.delete(sid),
+    forgetUser: (userId) => dropWhere((p) => p.userId === userId),
     principalFromToken,
 
     async authenticate(request): Promise<Principal | null> {

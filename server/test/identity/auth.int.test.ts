@@ -159,6 +159,27 @@ describe('session tokens', () => {
     expect((await me(bearer(s.token))).statusCode).toBe(401);
   });
 
+  it("log out everywhere ends every session of the caller at once, and no one else's", async () => {
+    const tenant = await makeTenant(t, 'Everywhere Co');
+    const p = await makePerson(t, 'tenant_user', tenant.id);
+    const other = await makePerson(t, 'tenant_user', tenant.id);
+    const laptop = (await post('/api/v1/auth/login', { email: p.email, password: PASSWORD })).json();
+    const phone = (await post('/api/v1/auth/login', { email: p.email, password: PASSWORD })).json();
+    expect((await me(bearer(laptop.token))).statusCode).toBe(200);
+    expect((await me(bearer(phone.token))).statusCode).toBe(200);
+
+    const out = await post('/api/v1/auth/logout-all', {}, bearer(phone.token));
+    expect(out.statusCode, out.body).toBe(200);
+    expect(out.cookies.find((c) => c.name === 'tg_session')?.value).toBe('');
+    for (const s of [laptop, phone]) {
+      expect((await me(bearer(s.token))).statusCode).toBe(401);
+      expect((await post('/api/v1/auth/refresh', { refreshToken: s.refreshToken })).statusCode).toBe(401);
+    }
+    expect((await me(bearer(other.token))).statusCode).toBe(200);
+    // It needs a session: without one it is 401.
+    expect((await post('/api/v1/auth/logout-all', {})).statusCode).toBe(401);
+  });
+
   it('a suspended person is refused at once on the next request (bus invalidation)', async () => {
     const tenant = await makeTenant(t, 'Bus Co');
     const p = await makePerson(t, 'tenant_user', tenant.id);
