@@ -53,7 +53,7 @@ export function createBudgetServices(
     reservationTtlMs: opts.reservationTtlSeconds * 1000,
     onError: (e) => core.log.error({ err: e }, 'budget upkeep failed'),
   });
-  const spend = new CounterSpendRecorder(store, definitions, core.db.dialect);
+  const spend = new CounterSpendRecorder(store, definitions, core.db.dialect, core.db.sqlite);
   return { store, definitions, budgets, spend };
 }
 

@@ -6,11 +6,13 @@
 // per counter (ONE multi-row upsert that creates, locks and adds the direct spend), then one
 // statement per lease. Rows are locked in a fixed order (sorted counter keys, then sorted lease
 // ids) so concurrent batches cannot deadlock on PostgreSQL.
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { DialectName } from '../db/database.js';
 import { toBig, toNum } from '../db/database.js';
 import type { BudgetPeriod } from '../identity/ports.js';
+import { SqliteRowStatement } from '../ledger/sqlite-row-statement.js';
 import type { Nano } from '../shared/money.js';
 import type { BudgetDefinition, BudgetStore } from './budget-store.js';
 import type { DefinitionCache } from './definition-cache.js';
@@ -35,12 +37,23 @@ interface ScopePlan {
 
 export class CounterSpendRecorder implements SpendRecorder {
   private readonly periods = new PeriodMemo();
+  /** SQLite with the raw handle: one cached single-row upsert per counter (see SqliteRowStatement). */
+  private readonly sqliteUpsert: SqliteRowStatement | undefined;
 
   constructor(
     private readonly store: BudgetStore,
     private readonly definitions: DefinitionCache,
     private readonly dialect: DialectName,
-  ) {}
+    sqlite?: BetterSqlite3.Database,
+  ) {
+    if (sqlite)
+      this.sqliteUpsert = new SqliteRowStatement(
+        sqlite,
+        'insert into budget_counters (scope_key, period_start, spent, reserved) values (?, ?, ?, 0) ' +
+          'on conflict (scope_key, period_start) do update set spent = budget_counters.spent + excluded.spent',
+        3,
+      );
+  }
 
   async recordSpend(
     trx: Transaction<Database>,
@@ -173,6 +186,15 @@ export class CounterSpendRecorder implements SpendRecorder {
     add: Map<string, bigint>,
     pause: () => Promise<void>,
   ) {
+    if (this.sqliteUpsert) {
+      const values: unknown[] = [];
+      for (const k of keys) {
+        const cut = k.indexOf('\n');
+        values.push(k.slice(0, cut), Number(k.slice(cut + 1)), add.get(k)!);
+      }
+      await this.sqliteUpsert.run(values, pause);
+      return;
+    }
     // Few rows per statement, with a pause between: on SQLite each statement runs synchronously on
     // the event loop, on PostgreSQL node-postgres serialises the arrays synchronously.
     const per = this.dialect === 'postgres' ? 250 : 50;

@@ -30,9 +30,13 @@ export class SqliteRowStatement {
     const w = this.width;
     const changed: unknown[] = [];
     const rows = values.length / w;
+    // One parameter array reused for every row (better-sqlite3 binds it before run returns): no
+    // array allocated per row.
+    const params = new Array<unknown>(w);
     for (let r = 0; r < rows; r++) {
       const at = r * w;
-      const { changes } = stmt.run(values.slice(at, at + w));
+      for (let c = 0; c < w; c++) params[c] = values[at + c];
+      const { changes } = stmt.run(params);
       if (keyColumn !== undefined && changes > 0) changed.push(values[at + keyColumn]);
       if (pause && r % ROWS_PER_PAUSE === ROWS_PER_PAUSE - 1) await pause();
     }

@@ -38,7 +38,7 @@ const definitions = new DefinitionCache(store, data.definitionTtlMs);
 const write = createBatchWriter({
   db,
   ledger: createLedgerStore(db, { currency: data.currency, now: () => now }),
-  spend: new CounterSpendRecorder(store, definitions, db.dialect),
+  spend: new CounterSpendRecorder(store, definitions, db.dialect, db.sqlite),
   log: {
     warn: (obj: object, msg: string) => send({ type: 'log', level: 'warn', obj, msg }),
   },
