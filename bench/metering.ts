@@ -22,9 +22,13 @@ import { openDb, type Db } from '../server/src/db/database.js';
 import { migrateToLatest } from '../server/src/db/migrator.js';
 import { createLedgerStore } from '../server/src/ledger/ledger-store.js';
 import { createMeteringPipeline } from '../server/src/metering/create-pipeline.js';
+import { pushUsageRow } from '../server/src/metering/batch-plan.js';
 import type { UsageEvent } from '../server/src/metering/ports.js';
+import { prepareEvent } from '../server/src/metering/prepared-event.js';
+import { UsageRecordStore } from '../server/src/metering/usage-record-store.js';
 import { InMemoryPriceCatalog } from '../server/src/pricing/price-catalog.js';
 import { systemClock } from '../server/src/shared/clock.js';
+import { newId } from '../server/src/shared/ids.js';
 import { parseMoney } from '../server/src/shared/money.js';
 
 const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -90,8 +94,8 @@ async function serverCpuMs(db: Db): Promise<number> {
   return rows.reduce((ms, r) => ms + procCpuMs(r.pid), 0);
 }
 
-async function bench(name: string, db: Db, n: number): Promise<void> {
-  await migrateToLatest(db);
+/** The two models the events use, priced like OpenAI's list prices. */
+function benchCatalog(): InMemoryPriceCatalog {
   const catalog = new InMemoryPriceCatalog();
   const price = (model: string, input: string, output: string) => ({
     id: `prc_${model}`,
@@ -108,6 +112,12 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
     createdAt: 0,
   });
   catalog.replace([price('gpt-4o', '2.50', '10.00'), price('gpt-4o-mini', '0.15', '0.60')], []);
+  return catalog;
+}
+
+async function bench(name: string, db: Db, n: number): Promise<void> {
+  await migrateToLatest(db);
+  const catalog = benchCatalog();
   const ledger = createLedgerStore(db, { currency: 'USD', now: () => Date.now() });
   const spend: SpendRecorder =
     process.env['BENCH_SPEND'] === 'none'
@@ -183,6 +193,48 @@ async function bench(name: string, db: Db, n: number): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+/**
+ * The storage floor under the SQLite figure: the same usage rows (same schema, its unique and
+ * secondary indexes, the writer's own prepared statement) inserted in 5,000-row transactions with
+ * nothing else — no ledger charge, spend, rollup, spool or thread. The pipeline cannot ingest
+ * faster than this on the machine, whatever its batching.
+ */
+async function sqliteFloor(n: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-floor-'));
+  const db = openDb({ url: `sqlite:${join(dir, 'floor.db')}` });
+  try {
+    await migrateToLatest(db);
+    const catalog = benchCatalog();
+    const records = new UsageRecordStore(db);
+    const run = randomBytes(3).toString('hex');
+    const now = Date.now();
+    let busyUs = 0;
+    const t0 = performance.now();
+    for (let from = 0; from < n; from += 5000) {
+      const values: unknown[] = [];
+      const base = `${newId('use', now)}_`;
+      for (let i = from; i < Math.min(n, from + 5000); i++) {
+        const p = prepareEvent({ event: eventAt(i, run, now) }, catalog);
+        if (!p.ok) throw p.error;
+        pushUsageRow(values, p.value, base + i.toString(36).padStart(5, '0'), now, null);
+      }
+      const c0 = process.cpuUsage();
+      await db.kysely.transaction().execute((trx) => records.insertNew(trx, values));
+      const c = process.cpuUsage(c0);
+      busyUs += c.user + c.system;
+    }
+    const wall = performance.now() - t0;
+    console.log(
+      `sqlite     floor  ${n.toLocaleString('en-US')} bare usage_records inserts (no ledger, spend, rollups, spool): ` +
+        `${Math.round(n / (busyUs / 1e6)).toLocaleString('en-US')} rows per CPU-second of inserting ` +
+        `(${(busyUs / n).toFixed(1)} µs/row; ${((wall * 1000) / n).toFixed(1)} µs/row with building the rows)`,
+    );
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'sqlite') {
@@ -194,6 +246,7 @@ async function main(): Promise<void> {
       await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
+    await sqliteFloor(Number(process.env['BENCH_EVENTS'] ?? 200_000));
   }
   if (!only || only === 'postgres') {
     const schema = `bench_${randomBytes(4).toString('hex')}`;
