@@ -6,7 +6,7 @@ import type { EventBus } from '../bus/bus.js';
 import type { Database } from '../db/schema.js';
 import type { BudgetPeriod } from '../identity/ports.js';
 import { toBig, toNum } from '../db/database.js';
-import { rowToDefinition, type BudgetDefinition, type BudgetStore } from './budget-store.js';
+import { rowToDefinition, selectDefinitions, type BudgetDefinition, type BudgetStore } from './budget-store.js';
 import { currentPeriodStart, nextResetAt } from './period.js';
 
 export interface BudgetState {
@@ -81,12 +81,10 @@ export class BudgetAdmin {
 
   /** Tenant and agent budgets of a tenant (user budgets are listed per user). */
   async listForTenant(tenantId: string): Promise<BudgetState[]> {
-    const rows = await this.db
-      .selectFrom('budgets')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('kind', 'in', ['tenant', 'agent'])
-      .orderBy('scope_key')
+    const rows = await selectDefinitions(this.db)
+      .where('budgets.tenant_id', '=', tenantId)
+      .where('budgets.kind', 'in', ['tenant', 'agent'])
+      .orderBy('budgets.scope_key')
       .execute();
     return Promise.all(rows.map((r) => this.withCounter(rowToDefinition(r))));
   }
@@ -105,7 +103,7 @@ export class BudgetAdmin {
 
   private async withCounter(def: BudgetDefinition): Promise<BudgetState> {
     const now = this.now();
-    const periodStart = currentPeriodStart(def.period, def.resetAt, now);
+    const periodStart = currentPeriodStart(def.period, def.resetAt, now, def.timeZone);
     const c = await this.store.counter(def.scopeKey, periodStart);
     const left = def.limit - c.spent - c.reserved;
     return {
@@ -119,7 +117,7 @@ export class BudgetAdmin {
       spent: toBig(c.spent),
       reserved: toBig(c.reserved),
       remaining: left > 0n ? left : 0n,
-      resetsAt: nextResetAt(def.period, now),
+      resetsAt: nextResetAt(def.period, now, def.timeZone),
     };
   }
 }

@@ -8,6 +8,7 @@ import type { DefinitionCache } from './definition-cache.js';
 import type { LocalLease } from './local-lease.js';
 import { definedCounter, inlineCounter } from './counter-ref.js';
 import { scopeKey, type BudgetService, type ReserveRequest, type ScopeRef, type SpendAttribution } from './ports.js';
+import { tenantTimeZone, UTC } from './period.js';
 import { refusalFor } from './refusal.js';
 import { ScopePool } from './scope-pool.js';
 
@@ -55,7 +56,15 @@ export class LeasedBudgetService implements BudgetService {
       { kind: 'user', id: caller.user.id },
     ];
     if (caller.key.budget !== null) {
-      scopes.push({ kind: 'key', id: caller.key.id, limit: caller.key.budget, period: caller.key.budgetPeriod });
+      const scope: ScopeRef = {
+        kind: 'key',
+        id: caller.key.id,
+        limit: caller.key.budget,
+        period: caller.key.budgetPeriod,
+      };
+      const tz = tenantTimeZone(caller.tenant.settings);
+      if (tz !== UTC) scope.timeZone = tz;
+      scopes.push(scope);
     }
     if (agent) scopes.push({ kind: 'agent', id: `${t}/${agent}` });
     return scopes;

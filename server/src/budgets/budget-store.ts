@@ -8,6 +8,7 @@ import { toBig, toNum } from '../db/database.js';
 import { newId } from '../shared/ids.js';
 import type { BudgetPeriod } from '../identity/ports.js';
 import type { LeaseRow } from './local-lease.js';
+import { tenantTimeZone, UTC } from './period.js';
 import type { ScopeKind } from './ports.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -22,6 +23,8 @@ export interface BudgetDefinition {
   limit: bigint;
   period: BudgetPeriod;
   resetAt: number;
+  /** The calendar periods' time zone: the tenant's (settings.timezone), UTC without one. */
+  timeZone: string;
 }
 
 /** Where a scope's money is counted: the wallets row, or a (scope, period) counter row. */
@@ -54,6 +57,8 @@ export function rowToDefinition(r: {
   limit_nano: unknown;
   period: string;
   reset_at: unknown;
+  /** The owning tenant's settings JSON (joined), for its time zone. */
+  tenant_settings?: string | null;
 }): BudgetDefinition {
   return {
     scopeKey: r.scope_key,
@@ -63,14 +68,32 @@ export function rowToDefinition(r: {
     limit: toBig(r.limit_nano),
     period: r.period as BudgetPeriod,
     resetAt: toNum(r.reset_at),
+    timeZone: r.tenant_settings ? tenantTimeZone(parseSettings(r.tenant_settings)) : UTC,
   };
 }
+
+function parseSettings(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Budget rows with their tenant's settings (the time zone of their periods). */
+export const selectDefinitions = (q: Q) =>
+  q
+    .selectFrom('budgets')
+    .leftJoin('tenants', 'tenants.id', 'budgets.tenant_id')
+    .selectAll('budgets')
+    .select('tenants.settings as tenant_settings');
 
 export class BudgetStore {
   constructor(readonly db: Kysely<Database>) {}
 
   async definition(scopeKey: string, q: Q = this.db): Promise<BudgetDefinition | null> {
-    const r = await q.selectFrom('budgets').selectAll().where('scope_key', '=', scopeKey).executeTakeFirst();
+    const r = await selectDefinitions(q).where('budgets.scope_key', '=', scopeKey).executeTakeFirst();
     return r ? rowToDefinition(r) : null;
   }
 
@@ -78,10 +101,8 @@ export class BudgetStore {
   async definitions(scopeKeys: readonly string[], q: Q = this.db): Promise<Map<string, BudgetDefinition>> {
     const out = new Map<string, BudgetDefinition>();
     for (let i = 0; i < scopeKeys.length; i += 500) {
-      const rows = await q
-        .selectFrom('budgets')
-        .selectAll()
-        .where('scope_key', 'in', scopeKeys.slice(i, i + 500))
+      const rows = await selectDefinitions(q)
+        .where('budgets.scope_key', 'in', scopeKeys.slice(i, i + 500))
         .execute();
       for (const r of rows) out.set(r.scope_key, rowToDefinition(r));
     }

@@ -12,7 +12,7 @@ export function inlineCounter(scope: ScopeRef, now: number): CounterRef {
     kind: scope.kind,
     scopeKey: key,
     tenantId: '',
-    periodStart: calendarPeriodStart(scope.period ?? 'total', now),
+    periodStart: calendarPeriodStart(scope.period ?? 'total', now, scope.timeZone),
     inlineLimit: scope.limit!,
   };
 }
@@ -23,6 +23,6 @@ export function definedCounter(kind: ScopeKind, key: string, def: BudgetDefiniti
     kind,
     scopeKey: key,
     tenantId: def.tenantId ?? '',
-    periodStart: currentPeriodStart(def.period, def.resetAt, now),
+    periodStart: currentPeriodStart(def.period, def.resetAt, now, def.timeZone),
   };
 }

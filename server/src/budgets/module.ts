@@ -66,7 +66,14 @@ export async function createBudgetsModule(core: Core, _deps: { money: MoneyModul
   const { budgets, store } = parts;
   const admin = new BudgetAdmin(core.db.kysely, store, core.bus, () => core.clock.now());
   const rateLimiter = new MemoryRateLimiter();
-  const unsubscribe = core.bus.subscribe('budget.changed', (m) => budgets.invalidate(m.scopeKey));
+  const unsubscribeBudgets = core.bus.subscribe('budget.changed', (m) => budgets.invalidate(m.scopeKey));
+  // A tenant's time zone (settings.timezone) is part of its budgets' definitions: a tenant edit
+  // drops every cached definition, here and in the metering writer (which gets 'budget.changed').
+  const unsubscribeTenants = core.bus.subscribe('tenant.changed', () => core.bus.publish('budget.changed', {}));
+  const unsubscribe = () => {
+    unsubscribeBudgets();
+    unsubscribeTenants();
+  };
 
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;

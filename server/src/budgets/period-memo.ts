@@ -2,24 +2,26 @@
 // spends that almost all fall in the same day / week / month, so the last answer per period kind
 // is kept with the range it is valid for, and a Date is built only when an instant leaves it.
 import type { BudgetPeriod } from '../identity/ports.js';
-import { calendarPeriodStart, nextCalendarPeriodStart } from './period.js';
+import { calendarPeriodStart, nextCalendarPeriodStart, UTC } from './period.js';
 
 export class PeriodMemo {
-  private readonly last = new Map<BudgetPeriod, { from: number; to: number }>();
+  /** `${timeZone} ${period}` → the last period answered. */
+  private readonly last = new Map<string, { from: number; to: number }>();
 
-  /** Same as calendarPeriodStart(period, at). */
-  start(period: BudgetPeriod, at: number): number {
+  /** Same as calendarPeriodStart(period, at, timeZone). */
+  start(period: BudgetPeriod, at: number, timeZone: string = UTC): number {
     if (period === 'total') return 0;
-    const hit = this.last.get(period);
+    const k = `${timeZone} ${period}`;
+    const hit = this.last.get(k);
     if (hit && at >= hit.from && at < hit.to) return hit.from;
-    const from = calendarPeriodStart(period, at);
-    this.last.set(period, { from, to: nextCalendarPeriodStart(period, at)! });
+    const from = calendarPeriodStart(period, at, timeZone);
+    this.last.set(k, { from, to: nextCalendarPeriodStart(period, at, timeZone)! });
     return from;
   }
 
-  /** Same as currentPeriodStart(period, resetAt, at): a manual reset that already happened wins. */
-  current(period: BudgetPeriod, resetAt: number, at: number): number {
-    const cal = this.start(period, at);
+  /** Same as currentPeriodStart(period, resetAt, at, timeZone): a manual reset that already happened wins. */
+  current(period: BudgetPeriod, resetAt: number, at: number, timeZone: string = UTC): number {
+    const cal = this.start(period, at, timeZone);
     return resetAt > cal && resetAt <= at ? resetAt : cal;
   }
 }

@@ -15,6 +15,8 @@ export interface ScopeRef {
   /** An inline limit for budgets defined elsewhere (an API key's own budget). */
   limit?: Nano;
   period?: BudgetPeriod;
+  /** The inline budget's calendar time zone (the tenant's; UTC when absent). */
+  timeZone?: string;
 }
 
 export const scopeKey = (s: ScopeRef): string => `${s.kind}:${s.id}`;

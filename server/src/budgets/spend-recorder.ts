@@ -29,6 +29,8 @@ interface ScopePlan {
   /** Carries its own limit (key budgets): counted per calendar period of `inlinePeriod`. */
   inline: boolean;
   inlinePeriod: BudgetPeriod;
+  /** The inline budget's time zone. */
+  inlineZone: string | undefined;
   /** Defined budget (null: none; undefined: not looked up — lease, wallet or inline scopes). */
   def: BudgetDefinition | null | undefined;
   /** Direct spend of this batch per period start. */
@@ -76,7 +78,7 @@ export class CounterSpendRecorder implements SpendRecorder {
         const leaseId = s.attribution.leases[key];
         const inline = scope.limit !== undefined;
         const inlinePeriod = scope.period ?? 'total';
-        const share = leaseId ? null : `${key}|${inline ? inlinePeriod : ''}`;
+        const share = leaseId ? null : `${key}|${inline ? `${inlinePeriod}|${scope.timeZone ?? ''}` : ''}`;
         const known = share === null ? undefined : shared.get(share);
         if (known) return known;
         const sp: ScopePlan = {
@@ -85,6 +87,7 @@ export class CounterSpendRecorder implements SpendRecorder {
           wallet: scope.kind === 'wallet',
           inline,
           inlinePeriod,
+          inlineZone: scope.timeZone,
           def: undefined,
           byPeriod: new Map(),
         };
@@ -263,9 +266,9 @@ export class CounterSpendRecorder implements SpendRecorder {
 
   /** The period a direct spend counts in. */
   private periodOf(sp: ScopePlan, at: number): number {
-    if (sp.inline) return this.periods.start(sp.inlinePeriod, at);
+    if (sp.inline) return this.periods.start(sp.inlinePeriod, at, sp.inlineZone);
     // No budget defined (yet): still count the spend monthly, so "used" is right when one is set.
     if (!sp.def) return this.periods.start('monthly', at);
-    return this.periods.current(sp.def.period, sp.def.resetAt, at);
+    return this.periods.current(sp.def.period, sp.def.resetAt, at, sp.def.timeZone);
   }
 }

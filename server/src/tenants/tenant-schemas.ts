@@ -1,5 +1,6 @@
 // Tenant shapes at the HTTP boundary (seed 002 field names) and for stored settings JSON.
 import { z } from 'zod';
+import { isTimeZone } from '../budgets/period.js';
 import { providerPreferencesSchema } from '../routing/preferences.js';
 import { SLUG_PATTERN } from './slug.js';
 
@@ -16,6 +17,12 @@ const tenantProviderPreferencesSchema = providerPreferencesSchema.strict();
 
 export const tenantSettingsSchema = z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
   if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'settings are larger than 16 KiB' });
+  if (v['timezone'] !== undefined && (typeof v['timezone'] !== 'string' || !isTimeZone(v['timezone'])))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timezone'],
+      message: 'must be an IANA time zone name such as "Europe/Paris" (budget periods reset at its midnight)',
+    });
   if (v['provider'] !== undefined) {
     const r = tenantProviderPreferencesSchema.safeParse(v['provider']);
     if (!r.success)
