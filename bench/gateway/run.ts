@@ -16,13 +16,19 @@ const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 /** `npm run build -w server`, then this folder's tollgate-server.ts as JavaScript beside it in dist/. */
 function buildTollgate(): { file: string; serverDir: string } {
-  execFileSync('npm', ['run', 'build', '-w', 'server'], { cwd: here('../..'), stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SERVER_DIR: an already built server (e.g. the last commit's, for an A/B) instead of building this one.
+  const given = process.env['BENCH_SERVER_DIR'];
+  if (!given)
+    execFileSync('npm', ['run', 'build', '-w', 'server'], {
+      cwd: here('../..'),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   const { outputText } = ts.transpileModule(readFileSync(here('tollgate-server.ts'), 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
   mkdirSync(here('dist'), { recursive: true });
   writeFileSync(here('dist/tollgate-server.js'), outputText);
-  return { file: 'dist/tollgate-server.js', serverDir: here('../../server/dist') };
+  return { file: 'dist/tollgate-server.js', serverDir: given ?? here('../../server/dist') };
 }
 const PHASE_MS = Number(process.env['BENCH_PHASE_MS'] ?? 4000);
 const children: ChildProcess[] = [];

@@ -9,7 +9,7 @@ import { UpstreamFormatError } from '../providers/registry.js';
 import { delay, type CallAbortSignal } from './call-signal.js';
 import type { Deployment, GatewayDeps, ProviderAdapter } from './deps.js';
 import { gatewayError, type GatewayError } from './gateway-error.js';
-import { networkReply, simulatedReply, type UpstreamReply } from './upstream-reply.js';
+import { simulatedReply, type UpstreamReply } from './upstream-reply.js';
 import { classifyTransportError } from './upstream-client.js';
 
 export type { UpstreamReply } from './upstream-reply.js';
@@ -168,7 +168,7 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
           continue;
         }
         deps.metrics.upstreamLatency(deployment.provider.type, performance.now() - sentAt);
-        reply = networkReply(res.body);
+        reply = res.body;
       }
       try {
         const value = await input.accept(reply, adapter);

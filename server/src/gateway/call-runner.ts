@@ -44,6 +44,9 @@ export interface CallSpec {
   ): { response: Record<string, unknown>; usage: Usage | null };
   /** Non-stream: the body the client gets. */
   render(response: Record<string, unknown>, usage: Usage): string;
+  /** Non-stream: the body the client gets, straight from the upstream's text when the client
+   *  speaks the adapter's format (what render would say, without re-serialising); null: render. */
+  forward?(adapter: ProviderAdapter, text: string, json: unknown, model: string): string | null;
   /** Stream: upstream bytes of this adapter → the client's SSE text. */
   transcoder(adapter: ProviderAdapter, opts: StreamOptions, ctx: ParseContext): StreamTranscoder;
   /** Tokenizer count of a non-stream response's output (provider reported no usage). */
@@ -139,18 +142,21 @@ abstract class RunningCall<T> implements AttemptInput<T> {
   }
 }
 
-type Parsed = { response: Record<string, unknown>; usage: Usage | null };
+type Parsed = { response: Record<string, unknown>; usage: Usage | null; forwarded: string | null };
 
 class JsonCall extends RunningCall<Parsed> {
   async accept(r: UpstreamReply, adapter: ProviderAdapter): Promise<Parsed> {
-    return this.spec.parse(adapter, JSON.parse(await r.text()), this.model, this.parseCtx);
+    const text = await r.text();
+    const json: unknown = JSON.parse(text);
+    const { response, usage } = this.spec.parse(adapter, json, this.model, this.parseCtx);
+    return { response, usage, forwarded: this.spec.forward?.(adapter, text, json, this.model) ?? null };
   }
 
   async run(): Promise<void> {
     const { deps, reply, spec, ctx, model } = this;
     const result = await runAttempts(deps, this);
     if (!result.ok) return this.answerFailure(result);
-    const { response, usage: reported } = result.value;
+    const { response, usage: reported, forwarded } = result.value;
     const usage = reported ?? spec.estimate(model, spec.countOutput(response, model));
     const outcome: CallOutcome = {
       deployment: result.deployment,
@@ -161,7 +167,7 @@ class JsonCall extends RunningCall<Parsed> {
     };
     const price = priceCall(deps, ctx, outcome);
     const answeredAt = performance.now();
-    sendJson(reply, ctx.requestId, spec.render(response, usage), {
+    sendJson(reply, ctx.requestId, forwarded ?? spec.render(response, usage), {
       cost: formatMoney(price.cost),
       provider: result.deployment.provider.id,
       rate: ctx.admission.rateHeaders,

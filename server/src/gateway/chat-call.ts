@@ -17,7 +17,7 @@ import {
   thinkingAllowance,
 } from './estimate.js';
 import { openAiDialect } from './openai-dialect.js';
-import { openAiStreamTranscoder } from './openai-passthrough.js';
+import { forwardOpenAiChatResponse, openAiStreamTranscoder } from './openai-passthrough.js';
 import { speaksOpenAiStream, type StreamTranscoder } from './stream-transcoder.js';
 
 export interface ChatCallInput {
@@ -72,6 +72,11 @@ class ChatCall implements CallSpec {
   }
   render(response: Record<string, unknown>, usage: Usage): string {
     return this.dialect.response(response as ChatResponse, usage);
+  }
+  forward(adapter: ProviderAdapter, text: string, json: unknown, model: string): string | null {
+    return this.dialect === openAiDialect && speaksOpenAiStream(adapter.type)
+      ? forwardOpenAiChatResponse(text, json, model)
+      : null;
   }
   transcoder(adapter: ProviderAdapter, opts: StreamOptions, ctx: ParseContext): StreamTranscoder {
     const parser = adapter.createStreamParser(opts.model, ctx);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createOpenAICompletionsStreamParser, createOpenAIStreamParser } from '../providers/openai/stream-parser.js';
 import { gatewayError } from './gateway-error.js';
 import { openAiDialect } from './openai-dialect.js';
-import { OpenAiPassthrough } from './openai-passthrough.js';
+import { forwardOpenAiChatResponse, OpenAiPassthrough } from './openai-passthrough.js';
+import { parseOpenAIChatResponse } from '../providers/openai/parse-response.js';
 import { ParsedTranscoder, type StreamTranscoder } from './stream-transcoder.js';
 
 const PUBLIC = 'team/gpt-public';
@@ -93,6 +94,9 @@ describe('OpenAiPassthrough', () => {
       fc.record({ kind: fc.constant('usage' as const), p: fc.nat(50), c: fc.nat(50) }),
       fc.record({ kind: fc.constant('tool' as const) }),
       fc.record({ kind: fc.constant('error' as const) }),
+      // Same leading fields as the content chunks, then something that needs the general path.
+      fc.record({ kind: fc.constant('chunk-error' as const) }),
+      fc.record({ kind: fc.constant('other-model' as const), text: piece }),
       fc.record({ kind: fc.constant('garbage' as const) }),
       fc.record({ kind: fc.constant('done' as const) }),
     );
@@ -116,6 +120,9 @@ describe('OpenAiPassthrough', () => {
                 tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a"' } }],
               });
             else if (e.kind === 'error') text += 'data: {"error":{"message":"overloaded","code":503}}\n\n';
+            else if (e.kind === 'chunk-error')
+              text += chunk('up', { content: '' }, { error: { message: 'mid-stream', code: 502 } });
+            else if (e.kind === 'other-model') text += chunk('up-2', { content: e.text }, { usage: null });
             else if (e.kind === 'garbage') text += 'data: {not json\n\n';
             else text += 'data: [DONE]\n\n';
           }
@@ -170,3 +177,75 @@ function runBytes(t: StreamTranscoder, pieces: Buffer[]) {
   out += t.error() ? t.fail(gatewayError(502, 'upstream_error', 'x')) : t.finish(t.usage() ?? fallback, '0.01');
   return { events: events(out), usage: t.usage(), completed: t.completed(), output: t.sawOutput(), error: t.error() };
 }
+
+describe('forwardOpenAiChatResponse (non-stream)', () => {
+  const answer = {
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'gpt-4o-mini-2024-07-18',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'say "model": "x" {[' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+    system_fingerprint: 'fp',
+  };
+  /** What the general path sends: the adapter's parse, re-serialised by the OpenAI dialect. */
+  const general = (json: unknown) =>
+    JSON.parse(JSON.stringify(parseOpenAIChatResponse(json, PUBLIC, { created: 5 }).response)) as unknown;
+  const forwarded = (text: string) => forwardOpenAiChatResponse(text, JSON.parse(text), PUBLIC);
+
+  it('swaps the model in the upstream bytes, compact or pretty-printed, wherever the key sits', () => {
+    const { model, ...rest } = answer;
+    for (const body of [answer, { ...rest, model }, { model, ...rest }]) {
+      for (const text of [JSON.stringify(body), JSON.stringify(body, null, 2)]) {
+        const out = forwarded(text);
+        expect(out).not.toBeNull();
+        expect(JSON.parse(out!)).toEqual(general(JSON.parse(text)));
+        // Only the model changed: the rest is the upstream's own bytes.
+        expect(out!.replace(JSON.stringify(PUBLIC), JSON.stringify(model))).toBe(text);
+      }
+    }
+    const same = JSON.stringify({ ...answer, model: PUBLIC });
+    expect(forwarded(same)).toBe(same);
+    const noUsage = JSON.stringify({ ...answer, usage: undefined });
+    expect(JSON.parse(forwarded(noUsage)!)).toEqual(general(JSON.parse(noUsage)));
+  });
+
+  it('backs off (null) whenever the general path would normalise something', () => {
+    const cases: unknown[] = [
+      { ...answer, usage: null },
+      { ...answer, created: undefined },
+      { ...answer, created: 0 },
+      { ...answer, object: undefined },
+      { ...answer, id: 7 },
+      { ...answer, model: undefined },
+      { ...answer, model: 3 },
+      { ...answer, extra: { model: 'nested' } },
+    ];
+    for (const c of cases) expect(forwarded(JSON.stringify(c))).toBeNull();
+    // Escaped spellings and duplicate keys are left to the general path.
+    const text = JSON.stringify(answer);
+    expect(forwarded(text.replace('"model"', '"mod\\u0065l"'))).toBeNull();
+    expect(
+      forwarded(text.replace('"model":"gpt-4o-mini-2024-07-18"', '"model":"gpt-4o\\u002dmini-2024-07-18"')),
+    ).toBeNull();
+    expect(forwarded(text.replace('{', '{"model":"other",'))).toBeNull();
+  });
+
+  it('agrees with the general path on arbitrary answers', () => {
+    const key = fc.constantFrom('model', 'id', 'object', 'created', 'content', 'x', 'mod"el', 'usage');
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.constant(null),
+      fc.dictionary(key, fc.string(), { maxKeys: 2 }),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 5 }), fc.boolean(), (extra, pretty) => {
+        const body = { ...answer, ...extra, choices: [] };
+        const text = JSON.stringify(body, null, pretty ? 1 : 0);
+        const out = forwardOpenAiChatResponse(text, JSON.parse(text), PUBLIC);
+        if (out !== null) expect(JSON.parse(out)).toEqual(general(JSON.parse(text)));
+      }),
+    );
+  });
+});

@@ -1,5 +1,6 @@
-// The fast stream path for OpenAI-format upstreams (openai, azure-openai) talking to OpenAI
-// clients: an event that already is a canonical chunk is forwarded as the bytes it came in, with
+// The fast paths for OpenAI-format upstreams (openai, azure-openai) talking to OpenAI clients.
+// Non-stream: the answer's bytes are forwarded with the model name swapped (forwardOpenAiChatResponse).
+// Streams: an event that already is a canonical chunk is forwarded as the bytes it came in, with
 // two string edits — the upstream model name replaced by the public one, and the `"usage":null`
 // field dropped when the client did not ask for usage — instead of JSON.parse + JSON.stringify
 // per event. Anything else (the usage chunk, error frames, unusual spacing or escapes, named
@@ -25,6 +26,7 @@ export interface PassthroughOptions {
 const MODEL_KEY = '"model":"';
 const USAGE_KEY = '"usage"';
 const USAGE_NULL = '"usage":null';
+const CHOICES_KEY = '"choices":[';
 const OUTPUT_KEYS = ['"content":"', '"text":"', '"reasoning_content":"', '"refusal":"'];
 
 /** `"key":"` followed by at least one character of string value. */
@@ -37,6 +39,14 @@ function hasNonEmpty(data: string, key: string): boolean {
   return false;
 }
 
+/** `text` without the `"usage":null` at `at` and the comma joining it to its neighbour (null when
+ *  it has none: not a plain member of the object). */
+function dropUsageNull(text: string, at: number): string | null {
+  if (text.charCodeAt(at - 1) === 44 /* ',' */) return text.slice(0, at - 1) + text.slice(at + USAGE_NULL.length);
+  if (text.charCodeAt(at + USAGE_NULL.length) === 44) return text.slice(0, at) + text.slice(at + USAGE_NULL.length + 1);
+  return null;
+}
+
 export class OpenAiPassthrough implements StreamTranscoder {
   private readonly sse = new SseDecoder();
   private readonly general: ParsedTranscoder;
@@ -44,6 +54,9 @@ export class OpenAiPassthrough implements StreamTranscoder {
   private readonly forwarded: string[] = [];
   private readonly objectField: string;
   private readonly publicModelJson: string;
+  /** A checked event prefix up to `"choices":[` and its client form (see forward()). */
+  private prefix: string | null = null;
+  private clientPrefix = '';
   /** The last event, when it was forwarded rather than seen by the writer. */
   private lastForwarded: string | null = null;
   private done = false;
@@ -92,9 +105,14 @@ export class OpenAiPassthrough implements StreamTranscoder {
 
   /** The client text for an event that needs no parsing, or null when it does. */
   private forward(data: string): string | null {
+    const known = this.prefix;
+    if (known !== null && data.startsWith(known)) return this.forwardRest(data, known.length);
     if (data.charCodeAt(0) !== 123 /* '{' */ || data.indexOf('\n') !== -1) return null;
-    if (data.indexOf('"error"') !== -1 || data.indexOf(this.objectField) === -1) return null;
-    if (data.indexOf('"choices":[') === -1) return null;
+    if (data.indexOf('"error"') !== -1) return null;
+    const o = data.indexOf(this.objectField);
+    if (o === -1) return null;
+    const c = data.indexOf(CHOICES_KEY);
+    if (c === -1) return null;
     const u = data.indexOf(USAGE_KEY);
     if (u !== -1 && (!data.startsWith(USAGE_NULL, u) || data.indexOf(USAGE_KEY, u + 1) !== -1)) return null;
     const m = data.indexOf(MODEL_KEY);
@@ -105,16 +123,51 @@ export class OpenAiPassthrough implements StreamTranscoder {
     const upstreamModel = data.slice(start, end);
     if (upstreamModel.indexOf('\\') !== -1) return null;
 
-    let text =
-      upstreamModel === this.publicModelJson ? data : data.slice(0, start) + this.publicModelJson + data.slice(end);
+    const same = upstreamModel === this.publicModelJson;
+    let text: string | null = same ? data : data.slice(0, start) + this.publicModelJson + data.slice(end);
     if (u !== -1 && !this.opts.includeUsage) {
-      const at = text.indexOf(USAGE_NULL);
-      if (text.charCodeAt(at - 1) === 44 /* ',' */) text = text.slice(0, at - 1) + text.slice(at + USAGE_NULL.length);
-      else if (text.charCodeAt(at + USAGE_NULL.length) === 44)
-        text = text.slice(0, at) + text.slice(at + USAGE_NULL.length + 1);
-      else return null;
+      // The one `"usage":null`, where the model swap moved it (no second search of the text).
+      const at = same || u < start ? u : u + this.publicModelJson.length - (end - start);
+      text = dropUsageNull(text, at);
+      if (text === null) return null;
     }
     if (!this.finished && data.indexOf('"finish_reason":"') !== -1) this.finished = true;
+    if (known === null) {
+      // Everything up to `"choices":[` (id, object, created, model…) was checked above: later
+      // events that start with the same text need only their rest checked (forwardRest).
+      const p = c + CHOICES_KEY.length;
+      if (end < c && o + this.objectField.length <= p && (u === -1 || u > c)) {
+        if (data.lastIndexOf('"finish_reason":"', c) === -1) {
+          this.prefix = data.slice(0, p);
+          this.clientPrefix = same ? this.prefix : data.slice(0, start) + this.publicModelJson + data.slice(end, p);
+        }
+      }
+    }
+    return this.accept(data, text);
+  }
+
+  /**
+   * forward() for an event starting with the checked prefix. Every pattern forward() looks for
+   * begins with a quote and the prefix ends with `[`, so none can straddle the boundary: checking
+   * the rest answers the same as checking the whole event.
+   */
+  private forwardRest(data: string, n: number): string | null {
+    if (data.indexOf('\n', n) !== -1 || data.indexOf('"error"', n) !== -1 || data.indexOf(MODEL_KEY, n) !== -1)
+      return null;
+    const u = data.indexOf(USAGE_KEY, n);
+    if (u !== -1 && (!data.startsWith(USAGE_NULL, u) || data.indexOf(USAGE_KEY, u + 1) !== -1)) return null;
+    let rest: string | null = data.slice(n);
+    if (u !== -1 && !this.opts.includeUsage) {
+      // Before the rest comes the prefix's closing `[`, never a comma.
+      rest = dropUsageNull(rest, u - n);
+      if (rest === null) return null;
+    }
+    if (!this.finished && data.indexOf('"finish_reason":"', n) !== -1) this.finished = true;
+    return this.accept(data, this.clientPrefix + rest);
+  }
+
+  /** A forwarded event: output seen?, kept for the tokenizer fallback, framed for the client. */
+  private accept(data: string, text: string): string {
     if (!this.output)
       this.output = OUTPUT_KEYS.some((k) => hasNonEmpty(data, k)) || data.indexOf('"tool_calls":[') !== -1;
     this.forwarded.push(data);
@@ -159,4 +212,74 @@ export function openAiStreamTranscoder(
   opts: PassthroughOptions,
 ): StreamTranscoder {
   return passthrough ? new OpenAiPassthrough(parser, writer, opts) : new ParsedTranscoder(parser, writer);
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
+/** How far into a body the top-level "model" key is looked for (OpenAI sends it fourth). */
+const MODEL_SCAN_LIMIT = 4096;
+
+/** Index where the value of the top-level `"model"` key starts, or -1 when it is not found early
+ *  on, or is spelled with escapes. Strings are skipped escape-aware, so only real keys count. */
+function topLevelModelValue(text: string): number {
+  const n = Math.min(text.length, MODEL_SCAN_LIMIT);
+  let depth = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* '"' */) {
+      const start = i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* '\\' */) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+      if (i >= n) return -1;
+      if (depth !== 1 || i - start !== 6 || !text.startsWith('model', start + 1)) continue;
+      let j = i + 1;
+      while (isSpace(text.charCodeAt(j))) j++;
+      if (text.charCodeAt(j) !== 58 /* ':' */) continue;
+      j++;
+      while (isSpace(text.charCodeAt(j))) j++;
+      return j;
+    } else if (c === 123 /* '{' */ || c === 91 /* '[' */) depth++;
+    else if (c === 125 /* '}' */ || c === 93 /* ']' */) depth--;
+  }
+  return -1;
+}
+
+/** Another `"model":` key anywhere after `from` (nested or a duplicate): the caller backs off. */
+function moreModelKeys(text: string, from: number): boolean {
+  let i = text.indexOf('"model"', from);
+  while (i !== -1) {
+    let j = i + 7;
+    while (isSpace(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) === 58) return true;
+    i = text.indexOf('"model"', i + 7);
+  }
+  return false;
+}
+
+/**
+ * Non-stream chat: the client body as the upstream's own bytes with the model name swapped for the
+ * public one, when that is what re-serialising the parsed answer (parseOpenAIChatResponse, then the
+ * OpenAI dialect's JSON.stringify) would say anyway: a string id, `object: chat.completion`, a
+ * `created` time, a usage object or none, one `model` key holding a plainly spelled string. Saves
+ * the JSON.stringify of every answer (the body is still parsed: shape check and usage). Null: render.
+ */
+export function forwardOpenAiChatResponse(text: string, json: unknown, publicModel: string): string | null {
+  const b = json as Record<string, unknown>;
+  if (typeof b['id'] !== 'string' || b['object'] !== 'chat.completion') return null;
+  const created = b['created'];
+  if (typeof created !== 'number' || created === 0) return null;
+  const usage = b['usage'];
+  if (usage !== undefined && (typeof usage !== 'object' || usage === null || Array.isArray(usage))) return null;
+  const model = b['model'];
+  if (typeof model !== 'string') return null;
+  const at = topLevelModelValue(text);
+  if (at === -1) return null;
+  const upstream = JSON.stringify(model);
+  if (!text.startsWith(upstream, at)) return null;
+  const end = at + upstream.length;
+  if (moreModelKeys(text, end)) return null;
+  return model === publicModel ? text : text.slice(0, at) + JSON.stringify(publicModel) + text.slice(end);
 }

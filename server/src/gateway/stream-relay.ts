@@ -135,9 +135,10 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
   const price = priceCall(deps, ctx, outcome);
   if (!res.destroyed && !lifetime.clientGone()) {
     const costText = formatMoney(price.cost);
-    res.write(failure ? t.fail(failure) : t.finish(usage, costText));
     res.addTrailers({ 'x-tollgate-cost': costText });
-    res.end();
+    // end(text), not write(text) + end(): the closing text, the last chunk and the trailer leave
+    // in one write (one syscall) instead of two.
+    res.end(failure ? t.fail(failure) : t.finish(usage, costText));
   }
   settleCall(deps, ctx, outcome, price);
 }

@@ -1,6 +1,5 @@
-// A 2xx upstream answer, from the network or simulated (echo), read the same way by the handlers.
-import type { Dispatcher } from 'undici';
-
+// A 2xx upstream answer, from the network (upstream-client's exchange) or simulated (echo), read
+// the same way by the handlers.
 export interface UpstreamReply {
   text(): Promise<string>;
   /** The body as it arrives (bytes from the network, one string from a simulation). */
@@ -8,23 +7,6 @@ export interface UpstreamReply {
   /** Discard the rest of the body (error paths). */
   dump(): void;
 }
-
-class NetworkReply implements UpstreamReply {
-  constructor(private readonly body: Dispatcher.ResponseData['body']) {}
-  text(): Promise<string> {
-    return this.body.text();
-  }
-  chunks(): AsyncIterator<Uint8Array | string> {
-    return this.body[Symbol.asyncIterator]();
-  }
-  dump(): void {
-    this.body.dump().catch(ignore);
-  }
-}
-
-const ignore = (): void => {};
-
-export const networkReply = (body: Dispatcher.ResponseData['body']): UpstreamReply => new NetworkReply(body);
 
 export function simulatedReply(body: string): UpstreamReply {
   let sent = false;

@@ -1,5 +1,6 @@
 // Pure: API key secrets. `tg-` + base64url of 32 random bytes; only the SHA-256 hex is stored,
 // plus a short display prefix so people can tell their keys apart.
+import * as crypto from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../identity/crypto.js';
 
@@ -17,7 +18,12 @@ export function generateKeySecret(random: (n: number) => Buffer = randomBytes): 
   return { secret, hash: hashKeySecret(secret), prefix: displayPrefix(secret) };
 }
 
-export const hashKeySecret = (secret: string): string => sha256Hex(secret);
+// Hashed on every gateway call: the one-shot crypto.hash (Node ≥ 20.12) is about 3× cheaper than a
+// createHash object; the same SHA-256 hex either way.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+export const hashKeySecret: (secret: string) => string = oneShot
+  ? (secret) => oneShot('sha256', secret, 'hex')
+  : sha256Hex;
 
 export const displayPrefix = (secret: string): string => secret.slice(0, DISPLAY_CHARS);
 

@@ -52,4 +52,34 @@ describe('SseDecoder', () => {
       { numRuns: 300 },
     );
   });
+
+  it('decodes bytes like one TextDecoder over the whole stream: BOM, split and invalid sequences', () => {
+    const byte = fc.oneof(fc.integer({ min: 0x20, max: 0x7f }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(10));
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(byte, { maxLength: 80 }),
+        fc.array(fc.nat({ max: 90 }), { maxLength: 12 }),
+        (bom, body, cuts) => {
+          const bytes = Uint8Array.from([
+            ...(bom ? [0xef, 0xbb, 0xbf] : []),
+            ...[...'data: '].map((c) => c.charCodeAt(0)),
+            ...body,
+            10,
+            10,
+          ]);
+          const sorted = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const pieces: Uint8Array[] = [];
+          let at = 0;
+          for (const c of [...sorted, bytes.length]) {
+            pieces.push(Buffer.from(bytes.subarray(at, c)));
+            at = c;
+          }
+          const expected = decodeAll([new TextDecoder('utf-8').decode(bytes)]);
+          expect(decodeAll(pieces)).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

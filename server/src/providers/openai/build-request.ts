@@ -7,9 +7,16 @@ import { joinUrl } from '../common/url.js';
  *  names Tollgate deployments, not upstream ones). */
 const TOLLGATE_ONLY = ['provider'] as const;
 
+// Per endpoint, not per request: endpoints are immutable (the catalog builds new ones on change).
+const headersByEndpoint = new WeakMap<ProviderEndpoint, Record<string, string>>();
+
 export function openAIHeaders(p: ProviderEndpoint): Record<string, string> {
-  const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...p.headers };
-  if (p.apiKey) h['authorization'] = `Bearer ${p.apiKey}`;
+  let h = headersByEndpoint.get(p);
+  if (!h) {
+    h = { 'content-type': 'application/json', accept: 'application/json', ...p.headers };
+    if (p.apiKey) h['authorization'] = `Bearer ${p.apiKey}`;
+    headersByEndpoint.set(p, h);
+  }
   return h;
 }
 
@@ -17,17 +24,37 @@ export function openAIHeaders(p: ProviderEndpoint): Record<string, string> {
  *  must come from the provider whenever it can (the gateway strips that chunk again when the
  *  client did not ask for it). */
 export function openAIBody(upstreamModel: string, req: Record<string, unknown>): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...req, model: upstreamModel };
-  for (const k of TOLLGATE_ONLY) delete body[k];
-  // OpenAI rejects `metadata` unless the completion is stored; Tollgate uses it for attribution.
-  if (body['store'] !== true) delete body['metadata'];
-  if (body['stream'] === true) {
-    const so = typeof req['stream_options'] === 'object' && req['stream_options'] !== null ? req['stream_options'] : {};
-    body['stream_options'] = { ...so, include_usage: true };
-  } else {
-    delete body['stream_options'];
+  // Copied key by key rather than spread-then-delete: `delete` turns the object into a slow
+  // dictionary, which JSON.stringify then walks on every call. Same keys, same order.
+  const stream = req['stream'] === true;
+  const keepMetadata = req['store'] === true;
+  const body: Record<string, unknown> = {};
+  let sawModel = false;
+  let sawOptions = false;
+  for (const k in req) {
+    if (!Object.hasOwn(req, k) || (TOLLGATE_ONLY as readonly string[]).includes(k)) continue;
+    if (k === 'model') {
+      body[k] = upstreamModel;
+      sawModel = true;
+    } else if (k === 'stream_options') {
+      // OpenAI rejects stream_options on non-stream calls.
+      if (stream) body[k] = streamOptions(req[k]);
+      sawOptions = true;
+    } else if (k === '__proto__') {
+      // A JSON key like any other (a plain assignment would set the prototype instead).
+      Object.defineProperty(body, k, { value: req[k], enumerable: true, writable: true, configurable: true });
+    } else if (k !== 'metadata' || keepMetadata) {
+      // OpenAI rejects `metadata` unless the completion is stored; Tollgate uses it for attribution.
+      body[k] = req[k];
+    }
   }
+  if (!sawModel) body['model'] = upstreamModel;
+  if (stream && !sawOptions) body['stream_options'] = streamOptions(undefined);
   return body;
+}
+
+function streamOptions(so: unknown): Record<string, unknown> {
+  return typeof so === 'object' && so !== null ? { ...so, include_usage: true } : { include_usage: true };
 }
 
 function post(url: string, p: ProviderEndpoint, body: unknown): UpstreamRequest {
