@@ -51,6 +51,8 @@ const config = loadConfig({
   TOLLGATE_CONFIG: file,
   SUPER_ADMIN_EMAIL: 'root@bench.test',
   SUPER_ADMIN_PASSWORD: 'bench-password-123',
+  // Metering settings from the environment, for A/B runs (e.g. METERING_WRITER=inline).
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('METERING_'))),
 });
 const tollgate = await createTollgate({ config });
 const address = await tollgate.app.listen({ port: 0, host: '127.0.0.1' });

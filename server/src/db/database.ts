@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, type Dialect as KyselyDialect } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema.js';
-import { ImmediateSqliteDialect, newWriteWaitCounter } from './sqlite-dialect.js';
+import { cachingDatabase, ImmediateSqliteDialect, newWriteWaitCounter } from './sqlite-dialect.js';
 
 // Literal specifiers so bundlers and `npm ls` see the dependencies.
 const require = createRequire(import.meta.url);
@@ -82,7 +82,9 @@ export function openDb(opts: OpenDbOptions): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.defaultSafeIntegers(true);
   const writeWaiters = opts.writeWaiters ?? newWriteWaitCounter();
-  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }, writeWaiters) });
+  const kysely = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }, writeWaiters),
+  });
   return {
     kysely,
     dialect: 'sqlite',

@@ -6,6 +6,9 @@
 //   statement is retried after an async back-off, so the event loop keeps running while another
 //   thread's transaction commits. While it waits, the `waiting` counter (shared memory) tells the
 //   writer thread to leave the lock free before its next transaction, so it cannot starve us.
+// - prepared statements are cached by SQL text (Kysely's driver prepares every query it runs; a
+//   prepare costs more than running a small statement).
+import type BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   SqliteDialect,
@@ -13,7 +16,9 @@ import {
   type DatabaseConnection,
   type Driver,
   type QueryResult,
+  type SqliteDatabase,
   type SqliteDialectConfig,
+  type SqliteStatement,
 } from 'kysely';
 
 /** How long a statement keeps retrying a busy database before it fails (as busy_timeout did). */
@@ -113,6 +118,44 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.config, this.waiting);
   }
+}
+
+/** Statements kept per connection: queries with `in (…)` lists of many lengths come and go. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with a least-recently-used cache of prepared
+ * statements by SQL text. A cached statement is run with all()/run(), which finish before they
+ * return, so reusing it is safe; iterate() (streaming) leaves a statement busy until the caller
+ * stops, so it gets a statement of its own.
+ */
+export function cachingDatabase(db: BetterSqlite3.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => {
+      cache.clear();
+      db.close();
+    },
+    prepare(sql: string): SqliteStatement {
+      const hit = cache.get(sql);
+      if (hit) {
+        // Most recently used last: Map keeps insertion order.
+        cache.delete(sql);
+        cache.set(sql, hit);
+        return hit;
+      }
+      const stmt = db.prepare(sql);
+      const entry: SqliteStatement = {
+        reader: stmt.reader,
+        all: (parameters) => stmt.all(parameters as unknown[]),
+        run: (parameters) => stmt.run(parameters as unknown[]),
+        iterate: (parameters) => db.prepare(sql).iterate(parameters as unknown[]),
+      };
+      cache.set(sql, entry);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return entry;
+    },
+  };
 }
 
 /** A counter in shared memory (one per database file and process) for retryBusy/yieldToWaitingWriters. */
