@@ -75,6 +75,8 @@ export const configSchema = z.object({
   LEASE_TTL_SECONDS: int(1).default(30),
   METERING_BATCH_SIZE: int(1, 100_000).default(5000),
   METERING_FLUSH_MS: int(1, 60_000).default(50),
+  /** A partial batch of gateway events only (nobody waits on the write) waits up to this. */
+  METERING_GATEWAY_FLUSH_MS: int(1, 60_000).default(250),
   /** Where batches are written: a worker thread (auto: unless the database is SQLite :memory:) or inline. */
   METERING_WRITER: z.enum(['auto', 'worker', 'inline']).default('auto'),
   /** Worker writer: target length of one write transaction (bounds SQLite write-lock waits). */

@@ -24,6 +24,8 @@ export interface MeteringPipelineDeps {
   dataDir: string;
   batchSize: number;
   flushMs: number;
+  /** Gateway-only partial batches wait up to this (default flushMs); see PipelineOptions. */
+  idleFlushMs?: number;
   /** Batches in flight at once (default 1; PostgreSQL only: SQLite has one connection). */
   writers?: number;
   retryDelayMs?: (attempt: number) => number;
@@ -113,6 +115,7 @@ export function createMeteringPipeline(deps: MeteringPipelineDeps): SpooledPipel
     log: deps.log,
     batchSize: deps.batchSize,
     flushMs: deps.flushMs,
+    ...(deps.idleFlushMs !== undefined ? { idleFlushMs: deps.idleFlushMs } : {}),
     // Worker: a second chunk waits in the thread's queue while one is written (no idle gap).
     writers: deps.writers ?? (worker ? 2 : 1),
     onClose,

@@ -34,6 +34,7 @@ export async function createMeteringModule(
     dataDir: core.config.DATA_DIR,
     batchSize: core.config.METERING_BATCH_SIZE,
     flushMs: core.config.METERING_FLUSH_MS,
+    idleFlushMs: core.config.METERING_GATEWAY_FLUSH_MS,
     walCheckpointMs: 500,
     ...(meteringWriterMode(core.config.METERING_WRITER, core.db) === 'worker'
       ? {

@@ -44,6 +44,35 @@ const accepting =
 const segments = (dir: string) => readdirSync(join(dir)).filter((f) => f.startsWith('seg-'));
 
 describe('SpooledPipeline', () => {
+  it('lets enqueued (gateway) events wait idleFlushMs for company; a waiting ingest() brings the write forward', async () => {
+    const calls: string[][] = [];
+    const pipeline = new SpooledPipeline({
+      catalog: new InMemoryPriceCatalog(),
+      spool: new Spool(mkdtempSync(join(tmpdir(), 'spool-'))),
+      write: accepting(calls),
+      healthy: async () => true,
+      log: pino({ level: 'silent' }),
+      batchSize: 1000,
+      flushMs: 20,
+      idleFlushMs: 60_000,
+    });
+    const gateway = [usageEvent({ cost: '1' }), usageEvent({ cost: '1' })];
+    for (const event of gateway) pipeline.enqueue({ event });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toEqual([]); // nobody waits: the batch keeps collecting
+    const external = usageEvent({ cost: '1' });
+    const t0 = Date.now();
+    expect(await pipeline.ingest({ event: external })).toBe('accepted');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(calls).toEqual([[...gateway, external].map((e) => e.requestId)]);
+    // The next enqueued events wait again (nobody waits on them).
+    pipeline.enqueue({ event: usageEvent({ cost: '1' }) });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toHaveLength(1);
+    await pipeline.close();
+    expect(calls).toHaveLength(2);
+  });
+
   it('writes in chunks of at most the batch size and settles every ingest with its outcome', async () => {
     const calls: string[][] = [];
     const { pipeline, dir } = setup(accepting(calls));

@@ -33,7 +33,14 @@ export interface PipelineOptions {
   healthy: () => Promise<boolean>;
   log: Logger;
   batchSize: number;
+  /** A partial batch with an ingest() caller waiting on it is written within this (ms). */
   flushMs: number;
+  /**
+   * A partial batch of enqueue()d events only (the gateway's: durable in the spool, nobody waits
+   * on the write) may wait this long for company instead (default flushMs): fewer, larger
+   * transactions cost the writer less per event.
+   */
+  idleFlushMs?: number;
   /** Batches written concurrently (default 1). */
   writers?: number;
   /** Resolves when the writer can write (the writer thread has started); default at once. */
@@ -51,6 +58,12 @@ export class SpooledPipeline implements MeteringPipeline {
   private readonly sealed: Segment[] = [];
   private draining: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** When the timer fires (Date.now() ms). */
+  private timerDue = 0;
+  /** Some event in `open` has an ingest() caller waiting. */
+  private openHasWaiter = false;
+  /** flush() callers in progress: they want everything written now. */
+  private flushing = 0;
   private closed = false;
   /** close() has begun: a database outage now leaves events in the spool instead of waiting. */
   private closing = false;
@@ -113,9 +126,14 @@ export class SpooledPipeline implements MeteringPipeline {
   }
 
   async flush(): Promise<void> {
-    while (!this.abandoned && (this.open.length > 0 || this.sealed.length > 0 || this.draining)) {
-      this.kick();
-      await this.draining;
+    this.flushing += 1;
+    try {
+      while (!this.abandoned && (this.open.length > 0 || this.sealed.length > 0 || this.draining)) {
+        this.kick();
+        await this.draining;
+      }
+    } finally {
+      this.flushing -= 1;
     }
   }
 
@@ -142,20 +160,32 @@ export class SpooledPipeline implements MeteringPipeline {
       return;
     }
     this.open.push(item);
+    if (settle) this.openHasWaiter = true;
     this.schedule();
   }
 
-  /** A full batch goes now; a partial one waits up to METERING_FLUSH_MS for company. */
+  /**
+   * A full batch goes now; a partial one waits for company up to METERING_FLUSH_MS when an
+   * ingest() caller waits on it, else up to METERING_GATEWAY_FLUSH_MS (idleFlushMs).
+   */
   private schedule(): void {
     if (this.closed || this.abandoned || this.open.length === 0) return;
-    if (this.open.length >= this.o.batchSize) this.kick();
-    else if (!this.timer && !this.draining) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.kick();
-      }, this.o.flushMs);
-      this.timer.unref();
+    if (this.open.length >= this.o.batchSize) return this.kick();
+    if (this.draining) return; // the drain schedules again when it ends
+    // The common case (a timer is set, nobody waits): nothing to do, not even read the clock.
+    if (this.timer && !this.openHasWaiter) return;
+    const delay = this.openHasWaiter ? this.o.flushMs : (this.o.idleFlushMs ?? this.o.flushMs);
+    const due = Date.now() + delay;
+    if (this.timer) {
+      if (this.timerDue <= due) return;
+      clearTimeout(this.timer); // a waiting caller brings the write forward
     }
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, delay);
+    this.timer.unref();
   }
 
   private kick(): void {
@@ -171,8 +201,13 @@ export class SpooledPipeline implements MeteringPipeline {
     for (;;) {
       if (this.sealed.length === 0) {
         if (this.open.length === 0) return;
+        // Gateway events that came in while the last chunk was written: unless the batch is full,
+        // someone waits or everything is wanted now, they wait for company (schedule()).
+        const due = this.openHasWaiter || this.flushing > 0 || this.closing || this.open.length >= this.o.batchSize;
+        if (!due) return;
         this.sealed.push({ path: this.o.spool.seal(), items: this.open });
         this.open = [];
+        this.openHasWaiter = false;
       }
       const seg = this.sealed[0]!;
       // Up to `writers` chunks of the segment in flight at once (PostgreSQL: the server works on
