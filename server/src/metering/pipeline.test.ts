@@ -73,6 +73,30 @@ describe('SpooledPipeline', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('writes enqueued events once idleFlushMs has passed, without any flush', async () => {
+    const calls: string[][] = [];
+    const pipeline = new SpooledPipeline({
+      catalog: new InMemoryPriceCatalog(),
+      spool: new Spool(mkdtempSync(join(tmpdir(), 'spool-'))),
+      write: accepting(calls),
+      healthy: async () => true,
+      log: pino({ level: 'silent' }),
+      batchSize: 1000,
+      flushMs: 5,
+      idleFlushMs: 30,
+    });
+    const first = usageEvent({ cost: '1' });
+    pipeline.enqueue({ event: first });
+    for (let i = 0; i < 100 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual([[first.requestId]]);
+    // And again for the next ones (the timer is set anew after a write).
+    const second = usageEvent({ cost: '1' });
+    pipeline.enqueue({ event: second });
+    for (let i = 0; i < 100 && calls.length === 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual([[first.requestId], [second.requestId]]);
+    await pipeline.close();
+  });
+
   it('writes in chunks of at most the batch size and settles every ingest with its outcome', async () => {
     const calls: string[][] = [];
     const { pipeline, dir } = setup(accepting(calls));

@@ -62,6 +62,8 @@ export class SpooledPipeline implements MeteringPipeline {
   private timerDue = 0;
   /** Some event in `open` has an ingest() caller waiting. */
   private openHasWaiter = false;
+  /** The flush timer fired for what is in `open`: it has waited long enough. */
+  private openDue = false;
   /** flush() callers in progress: they want everything written now. */
   private flushing = 0;
   private closed = false;
@@ -183,6 +185,7 @@ export class SpooledPipeline implements MeteringPipeline {
     this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.openDue = true; // if a drain is running, it takes `open` when its chunk is done
       this.kick();
     }, delay);
     this.timer.unref();
@@ -203,11 +206,17 @@ export class SpooledPipeline implements MeteringPipeline {
         if (this.open.length === 0) return;
         // Gateway events that came in while the last chunk was written: unless the batch is full,
         // someone waits or everything is wanted now, they wait for company (schedule()).
-        const due = this.openHasWaiter || this.flushing > 0 || this.closing || this.open.length >= this.o.batchSize;
+        const due =
+          this.openDue ||
+          this.openHasWaiter ||
+          this.flushing > 0 ||
+          this.closing ||
+          this.open.length >= this.o.batchSize;
         if (!due) return;
         this.sealed.push({ path: this.o.spool.seal(), items: this.open });
         this.open = [];
         this.openHasWaiter = false;
+        this.openDue = false;
       }
       const seg = this.sealed[0]!;
       // Up to `writers` chunks of the segment in flight at once (PostgreSQL: the server works on
