@@ -41,21 +41,25 @@ const accepting =
     return items.map(() => 'accepted' as const);
   };
 
+/** Large batches, so only the flush timers (ingest waiters: flushMs; enqueue only: idleFlushMs) write. */
+const timedPipeline = (calls: string[][], flushMs: number, idleFlushMs: number) =>
+  new SpooledPipeline({
+    catalog: new InMemoryPriceCatalog(),
+    spool: new Spool(mkdtempSync(join(tmpdir(), 'spool-'))),
+    write: accepting(calls),
+    healthy: async () => true,
+    log: pino({ level: 'silent' }),
+    batchSize: 1000,
+    flushMs,
+    idleFlushMs,
+  });
+
 const segments = (dir: string) => readdirSync(join(dir)).filter((f) => f.startsWith('seg-'));
 
 describe('SpooledPipeline', () => {
   it('lets enqueued (gateway) events wait idleFlushMs for company; a waiting ingest() brings the write forward', async () => {
     const calls: string[][] = [];
-    const pipeline = new SpooledPipeline({
-      catalog: new InMemoryPriceCatalog(),
-      spool: new Spool(mkdtempSync(join(tmpdir(), 'spool-'))),
-      write: accepting(calls),
-      healthy: async () => true,
-      log: pino({ level: 'silent' }),
-      batchSize: 1000,
-      flushMs: 20,
-      idleFlushMs: 60_000,
-    });
+    const pipeline = timedPipeline(calls, 20, 60_000);
     const gateway = [usageEvent({ cost: '1' }), usageEvent({ cost: '1' })];
     for (const event of gateway) pipeline.enqueue({ event });
     await new Promise((r) => setTimeout(r, 100));
@@ -75,16 +79,7 @@ describe('SpooledPipeline', () => {
 
   it('writes enqueued events once idleFlushMs has passed, without any flush', async () => {
     const calls: string[][] = [];
-    const pipeline = new SpooledPipeline({
-      catalog: new InMemoryPriceCatalog(),
-      spool: new Spool(mkdtempSync(join(tmpdir(), 'spool-'))),
-      write: accepting(calls),
-      healthy: async () => true,
-      log: pino({ level: 'silent' }),
-      batchSize: 1000,
-      flushMs: 5,
-      idleFlushMs: 30,
-    });
+    const pipeline = timedPipeline(calls, 5, 30);
     const first = usageEvent({ cost: '1' });
     pipeline.enqueue({ event: first });
     for (let i = 0; i < 100 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
