@@ -1,8 +1,9 @@
-// Login, lock-out, JWT expiry, refresh/logout, cookies, invites, registration, service keys.
+// Login, lock-out, JWT expiry, refresh/logout, cookies, invites, the per-IP sign-in limit.
+// Registration and provision-user: onboarding.int.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { systemContext } from '../../src/identity/context.js';
-import { ADMIN_SECRET_KEY, BILLING_API_KEY, createTestApp, SUPER_ADMIN, type TestApp } from '../support/app.js';
+import { createTestApp, SUPER_ADMIN, type TestApp } from '../support/app.js';
 import { bearer, login, makePerson, makeTenant, PASSWORD } from './helpers.js';
 
 const clock = new ManualClock();
@@ -234,156 +235,14 @@ describe('invites', () => {
   });
 });
 
-describe('registration', () => {
-  const company = {
-    name: 'Acme Widgets',
-    email: 'owner@acme.example',
-    password: 'acme-password-1',
-    description: 'Widgets',
-    website: 'https://acme.example',
-    phone: '+1234567890',
-    address: { city: 'New York', country: 'USA' },
-  };
-
-  it('creates a pending tenant and its admin; no token until approved', async () => {
-    const res = await post('/api/v1/auth/register', company);
-    expect(res.statusCode, res.body).toBe(201);
-    const body = res.json();
-    expect(body.token).toBeNull();
-    expect(body.message).toMatch(/pending approval/);
-    expect(body.tenant).toMatchObject({
-      name: 'Acme Widgets',
-      slug: 'acme-widgets',
-      status: 'pending',
-      type: 'customer',
-    });
-    expect(body.tenant.settings.profile.address).toEqual({ city: 'New York', country: 'USA' });
-    expect(body.user).toMatchObject({ role: 'tenant_admin', status: 'active', tenant_id: body.tenant.id });
-    expect((await post('/api/v1/auth/login', { email: company.email, password: company.password })).statusCode).toBe(
-      403,
-    );
-    await t.identity.tenants.update(body.tenant.id, { status: 'active' }, systemContext);
-    await login(t, company.email, company.password);
-  });
-
-  it('a taken email is 409; a taken name gets a unique slug; /v1/auth/register answers the same', async () => {
-    expect((await post('/v1/auth/register', company)).statusCode).toBe(409);
-    const res = await post('/v1/auth/register', { ...company, email: 'second@acme.example' });
-    expect(res.statusCode).toBe(201);
-    expect(res.json().tenant.slug).toBe('acme-widgets-2');
-  });
-
-  it('with REGISTRATION_TENANT_STATUS=active the response carries a working token', async () => {
-    const t2 = await createTestApp('sqlite', { REGISTRATION_TENANT_STATUS: 'active' });
-    try {
-      const res = await t2.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: company });
-      expect(res.statusCode).toBe(201);
-      const body = res.json();
-      expect(body.tenant.status).toBe('active');
-      const who = await t2.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(body.token) });
-      expect(who.json().tenant.id).toBe(body.tenant.id);
-    } finally {
-      await t2.close();
-    }
-  });
-
-  it('REGISTRATION_ENABLED=false answers 403', async () => {
-    const t2 = await createTestApp('sqlite', { REGISTRATION_ENABLED: 'false' });
-    try {
-      const res = await t2.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: company });
-      expect(res.statusCode).toBe(403);
-    } finally {
-      await t2.close();
-    }
-  });
-});
-
-describe('service keys and provision-user (seed 003)', () => {
-  const body = (tenantId: string) => ({
-    email: 'provisioned@example.com',
-    password: 'secure-password',
-    product_id: 'prod_abc123',
-    tenant_id: tenantId,
-  });
-
-  it('provisions an active user with a product', async () => {
-    const tenant = await makeTenant(t, 'Provision Co');
-    const res = await post('/api/admin/provision-user', body(tenant.id), { 'x-admin-key': ADMIN_SECRET_KEY });
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({
-      message: 'User provisioned successfully',
-      user: {
-        email: 'provisioned@example.com',
-        product_id: 'prod_abc123',
-        tenant_id: tenant.id,
-        status: 'active',
-        role: 'tenant_user',
-      },
-    });
-    await login(t, 'provisioned@example.com', 'secure-password');
-    expect(
-      (await post('/api/admin/provision-user', body(tenant.id), { 'x-admin-key': ADMIN_SECRET_KEY })).statusCode,
-    ).toBe(409);
-    expect(
-      (await post('/api/admin/provision-user', body('ten_unknown'), { 'x-admin-key': ADMIN_SECRET_KEY })).statusCode,
-    ).toBe(404);
-    const audit = await t.identity.audit.list({ tenantId: tenant.id, action: 'user.create', limit: 5 });
-    expect(audit.items[0]?.actor).toEqual({ type: 'service', id: 'admin', email: null });
-  });
-
-  it('a wrong, missing or mismatched service key is refused', async () => {
-    const tenant = await makeTenant(t, 'Keyless Co');
-    expect(
-      (await post('/api/admin/provision-user', body(tenant.id), { 'x-admin-key': 'wrong-admin-secret-0000' }))
-        .statusCode,
-    ).toBe(401);
-    expect((await post('/api/admin/provision-user', body(tenant.id))).statusCode).toBe(401);
-    // The billing key is a valid service key, but not for admin routes.
-    expect(
-      (await post('/api/admin/provision-user', body(tenant.id), { 'x-api-key': BILLING_API_KEY })).statusCode,
-    ).toBe(403);
-    expect(
-      (await post('/api/admin/provision-user', body(tenant.id), { 'x-admin-key': ADMIN_SECRET_KEY.slice(0, -1) }))
-        .statusCode,
-    ).toBe(401);
-  });
-
-  it('with service keys unset those headers authenticate nobody', async () => {
-    const t2 = await createTestApp('sqlite', { ADMIN_SECRET_KEY: '', BILLING_API_KEY: '' });
-    try {
-      const tenant = await t2.identity.tenants.create({ name: 'X' }, systemContext);
-      const res = await t2.app.inject({
-        method: 'POST',
-        url: '/api/admin/provision-user',
-        payload: body(tenant.id),
-        headers: { 'x-admin-key': '' },
-      });
-      expect(res.statusCode).toBe(401);
-      const res2 = await t2.app.inject({
-        method: 'POST',
-        url: '/api/admin/provision-user',
-        payload: body(tenant.id),
-        headers: { 'x-admin-key': ADMIN_SECRET_KEY },
-      });
-      expect(res2.statusCode).toBe(401);
-    } finally {
-      await t2.close();
-    }
-  });
-});
-
 describe('per-IP limit on the sign-in routes', () => {
   it('caps guesses from one address across many accounts with 429 + Retry-After, per address, per minute', async () => {
     const ipClock = new ManualClock();
     const t2 = await createTestApp('sqlite', { AUTH_IP_RPM: '5' }, { clock: ipClock });
     try {
-      const attempt = (email: string, ip: string) =>
-        t2.app.inject({
-          method: 'POST',
-          url: '/api/v1/auth/login',
-          payload: { email, password: 'not-the-password' },
-          remoteAddress: ip,
-        });
+      const signIn = (ip: string, email: string, password: string, url = '/api/v1/auth/login') =>
+        t2.app.inject({ method: 'POST', url, payload: { email, password }, remoteAddress: ip });
+      const attempt = (email: string, ip: string) => signIn(ip, email, 'not-the-password');
       // Five wrong passwords on five different accounts: each 401, no account is locked.
       for (let i = 0; i < 5; i++) expect((await attempt(`person${i}@example.com`, '10.0.0.1')).statusCode).toBe(401);
       const refused = await attempt('person5@example.com', '10.0.0.1');
@@ -391,29 +250,14 @@ describe('per-IP limit on the sign-in routes', () => {
       expect(refused.json().error.code).toBe('rate_limited');
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       // The right password from that address waits too, on the seed alias as well.
-      const right = await t2.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        payload: { email: SUPER_ADMIN.email, password: SUPER_ADMIN.password },
-        remoteAddress: '10.0.0.1',
-      });
+      const right = await signIn('10.0.0.1', SUPER_ADMIN.email, SUPER_ADMIN.password, '/v1/auth/login');
       expect(right.statusCode).toBe(429);
       // Another address is not affected.
-      const other = await t2.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email: SUPER_ADMIN.email, password: SUPER_ADMIN.password },
-        remoteAddress: '10.0.0.2',
-      });
+      const other = await signIn('10.0.0.2', SUPER_ADMIN.email, SUPER_ADMIN.password);
       expect(other.statusCode).toBe(200);
       // A minute later the address may try again.
       ipClock.advance(60_000);
-      const later = await t2.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email: SUPER_ADMIN.email, password: SUPER_ADMIN.password },
-        remoteAddress: '10.0.0.1',
-      });
+      const later = await signIn('10.0.0.1', SUPER_ADMIN.email, SUPER_ADMIN.password);
       expect(later.statusCode).toBe(200);
     } finally {
       await t2.close();
