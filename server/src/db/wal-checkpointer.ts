@@ -5,6 +5,7 @@
 // (SAFETY_NET_PAGES) and a worker thread with its own connection runs PASSIVE checkpoints every
 // `intervalMs` (PASSIVE never waits for, nor blocks, the writer or readers). If the worker stops,
 // the normal automatic checkpoint is restored.
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Db } from './database.js';
@@ -16,10 +17,12 @@ const DEFAULT_AUTOCHECKPOINT = 1000;
  */
 export const SAFETY_NET_PAGES = 100_000;
 
-// Plain CommonJS so the worker needs no TypeScript loader.
+// Plain CommonJS so the worker needs no TypeScript loader. An eval'd worker resolves modules from
+// the process's working directory, not from this file: it gets better-sqlite3's resolved path.
+const SQLITE_MODULE = createRequire(import.meta.url).resolve('better-sqlite3');
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require('better-sqlite3');
+const Database = require(workerData.sqliteModule);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 0');
 const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
@@ -44,7 +47,10 @@ export function startWalCheckpointer(db: Db, opts: { intervalMs: number; log: Lo
   const restore = () => {
     if (handle.open) handle.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
   };
-  const worker = new Worker(WORKER, { eval: true, workerData: { file: handle.name, intervalMs: opts.intervalMs } });
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { file: handle.name, intervalMs: opts.intervalMs, sqliteModule: SQLITE_MODULE },
+  });
   worker.unref();
   handle.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   let stopped = false;

@@ -3,6 +3,7 @@
 // it back into the database, so the next writer restarts it from the beginning. Stopping it
 // restores SQLite's default behaviour.
 import { statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import pino from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openDb } from '../../src/db/database.js';
@@ -48,6 +49,23 @@ it('without it (same safety-net threshold) the WAL keeps growing: the test above
   await settle();
   const second = writeBatch(db);
   expect(second).toBeGreaterThan(first * 1.7);
+});
+
+it('starts from any working directory (the thread resolves better-sqlite3 from this module, not the cwd)', async () => {
+  const cwd = process.cwd();
+  process.chdir(tmpdir());
+  const errors: unknown[] = [];
+  const spy = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
+  try {
+    const c = startWalCheckpointer(db, { intervalMs: 20, log: spy });
+    const first = writeBatch(db);
+    await settle();
+    expect(writeBatch(db)).toBeLessThan(first * 1.3);
+    await c!.stop();
+  } finally {
+    process.chdir(cwd);
+  }
+  expect(errors).toEqual([]);
 });
 
 it('does nothing for an in-memory database', async () => {
