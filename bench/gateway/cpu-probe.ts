@@ -3,7 +3,7 @@
 // but the kernel's per-thread CPU time (/proc/<pid>/task/<tid>/stat) is exact enough over
 // thousands of requests. Warm-up load first (JIT), then a fixed number of measured requests.
 //   npx tsx bench/gateway/cpu-probe.ts [--stream] [--requests N] [--conc C] [--rounds R]
-//     [--warmup N] [--server-dir DIST] [--prof DIR | --perf FILE | --callgrind DIR]
+//     [--warmup N] [--server-dir DIST] [--node-flags "..."] [--prof DIR | --perf FILE | --callgrind DIR]
 // Expects the compiled server (run.ts builds it; or `npm run build -w server` and the transpile
 // step of run.ts). Prints µs of CPU per request for the main thread (user, system), the busiest
 // other thread (the metering writer) and the rest (V8 helpers, libuv), per round. See README.md.
@@ -82,7 +82,12 @@ if (stream) {
     mock.child.send({ cmd: 'defaults', behavior: { chunks: 8 } });
   });
 }
-const execArgv = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : perfOut ? ['--perf-basic-prof'] : [];
+// --node-flags "...": V8/Node flags for the server (e.g. "--max-semi-space-size=4").
+const nodeFlags = arg('--node-flags', '').split(' ').filter(Boolean);
+const execArgv = [
+  ...nodeFlags,
+  ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : perfOut ? ['--perf-basic-prof'] : []),
+];
 const tg = callgrind
   ? await start(
       'dist/tollgate-server.js',
@@ -93,6 +98,7 @@ const tg = callgrind
         '--dump-instr=no',
         `--callgrind-out-file=${callgrind}/cg.%p`,
         process.execPath,
+        ...nodeFlags,
       ],
       'valgrind',
     )

@@ -73,5 +73,10 @@ const { secret } = await tollgate.identity.apiKeys.create(
 process.send?.({ port: Number(new URL(address).port), secret });
 process.on('message', (m: { cmd?: string }) => {
   if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+  if (m.cmd === 'mem') {
+    // With --expose-gc (rss-probe.ts --gc): live memory, not what the next collection would free.
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ mem: process.memoryUsage() });
+  }
   if (m.cmd === 'stop') void tollgate.close().finally(() => process.exit(0));
 });
