@@ -1,5 +1,5 @@
 // The metering pipeline: every source's usage events go through here. Front half (synchronous, in
-// the caller): check → price → hash → queue the spool line (written with the rest of the turn's
+// the caller): check → price → queue the spool line (written with the rest of the turn's
 // lines when the turn ends). Back half (batched): seal the spool segment, write its events in
 // chunks of METERING_BATCH_SIZE (one DB transaction each; `writers` chunks at a time), settle
 // ingest() promises with their outcome (group commit), delete the segment. A chunk that fails against a healthy database is bisected so one poisonous event

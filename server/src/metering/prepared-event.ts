@@ -1,6 +1,7 @@
-// A usage event after the pipeline's synchronous front half: validated, priced and hashed. This is
-// what is written to the spool, so a replay after a crash charges exactly what was acknowledged
-// (a price edited in between cannot change it).
+// A usage event after the pipeline's synchronous front half: validated and priced. This is what is
+// written to the spool, so a replay after a crash charges exactly what was acknowledged (a price
+// edited in between cannot change it). Its content hash is computed on first use: with the writer
+// thread, that is in the thread (from the spool line), not on the gateway's event loop.
 import type { SpendAttribution } from '../budgets/ports.js';
 import type { PriceCatalog } from '../pricing/ports.js';
 import { AppError, err, ok, type Result } from '../shared/errors.js';
@@ -16,14 +17,35 @@ export interface PreparedEvent {
   multiplierPpm: bigint | null;
   /** Absent for external sources: the batch charges them directly (no lease). */
   attribution: SpendAttribution | null;
-  hash: string;
+  /** contentHash(event): what tells a duplicate from a conflict. */
+  readonly hash: string;
+}
+
+/** A PreparedEvent whose hash is computed when first read (and kept). */
+export class LazyHashEvent implements PreparedEvent {
+  private h: string | undefined;
+
+  constructor(
+    readonly event: UsageEvent,
+    readonly cost: bigint,
+    readonly priceId: string | null,
+    readonly multiplierPpm: bigint | null,
+    readonly attribution: SpendAttribution | null,
+    hash?: string,
+  ) {
+    this.h = hash;
+  }
+
+  get hash(): string {
+    return (this.h ??= contentHash(this.event));
+  }
 }
 
 /** The time an event is priced, charged and rolled up at: when the call started (UTC). */
 export const eventTime = (e: UsageEvent): number => e.startedAt;
 
 /**
- * Validate + price + hash. Failures are values: validation_error or model_not_priced. The event
+ * Validate + price. Failures are values: validation_error or model_not_priced. The event
  * object is kept as given (not copied): callers hand it over and do not change it afterwards.
  */
 export function prepareEvent(envelope: UsageEnvelope, catalog: PriceCatalog): Result<PreparedEvent> {
@@ -56,12 +78,5 @@ export function prepareEvent(envelope: UsageEnvelope, catalog: PriceCatalog): Re
     priceId = priced.priceId;
     multiplierPpm = priced.multiplierPpm;
   }
-  return ok({
-    event,
-    cost,
-    priceId,
-    multiplierPpm,
-    attribution: envelope.attribution ?? null,
-    hash: contentHash(event),
-  });
+  return ok(new LazyHashEvent(event, cost, priceId, multiplierPpm, envelope.attribution ?? null));
 }

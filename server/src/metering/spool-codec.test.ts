@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contentHash } from './content-hash.js';
 import { decodeSpoolLine, encodeSpoolLine } from './spool-codec.js';
 import type { PreparedEvent } from './prepared-event.js';
 import { usageEvent } from '../../test/metering/support.js';
@@ -17,11 +18,36 @@ describe('spool codec', () => {
         ],
         leases: { 'key:key_a': 'lea_1' },
       },
-      hash: 'abc',
+      hash: 'not read by the encoder',
     };
     const line = encodeSpoolLine(p);
     expect(line.endsWith('\n')).toBe(true);
-    expect(decodeSpoolLine(line.trimEnd())).toEqual(p);
+    const back = decodeSpoolLine(line.trimEnd())!;
+    const { hash: _, ...fields } = p;
+    expect({ ...fields }).toEqual({
+      event: back.event,
+      cost: back.cost,
+      priceId: back.priceId,
+      multiplierPpm: back.multiplierPpm,
+      attribution: back.attribution,
+    });
+    // The hash is not in the line: the reader computes it from the event.
+    expect(line).not.toContain('not read by the encoder');
+    expect(back.hash).toBe(contentHash(p.event));
+  });
+
+  it('keeps the hash of a line written with one (spools left by an earlier version)', () => {
+    const p: PreparedEvent = {
+      event: usageEvent(),
+      cost: 1n,
+      priceId: null,
+      multiplierPpm: null,
+      attribution: null,
+      hash: 'x',
+    };
+    const old = encodeSpoolLine(p).trimEnd().replace(/}$/, ',"h":"stored-hash"}');
+    expect(decodeSpoolLine(old)!.hash).toBe('stored-hash');
+    expect(decodeSpoolLine(encodeSpoolLine(p).trimEnd())!.hash).toBe(contentHash(p.event));
   });
 
   it('returns null for a torn or tampered line instead of throwing', () => {

@@ -1,9 +1,11 @@
 // One spool line per prepared event (JSON; bigints as decimal strings). Decoding re-validates the
 // event: a spool file is stored data crossing a trust boundary (disk) like any other. It uses the
 // cheap structural check (same acceptance as usageEventSchema): the writer thread decodes every
-// event it writes, and a zod parse per event cost more than the event's database work.
+// event it writes, and a zod parse per event cost more than the event's database work. The content
+// hash is not written: the reader computes it from the event (lines written before session 4 carry
+// it as `h`, which is kept).
 import type { ScopeRef, SpendAttribution } from '../budgets/ports.js';
-import type { PreparedEvent } from './prepared-event.js';
+import { LazyHashEvent, type PreparedEvent } from './prepared-event.js';
 import { checkUsageEvent } from './usage-event-check.js';
 
 interface SpoolLine {
@@ -12,7 +14,7 @@ interface SpoolLine {
   p: string | null;
   m: string | null;
   a: { scopes: (Omit<ScopeRef, 'limit'> & { limit?: string })[]; leases: Record<string, string> } | null;
-  h: string;
+  h?: string;
 }
 
 export function encodeSpoolLine(p: PreparedEvent): string {
@@ -30,7 +32,6 @@ export function encodeSpoolLine(p: PreparedEvent): string {
           leases: p.attribution.leases,
         }
       : null,
-    h: p.hash,
   };
   return JSON.stringify(line) + '\n';
 }
@@ -51,14 +52,14 @@ export function decodeSpoolLine(text: string): PreparedEvent | null {
           leases: line.a.leases,
         }
       : null;
-    return {
+    return new LazyHashEvent(
       event,
-      cost: BigInt(line.c),
-      priceId: line.p,
-      multiplierPpm: line.m === null ? null : BigInt(line.m),
+      BigInt(line.c),
+      line.p,
+      line.m === null ? null : BigInt(line.m),
       attribution,
-      hash: String(line.h),
-    };
+      typeof line.h === 'string' ? line.h : undefined,
+    );
   } catch {
     return null;
   }
