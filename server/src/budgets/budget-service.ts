@@ -3,6 +3,7 @@
 // metering recorded their spends), expires forgotten reservations and sweeps dead holders' leases.
 import type { GatewayCaller } from '../identity/ports.js';
 import { err, ok, type AppError, type Result } from '../shared/errors.js';
+import { MAX_AMOUNT } from '../shared/money.js';
 import type { BudgetStore, CounterRef } from './budget-store.js';
 import type { DefinitionCache } from './definition-cache.js';
 import type { LocalLease } from './local-lease.js';
@@ -122,6 +123,10 @@ export class LeasedBudgetService implements BudgetService {
       const counter = await this.counterFor(scope, now);
       if (counter) applicable.push({ scope, counter });
     }
+    // More than any wallet or budget may hold (a request asking for ~1e308 output tokens): refused
+    // here, before storage meets a number its 64-bit columns cannot bind.
+    const first = applicable[0];
+    if (req.amount > MAX_AMOUNT && first) return err(refusalFor(first.scope.kind, first.counter.scopeKey));
     const holds: Hold[] = [];
     if (req.amount > 0n) {
       for (const { scope, counter } of applicable) {

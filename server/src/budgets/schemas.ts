@@ -1,12 +1,12 @@
 // Budget API schemas and views: amounts are decimal strings, times ISO-8601.
 import { z } from 'zod';
-import { formatMoney } from '../shared/money.js';
+import { DECIMAL_AMOUNT, formatMoney } from '../shared/money.js';
 import type { BudgetState } from './budget-admin.js';
 
 export const decimalMoney = z
   .string()
   .trim()
-  .regex(/^\d{1,12}(\.\d{1,9})?$/, 'must be a non-negative decimal amount like "50.00"');
+  .regex(DECIMAL_AMOUNT, 'must be a non-negative decimal amount below 1000000000, like "50.00"');
 export const periodSchema = z.enum(['daily', 'weekly', 'monthly', 'total']);
 
 export const budgetSchema = z.object({

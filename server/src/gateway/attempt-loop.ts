@@ -101,11 +101,15 @@ function finalError(f: Failure): GatewayError {
   return gatewayError(502, 'upstream_error', 'The upstream provider failed to answer.');
 }
 
-function untranslatable(e: unknown): AttemptResult<never> {
-  const why = (e as Error)?.message ?? 'unsupported';
+/** The error's own text stays in the log: it is a JavaScript message, not one for the client. */
+function untranslatable(): AttemptResult<never> {
   return {
     ok: false,
-    error: gatewayError(400, 'unsupported_for_provider', `This request cannot be sent to the model's provider: ${why}`),
+    error: gatewayError(
+      400,
+      'unsupported_for_provider',
+      "This request cannot be sent to the model's provider: a field has a shape its API cannot express.",
+    ),
     aborted: false,
   };
 }
@@ -129,7 +133,7 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
     } catch (e) {
       // The adapter could not express this request for its provider: the client's to fix.
       deps.log.info({ requestId: input.requestId, deployment: deployment.id, err: e }, 'request not translatable');
-      return untranslatable(e);
+      return untranslatable();
     }
     if (!adapter || !upstreamReq) {
       last = { kind: 'other', status: 0, message: 'cannot serve this endpoint', retryable: true, retryAfterMs: null };

@@ -13,10 +13,14 @@ const fail = (param: string, message: string): { ok: false; error: GatewayError 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** More output tokens than any model produces: a larger request is a mistake, refused before reserving. */
+const MAX_COUNT = 2 ** 31 - 1;
+
 function checkPositiveInt(body: Record<string, unknown>, field: string): GatewayError | null {
   const v = body[field];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) return badRequest(field, 'must be a positive integer');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_COUNT)
+    return badRequest(field, `must be a positive integer up to ${MAX_COUNT}`);
   return null;
 }
 

@@ -4,6 +4,7 @@
 // envelope (Anthropic's on /v1/messages). Plus GET /metrics for operators.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newId } from '../shared/ids.js';
+import { jsonTextDeeperThan } from '../shared/json-depth.js';
 import { parseMessagesRequest } from '../providers/messages-api/index.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import { attributionOf } from './attribution.js';
@@ -18,6 +19,13 @@ import { callerOf, sendError } from './request-context.js';
 import { handleSimpleCall } from './simple-call.js';
 
 const INVALID_JSON = Object.assign(new SyntaxError('request body is not valid JSON'), { statusCode: 400 });
+/**
+ * Deeper bodies are refused before parsing: recursive code downstream (token estimates, the
+ * content hash of `metadata`, JSON.stringify) would overflow the stack on them. No provider
+ * request needs more (JSON schemas included).
+ */
+export const MAX_BODY_DEPTH = 64;
+const TOO_DEEP = Object.assign(new Error(`body: nested deeper than ${MAX_BODY_DEPTH} levels`), { statusCode: 400 });
 
 function decodeModelName(raw: string): string | null {
   try {
@@ -41,6 +49,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
     // Any content type is read as JSON: SDKs send application/json, curl users often forget it.
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
       if (body === '') return done(null, undefined);
+      if (jsonTextDeeperThan(body as string, MAX_BODY_DEPTH)) return done(TOO_DEEP, undefined);
       try {
         done(null, JSON.parse(body as string));
       } catch {

@@ -13,7 +13,7 @@ import type { Config } from '../config/config.js';
 import type { Module } from '../app/core.js';
 import type { RequestAuthenticator } from '../identity/ports.js';
 import { newId } from '../shared/ids.js';
-import { accessGuard } from './access.js';
+import { accessGuard, type RouteAccess } from './access.js';
 import { adminErrorHandler } from './error-handler.js';
 import { AppError } from '../shared/errors.js';
 import { registerHealthRoutes } from './health.js';
@@ -30,6 +30,20 @@ export interface HttpDeps {
 }
 
 export type App = FastifyInstance;
+
+/** One registered route as the app saw it: tests enumerate these so a new route is covered. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on the app (any scope), in registration order. */
+    routeTable: readonly RouteEntry[];
+  }
+}
 
 export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -49,6 +63,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     requestTimeout: 0,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // Broken percent-encoding and over-long path parameters answer in the API's error envelope too.
+    frameworkErrors: (error, request, reply) => adminErrorHandler(error, request, reply),
     // The gateway's /v1 model routes log with an explicit requestId field and skip the per-request
     // child logger (a measurable cost on the hot path); every other route gets one.
     childLoggerFactory: (logger, bindings, opts, rawReq) =>
@@ -68,11 +84,15 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     );
   });
   app.decorateRequest('principal', null);
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
   // Routes added by plugins (static assets, the OpenAPI UI) are public; every other route must
   // declare its access (the guard refuses undeclared ones).
   app.addHook('onRoute', (route) => {
     const publicPrefix = route.url.startsWith('/assets/') || route.url.startsWith('/api/docs');
     if (publicPrefix && !route.config?.access) route.config = { ...route.config, access: 'public' };
+    for (const method of [route.method].flat())
+      routeTable.push({ method, url: route.url, access: route.config?.access });
   });
   app.addHook('onRequest', accessGuard(deps.authenticator));
   // Callback-style hooks: an async hook costs a promise per request, gateway calls included.

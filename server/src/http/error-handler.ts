@@ -24,6 +24,11 @@ export function toAppError(error: unknown): AppError {
   }
   const fe = error as Partial<FastifyError> & { status?: number };
   const code = fe.code ?? '';
+  // Router refusals (frameworkErrors): the path is not echoed, it may be kilobytes long.
+  if (code === 'FST_ERR_BAD_URL')
+    return new AppError('validation_error', 'url: the path is not valid percent-encoding', { field: 'url' });
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return new AppError('uri_too_long', 'a path parameter is too long to be an id');
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 'request body is too large');
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return new AppError('unsupported_media_type', 'unsupported content type; send application/json');

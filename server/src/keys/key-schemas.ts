@@ -1,6 +1,6 @@
 // API key shapes at the HTTP boundary. Budgets travel as decimal strings (nano-units inside).
 import { z } from 'zod';
-import { MoneyFormatError, parseMoney } from '../shared/money.js';
+import { MAX_AMOUNT, MoneyFormatError, parseMoney } from '../shared/money.js';
 
 export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly', 'total'] as const;
 
@@ -11,6 +11,7 @@ const moneyString = z
     try {
       const n = parseMoney(v);
       if (n < 0n) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
+      if (n > MAX_AMOUNT) ctx.addIssue({ code: 'custom', message: 'must be at most 1000000000' });
       return n;
     } catch (e) {
       ctx.addIssue({

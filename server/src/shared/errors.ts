@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   idempotency_conflict: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   unprocessable: 422,
   model_not_priced: 422,

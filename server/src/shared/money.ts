@@ -14,6 +14,15 @@ export const PPM = 1_000_000n;
 
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
 
+/**
+ * The largest amount one API field may carry: 10^9 units (10^18 nano). Amounts are stored in
+ * 64-bit integer columns (max ≈ 9.2 × 10^18 nano): a larger one fails in the database as a 500,
+ * and this cap leaves headroom for sums (a balance plus a credit limit, a few top-ups).
+ */
+export const MAX_AMOUNT: Nano = 1_000_000_000n * NANO_PER_UNIT;
+/** A non-negative decimal string within MAX_AMOUNT: at most 9 whole and 9 fraction digits. */
+export const DECIMAL_AMOUNT = /^\d{1,9}(\.\d{1,9})?$/;
+
 export class MoneyFormatError extends Error {
   constructor(
     readonly input: string,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../budgets/period.js';
 import { providerPreferencesSchema } from '../routing/preferences.js';
+import { nestedDeeperThan } from '../shared/json-depth.js';
 import { SLUG_PATTERN } from './slug.js';
 
 export const TENANT_TYPES = ['internal', 'demo', 'development', 'customer'] as const;
@@ -15,8 +16,22 @@ export type TenantStatus = (typeof TENANT_STATUSES)[number];
  */
 const tenantProviderPreferencesSchema = providerPreferencesSchema.strict();
 
+const MAX_SETTINGS_DEPTH = 32;
+
+/** Settings are stored as JSON text, bounded in depth (checked first: very deep values overflow
+ *  JSON.stringify's stack) and in size. False when an issue was added. */
+function settingsFit(v: Record<string, unknown>, ctx: z.RefinementCtx): boolean {
+  const problem = nestedDeeperThan(v, MAX_SETTINGS_DEPTH)
+    ? `settings are nested deeper than ${MAX_SETTINGS_DEPTH} levels`
+    : JSON.stringify(v).length > 16_384
+      ? 'settings are larger than 16 KiB'
+      : null;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  return problem === null;
+}
+
 export const tenantSettingsSchema = z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
-  if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'settings are larger than 16 KiB' });
+  if (!settingsFit(v, ctx)) return;
   if (v['timezone'] !== undefined && (typeof v['timezone'] !== 'string' || !isTimeZone(v['timezone'])))
     ctx.addIssue({
       code: 'custom',
@@ -68,9 +83,7 @@ export const ownTenantUpdateSchema = tenantUpdateSchema.pick({ name: true, domai
  * PATCH bodies: `settings` is a JSON Merge Patch (RFC 7396), so `null` values are allowed here;
  * the merged settings are validated whole (tenantSettingsSchema) before they are stored.
  */
-const settingsPatchSchema = z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
-  if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'settings are larger than 16 KiB' });
-});
+const settingsPatchSchema = z.record(z.string(), z.unknown()).superRefine((v, ctx) => void settingsFit(v, ctx));
 export const tenantPatchSchema = tenantUpdateSchema.extend({ settings: settingsPatchSchema.optional() });
 export const ownTenantPatchSchema = ownTenantUpdateSchema.extend({ settings: settingsPatchSchema.optional() });
 

@@ -1,5 +1,6 @@
 // Schemas of the usage and consumption routes (validation, serialisation and OpenAPI at once).
 import { z } from 'zod';
+import { MAX_EPOCH_MS, parseIsoInstant } from '../shared/iso-time.js';
 
 /** An instant as epoch milliseconds or an ISO date / date-time. */
 export const instant = z
@@ -7,8 +8,8 @@ export const instant = z
   .trim()
   .min(1)
   .transform((v, ctx) => {
-    const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(ms)) {
+    const ms = /^\d+$/.test(v) ? Number(v) : parseIsoInstant(v);
+    if (ms === null || ms > MAX_EPOCH_MS) {
       ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an ISO date' });
       return z.NEVER;
     }
@@ -64,7 +65,7 @@ export const usageItem = z.object({
   metadata: z.record(z.string(), z.unknown()).nullable(),
 });
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+const day = z.iso.date({ error: 'expected a calendar date YYYY-MM-DD' });
 
 export const consumptionQuery = z.object({
   tenant_id: z.string().min(1).max(100).optional(),

@@ -8,7 +8,14 @@ import { PLATFORM, TENANT_ROLES } from '../http/access.js';
 import { idempotencyKeyOf, requireTenant, type MoneyRoutesContext } from '../ledger/money-routes-context.js';
 import { AppError, invalid } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { exactMoneyFromNumber, formatMoney, MoneyFormatError, moneyToNumber } from '../shared/money.js';
+import {
+  exactMoneyFromNumber,
+  formatMoney,
+  MAX_AMOUNT,
+  MoneyFormatError,
+  moneyToNumber,
+  NANO_PER_UNIT,
+} from '../shared/money.js';
 import { WALLET_MODES, type Wallet } from './wallet-rules.js';
 import { adjustWallet, scopedWallet } from './wallet-route-actions.js';
 import { operationSchema } from './wallet-schemas.js';
@@ -72,7 +79,10 @@ export function balanceRoutes(ctx: MoneyRoutesContext) {
           summary: 'Credit or debit a tenant balance (seed 001); platform admin or X-Admin-Key',
           querystring: z.object({ tenant_id: z.string().min(1).max(100).optional() }),
           body: z.object({
-            amount: z.number().positive().max(1e12),
+            amount: z
+              .number()
+              .positive()
+              .max(Number(MAX_AMOUNT / NANO_PER_UNIT)),
             operation: operationSchema,
             tenant_id: z.string().min(1).max(100).optional(),
             reason: z.string().trim().min(1).max(500).optional(),

@@ -1,7 +1,7 @@
 // Wallet API shapes. Amounts are decimal strings (formatMoney: trailing zeros trimmed, at least two
 // fraction digits, e.g. "12.34", "0.000001"); the seed 001 balance route also gives JSON numbers.
 import { z } from 'zod';
-import { formatMoney } from '../shared/money.js';
+import { DECIMAL_AMOUNT, formatMoney } from '../shared/money.js';
 import type { Wallet } from './wallet-rules.js';
 import { WALLET_MODES } from './wallet-rules.js';
 
@@ -9,7 +9,7 @@ import { WALLET_MODES } from './wallet-rules.js';
 export const decimalAmount = z
   .string()
   .trim()
-  .regex(/^\d{1,12}(\.\d{1,9})?$/, 'must be a decimal string with at most 9 fraction digits, e.g. "12.50"');
+  .regex(DECIMAL_AMOUNT, 'must be a decimal string below 1000000000 with at most 9 fraction digits, e.g. "12.50"');
 
 export const walletSchema = z.object({
   tenant_id: z.string(),

@@ -1,0 +1,18 @@
+// Strict ISO 8601 dates and date-times for query parameters. Date.parse alone accepts '-1' (as
+// 2001-01-01) and rolls '2024-02-30' over into March, so shape and calendar are checked first.
+import { z } from 'zod';
+
+const DATE = z.iso.date();
+const DATE_TIME = z.iso.datetime({ offset: true, local: true });
+/** The last instant a JS Date can hold (±8.64e15 ms). */
+export const MAX_EPOCH_MS = 8.64e15;
+
+export const isIsoDate = (value: string): boolean => DATE.safeParse(value).success;
+
+/** Epoch ms of a real calendar date `YYYY-MM-DD` (its UTC midnight) or an ISO date-time; else null. */
+export function parseIsoInstant(value: string): number | null {
+  if (isIsoDate(value)) return Date.parse(`${value}T00:00:00Z`);
+  if (!DATE_TIME.safeParse(value).success) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
