@@ -5,6 +5,7 @@
 import type { SpendAttribution } from '../budgets/ports.js';
 import type { PriceCatalog } from '../pricing/ports.js';
 import { AppError, err, ok, type Result } from '../shared/errors.js';
+import { MAX_AMOUNT } from '../shared/money.js';
 import { contentHash } from './content-hash.js';
 import type { UsageEnvelope, UsageEvent } from './ports.js';
 import { checkUsageEvent } from './usage-event-check.js';
@@ -78,5 +79,16 @@ export function prepareEvent(envelope: UsageEnvelope, catalog: PriceCatalog): Re
     priceId = priced.priceId;
     multiplierPpm = priced.multiplierPpm;
   }
+  // Past what one amount may be (and near what the 64-bit columns hold): token counts from an
+  // external source that price beyond any real call are the caller's mistake, refused before the
+  // spool, not a database error in the batch.
+  if (cost > MAX_AMOUNT)
+    return err(tooMuch(event.cost !== null ? 'cost' : 'promptTokens', 'its cost exceeds the largest amount'));
+  if (event.providerCost !== null && BigInt(event.providerCost) > MAX_AMOUNT)
+    return err(tooMuch('providerCost', 'it exceeds the largest amount'));
   return ok(new LazyHashEvent(event, cost, priceId, multiplierPpm, envelope.attribution ?? null));
+}
+
+function tooMuch(field: string, why: string): AppError {
+  return new AppError('validation_error', `${field}: ${why} (1000000000 units)`, { field });
 }

@@ -134,6 +134,20 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
       const cost = await log({ ...base, cost_total: 'a lot' });
       expect(cost.statusCode).toBe(400);
       expect(cost.json().error.field).toBe('cost_total');
+      // Tokens that price past the largest amount (10^12 tokens at $1,000,000 per million): a 400
+      // naming the field, not a database error in the batch.
+      await t.money.prices.setPrice({
+        model: 'gold-model',
+        inputPerMTok: '1000000',
+        outputPerMTok: '1',
+        effectiveFrom: 0,
+      });
+      const huge = await log({ ...base, model: 'gold-model', request_id: 'ext_huge', tokens_input: 1e12 });
+      expect(huge.statusCode).toBe(400);
+      expect(huge.json().error.field).toBe('promptTokens');
+      expect(
+        await t.db.kysely.selectFrom('usage_records').select('id').where('request_id', '=', 'ext_huge').execute(),
+      ).toEqual([]);
     });
 
     it('needs the billing service key', async () => {
