@@ -11,6 +11,7 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load-client.js';
+import { tollgateCall } from './tollgate-call.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const arg = (name: string, dflt: string): string => {
@@ -104,22 +105,9 @@ const tg = callgrind
     )
   : await start('dist/tollgate-server.js', [mockOrigin, serverDir], execArgv);
 const pid = tg.child.pid!;
-const spec = (n: number): LoadSpec => ({
-  origin: `http://127.0.0.1:${tg.info['port'] as number}`,
-  path: '/v1/chat/completions',
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${tg.info['secret'] as string}` },
-  body: JSON.stringify({
-    model: 'bench-model',
-    messages: [{ role: 'user', content: 'Hello! How are you today?' }],
-    max_tokens: 32,
-    ...(stream ? { stream: true } : {}),
-  }),
-  concurrency: conc,
-  durationMs: 600_000,
-  maxRequests: n,
-  stream,
-  warmup: 0,
-});
+const server = { port: tg.info['port'] as number, secret: tg.info['secret'] as string };
+const spec = (n: number): LoadSpec =>
+  tollgateCall(server, { stream, concurrency: conc, maxRequests: n, durationMs: 600_000 });
 
 await load(spec(Number(arg('--warmup', String(Math.max(5000, requests / 2))))));
 console.log(`${stream ? 'stream' : 'json'} c=${conc}, ${requests} requests per round; CPU µs/request`);

@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load-client.js';
+import { tollgateCall } from './tollgate-call.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const arg = (name: string, dflt: string): string => {
@@ -86,22 +87,9 @@ const mock = await start('mock-server.ts', []);
 const mockOrigin = `http://127.0.0.1:${mock.info['port'] as number}`;
 const tg = await start('dist/tollgate-server.js', [mockOrigin, serverDir], nodeFlags);
 const pid = tg.child.pid!;
-const spec = (concurrency: number, stream: boolean, durationMs: number): LoadSpec => ({
-  origin: `http://127.0.0.1:${tg.info['port'] as number}`,
-  path: '/v1/chat/completions',
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${tg.info['secret'] as string}` },
-  body: JSON.stringify({
-    model: 'bench-model',
-    messages: [{ role: 'user', content: 'Hello! How are you today?' }],
-    max_tokens: 32,
-    ...(stream ? { stream: true } : {}),
-  }),
-  concurrency,
-  durationMs,
-  maxRequests: 1_000_000,
-  stream,
-  warmup: 0,
-});
+const server = { port: tg.info['port'] as number, secret: tg.info['secret'] as string };
+const spec = (concurrency: number, stream: boolean, durationMs: number): LoadSpec =>
+  tollgateCall(server, { stream, concurrency, maxRequests: 1_000_000, durationMs });
 
 await new Promise((r) => setTimeout(r, 1000));
 await report('boot', tg.child);
