@@ -51,6 +51,10 @@ export class CallSignal {
     this.timer.unref();
     (res as Tagged)[kSignal] = this;
     res.once('close', onClose);
+    // The client may have left while the call was being admitted (a reservation that waited on a
+    // locked wallet row): 'close' has already fired, so no listener will ever hear it. Such a call
+    // must not go upstream, nor be billed.
+    if (res.destroyed && !res.writableFinished) this.abort(false);
   }
 
   /** Whether the abort was the per-request timeout (vs. the client leaving). */
