@@ -95,7 +95,16 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     async close() {
       if (closed) return;
       closed = true;
+      // app.close() waits for every open connection. A keep-alive connection whose call finishes
+      // after the stop began would stay open until its keep-alive timeout, and one whose client
+      // never sent a complete request is not idle to Node at all (it waits for the 60 s headers
+      // timeout). So idle connections are closed as they appear, and after SHUTDOWN_GRACE_MS
+      // whatever is left.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+      const grace = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
       await app.close();
+      clearInterval(idle);
+      clearTimeout(grace);
       for (const m of [...modules].reverse()) {
         try {
           await m.close?.();

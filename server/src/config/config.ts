@@ -55,6 +55,8 @@ export const configSchema = z.object({
   GATEWAY_BODY_LIMIT_BYTES: int(1024).default(8 * 1024 * 1024),
   CORS_ORIGINS: optionalString,
   TRUST_PROXY: bool.default(false),
+  /** How long a stop waits for requests in progress before it closes every connection. */
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(30_000),
 
   TOLLGATE_CONFIG: optionalString,
   UPSTREAM_TIMEOUT_MS: int(1000).default(600_000),
