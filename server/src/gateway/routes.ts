@@ -7,7 +7,7 @@ import { newId } from '../shared/ids.js';
 import { jsonTextDeeperThan } from '../shared/json-depth.js';
 import { parseMessagesRequest } from '../providers/messages-api/index.js';
 import { anthropicDialect } from './anthropic-dialect.js';
-import { attributionOf } from './attribution.js';
+import { attributionOf, badAttributionHeader } from './attribution.js';
 import { handleChatCall } from './chat-call.js';
 import type { GatewayDeps } from './deps.js';
 import { gatewayError, toGatewayError, type ErrorFlavor } from './gateway-error.js';
@@ -74,6 +74,11 @@ export function gatewayRoutes(deps: GatewayDeps) {
         deps.metrics.refused(auth.error.code);
         deps.metrics.request(request.routeOptions.url ?? 'unknown', auth.error.status);
         return sendError(reply, flavorOf(request), auth.error);
+      }
+      const bad = badAttributionHeader(request.headers);
+      if (bad) {
+        deps.metrics.request(request.routeOptions.url ?? 'unknown', bad.status);
+        return sendError(reply, flavorOf(request), bad);
       }
       request.gatewayCaller = auth.caller;
     });

@@ -17,6 +17,7 @@ import { accessGuard, type RouteAccess } from './access.js';
 import { adminErrorHandler } from './error-handler.js';
 import { AppError } from '../shared/errors.js';
 import { registerHealthRoutes } from './health.js';
+import { unstorableTextGuard } from './text-guard.js';
 
 export interface HttpDeps {
   config: Config;
@@ -93,6 +94,16 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (publicPrefix && !route.config?.access) route.config = { ...route.config, access: 'public' };
     for (const method of [route.method].flat())
       routeTable.push({ method, url: route.url, access: route.config?.access });
+    // Per route, not a global hook: the gateway's hot path does not pay for the check. A route is
+    // checked on its path parameters and on the query and body its schema admits.
+    if (route.config?.access !== 'gateway') {
+      const parts = [
+        ...(/[:*]/.test(route.url) ? (['params'] as const) : []),
+        ...(route.schema?.querystring ? (['query'] as const) : []),
+        ...(route.schema?.body ? (['body'] as const) : []),
+      ];
+      if (parts.length > 0) route.preHandler = [unstorableTextGuard(parts), ...[route.preHandler ?? []].flat()];
+    }
   });
   app.addHook('onRequest', accessGuard(deps.authenticator));
   // Callback-style hooks: an async hook costs a promise per request, gateway calls included.

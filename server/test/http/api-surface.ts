@@ -4,7 +4,7 @@
 import type { RouteAccess } from '../../src/http/access.js';
 import type { Role } from '../../src/identity/ports.js';
 import { systemContext } from '../../src/identity/context.js';
-import { ADMIN_SECRET_KEY, BILLING_API_KEY, type TestApp } from '../support/app.js';
+import { ADMIN_SECRET_KEY, BILLING_API_KEY, createTestApp, type TestApp } from '../support/app.js';
 import { bearer, makeTenant, PASSWORD, rootToken } from '../identity/helpers.js';
 
 export type Caller = 'anon' | 'root' | 'tadmin' | 'tuser' | 'sales' | 'billing' | 'service' | 'key';
@@ -82,6 +82,17 @@ export function apiRoutes(t: TestApp): ApiRoute[] {
         query: Object.fromEntries(query),
       };
     });
+}
+
+/** The routes, read from a throwaway SQLite app: suites list their cases at collection time, before
+ *  the app of each dialect boots (the routes do not depend on the storage engine). */
+export async function surveyRoutes(): Promise<ApiRoute[]> {
+  const t = await createTestApp('sqlite');
+  try {
+    return apiRoutes(t);
+  } finally {
+    await t.close();
+  }
 }
 
 const typeOf = (s: JsonSchema): string | undefined =>

@@ -1,30 +1,18 @@
 // The gateway's model routes against requests that pass its shape checks but carry hostile
-// values (deeply nested JSON, token counts past any price, thousands of parts), for a configured
-// echo model with a funded wallet: the answer is a 2xx or a 4xx with a JSON error, never a 500 or
-// a stack trace, and a 2xx call leaves exactly one usage record (it was metered). Every call also
-// carries over-long attribution headers.
+// values (deeply nested JSON, token counts past any price, thousands of parts, NUL characters and
+// lone surrogates in what ends up on the usage record), for a configured echo model with a funded
+// wallet: the answer is a 2xx or a 4xx with a JSON error, never a 500 or a stack trace, and a 2xx
+// call was metered: exactly one usage record and its ledger charge once the pipeline flushed (a
+// call answered but then refused by the database is dead-lettered: served and never billed).
+// Every call also carries over-long attribution headers. Seed 003 log-usage, the other way usage
+// comes in, gets the same hostile text. On SQLite and PostgreSQL (whose text cannot hold NUL).
+import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BILLING_API_KEY } from '../support/app.js';
+import { eachDialect } from '../support/db.js';
+import { expectOneCharge, usageRecordsOf } from '../gateway/billing-check.js';
 import { createWorld, type World } from '../gateway/world.js';
 import { DEEP, OK_OR_REFUSED, problemsOf } from './api-surface.js';
-
-let w: World;
-beforeAll(async () => {
-  w = await createWorld({
-    catalog: {
-      providers: [{ id: 'demo', type: 'echo' }],
-      models: [
-        {
-          name: 'echo-1',
-          kinds: ['chat', 'embeddings'],
-          deployments: [{ provider: 'demo', model: 'echo' }],
-          pricing: { input_per_mtok: '1', output_per_mtok: '2' },
-        },
-      ],
-    },
-    wallet: '1000',
-  });
-});
-afterAll(async () => w?.close());
 
 // Stands in for DEEP, which JSON.stringify cannot hold: swapped in after stringifying.
 const D = '__deep_json__';
@@ -88,50 +76,165 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ['/v1/chat/completions', 'deep metadata', chat({ metadata: { k: D } })],
 ];
 
-it.each(CASES)('%s: %s', async (url, _what, body) => {
-  const res = await w.t.app.inject({
-    method: 'POST',
-    url,
-    headers: {
-      authorization: `Bearer ${w.secret}`,
-      'content-type': 'application/json',
+// What reaches the usage record as text: `user` and `metadata` (values and keys) in the body.
+const NUL = 'a\u0000b';
+const SURROGATE = 'a\ud800b';
+const TEXT_CASES: [string, string, Record<string, unknown>][] = [
+  ['/v1/chat/completions', 'NUL in user', chat({ user: NUL })],
+  ['/v1/chat/completions', 'a lone surrogate in user', chat({ user: SURROGATE })],
+  ['/v1/chat/completions', 'NUL in a metadata value', chat({ metadata: { k: NUL } })],
+  ['/v1/chat/completions', 'NUL in a metadata key', chat({ metadata: { [NUL]: 'v' } })],
+  ['/v1/chat/completions', 'a lone surrogate in a metadata key', chat({ metadata: { [SURROGATE]: SURROGATE } })],
+  ['/v1/chat/completions', 'NUL in a nested metadata value', chat({ metadata: { k: { j: [NUL] } } })],
+  ['/v1/messages', 'NUL in metadata.user_id', msgs({ metadata: { user_id: NUL } })],
+  ['/v1/embeddings', 'NUL in user', { model: 'echo-1', input: 'x', user: NUL }],
+  ['/v1/chat/completions', 'NUL in model', { model: 'echo-1\u0000', messages: user('hi') }],
+];
+
+// The attribution headers (gateway/attribution.ts), each on a call of its own. Node's HTTP parser
+// refuses NUL in a header on a real socket (last test); app.inject does not, so the app is tested too.
+const ATTRIBUTION = [
+  'x-tollgate-agent',
+  'x-tollgate-conversation',
+  'x-tollgate-conversation-title',
+  'x-tollgate-project',
+];
+const HEADER_CASES: [string, string][] = ATTRIBUTION.flatMap((h): [string, string][] => [
+  [h, NUL],
+  [h, SURROGATE],
+  [h, `\udc00`],
+]);
+
+// Seed 003 log-usage: [what, the fields that differ from a good report, the field a 400 must name].
+const LOG_CASES: [string, Record<string, unknown>, string][] = [
+  ['NUL in request_id', { request_id: `req_${NUL}` }, 'request_id'],
+  ['a lone surrogate in request_id', { request_id: `req_${SURROGATE}` }, 'request_id'],
+  ['NUL in model', { model: `echo-1\u0000` }, 'model'],
+  ['a lone surrogate in model', { model: `echo-1\udc00` }, 'model'],
+  ['NUL in user_id', { user_id: NUL }, 'user_id'],
+  ['a lone surrogate in user_id', { user_id: SURROGATE }, 'user_id'],
+];
+
+eachDialect('gateway hostile values', (dialect) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await createWorld({
+      dialect,
+      catalog: {
+        providers: [{ id: 'demo', type: 'echo' }],
+        models: [
+          {
+            name: 'echo-1',
+            kinds: ['chat', 'embeddings'],
+            deployments: [{ provider: 'demo', model: 'echo' }],
+            pricing: { input_per_mtok: '1', output_per_mtok: '2' },
+          },
+        ],
+      },
+      wallet: '1000',
+    });
+  });
+  afterAll(async () => w?.close());
+
+  const call = (url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    w.t.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json', ...headers },
+      payload: JSON.stringify(body).replaceAll(`"${D}"`, DEEP),
+    });
+
+  /** A 2xx or a 4xx with a JSON error; a 2xx left one usage record and its ledger charge. */
+  async function expectMeteredOrRefused(
+    url: string,
+    res: { statusCode: number; body: string; headers: Record<string, unknown> },
+  ) {
+    expect(problemsOf(url, res, OK_OR_REFUSED)).toEqual([]);
+    if (res.statusCode >= 300) return;
+    const id = String(res.headers['x-request-id']);
+    const records = await usageRecordsOf(w, id);
+    expect(records, `usage records of ${id} (dead-lettered?)`).toHaveLength(1);
+    await expectOneCharge(w, id, records[0]!.cost);
+  }
+
+  it.each(CASES)('%s: %s', async (url, _what, body) => {
+    const res = await call(url, body, {
       'x-tollgate-agent': 'a'.repeat(5_000),
       'x-tollgate-conversation-title': '\u00e9'.repeat(5_000),
+    });
+    await expectMeteredOrRefused(url, res);
+  });
+
+  it.each(TEXT_CASES)('%s: %s is metered or refused', async (url, _what, body) => {
+    await expectMeteredOrRefused(url, await call(url, body));
+  });
+
+  it.each(HEADER_CASES)('%s: %j is refused with a 400 naming the header', async (header, value) => {
+    const res = await call('/v1/chat/completions', chat({}), { [header]: value });
+    await expectMeteredOrRefused('/v1/chat/completions', res);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { param: header } });
+  });
+
+  it('a NUL in a header over a real socket is refused by the HTTP parser, before the app', async () => {
+    const url = new URL(w.baseUrl);
+    const reply = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const s = connect(Number(url.port), url.hostname, () =>
+        s.write(
+          `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Tollgate-Agent: a\u0000b\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      s.on('data', (d) => (out += String(d)));
+      s.on('end', () => resolve(out));
+      s.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it.each(LOG_CASES)(
+    'seed 003 log-usage: %s is a 400 naming the field, nothing recorded',
+    async (_what, fields, field) => {
+      const body = {
+        user_id: w.userId,
+        model: 'echo-1',
+        request_id: `req_log_${field}`,
+        tokens_input: 10,
+        tokens_output: 5,
+        ...fields,
+      };
+      const res = await w.t.app.inject({
+        method: 'POST',
+        url: '/api/log-usage',
+        headers: { 'x-api-key': BILLING_API_KEY, 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
+      expect(problemsOf('/api/log-usage', res, [400])).toEqual([]);
+      expect(res.json()).toMatchObject({ error: { field } });
+      const rows = await w.t.db.kysely
+        .selectFrom('usage_records')
+        .select('id')
+        .where('user_id', '=', w.userId)
+        .where('source', '=', 'http')
+        .execute();
+      expect(rows).toEqual([]);
     },
-    payload: JSON.stringify(body).replaceAll(`"${D}"`, DEEP),
-  });
-  expect(problemsOf(url, res, OK_OR_REFUSED)).toEqual([]);
-  if (res.statusCode < 300) {
-    await w.t.metering.pipeline.flush();
-    const id = String(res.headers['x-request-id']);
-    const records = await w.t.db.kysely.selectFrom('usage_records').select('id').where('request_id', '=', id).execute();
-    expect(records, `usage records of ${id}`).toHaveLength(1);
-  }
-});
+  );
 
-it.each([
-  ['/v1/chat/completions', chat({ metadata: { k: D } })],
-  ['/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f', parameters: D } }] })],
-  ['/v1/messages', msgs({ metadata: D })],
-  ['/v1/embeddings', { model: 'echo-1', input: D }],
-])('%s: a body nested deeper than 64 levels is a 400 naming the body, before any work', async (url, body) => {
-  const res = await w.t.app.inject({
-    method: 'POST',
-    url,
-    headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
-    payload: JSON.stringify(body).replaceAll(`"${D}"`, DEEP),
+  it.each([
+    ['/v1/chat/completions', chat({ metadata: { k: D } })],
+    ['/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f', parameters: D } }] })],
+    ['/v1/messages', msgs({ metadata: D })],
+    ['/v1/embeddings', { model: 'echo-1', input: D }],
+  ])('%s: a body nested deeper than 64 levels is a 400 naming the body, before any work', async (url, body) => {
+    const res = await call(url, body);
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('nested deeper than 64 levels');
   });
-  expect(res.statusCode).toBe(400);
-  expect(res.body).toContain('nested deeper than 64 levels');
-});
 
-it.each([1e308, 2 ** 53 + 2, 2 ** 31])('max_tokens %d is a 400 naming max_tokens', async (max) => {
-  const res = await w.t.app.inject({
-    method: 'POST',
-    url: '/v1/chat/completions',
-    headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
-    payload: JSON.stringify(chat({ max_tokens: max })),
+  it.each([1e308, 2 ** 53 + 2, 2 ** 31])('max_tokens %d is a 400 naming max_tokens', async (max) => {
+    const res = await call('/v1/chat/completions', chat({ max_tokens: max }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { param: 'max_tokens' } });
   });
-  expect(res.statusCode).toBe(400);
-  expect(res.json()).toMatchObject({ error: { param: 'max_tokens' } });
 });
