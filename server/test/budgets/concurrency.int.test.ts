@@ -21,20 +21,10 @@ import {
   walletOf,
   type Charge,
 } from './harness.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const ROUNDS = 20;
 const PLENTY = 10n ** 15n;
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 eachDialect('budget reservations under concurrency', (dialect) => {
   let db: TestDb;
@@ -50,7 +40,7 @@ eachDialect('budget reservations under concurrency', (dialect) => {
   const seed = Number(process.env['FC_SEED'] ?? Date.now() % 1_000_000);
 
   async function round(r: number, processes: number, fits = 50, total = 200): Promise<void> {
-    const rand = rng(seed * 100 + r + processes * 10_000);
+    const rand = seededRandom(seed * 100 + r + processes * 10_000);
     const clock = new ManualClock();
     const ledger = ledgerOf(db, clock);
     const tenant = newId('ten');

@@ -16,6 +16,7 @@ import { AppError } from '../../src/shared/errors.js';
 import { createWalletService } from '../../src/wallets/wallet-service.js';
 import { createTestDb, eachDialect, type TestDb } from '../support/db.js';
 import { defineBudget, ledgerOf, meter, services, type Charge } from './harness.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const USD = 1_000_000_000n;
 
@@ -34,13 +35,7 @@ eachDialect('money model', (dialect) => {
     { timeout: 600_000 },
     async () => {
       console.log(`money model [${dialect}]: FC_SEED=${seed} MODEL_STEPS=${steps}`);
-      let state = seed >>> 0; // mulberry32: the whole program is a function of the seed
-      const next = () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let x = Math.imul(state ^ (state >>> 15), state | 1);
-        x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-        return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-      };
+      const next = seededRandom(seed); // the whole program is a function of the seed
       const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
       const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
 

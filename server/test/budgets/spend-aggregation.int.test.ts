@@ -10,20 +10,10 @@ import { toBig, toNum } from '../../src/db/database.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createTestDb, eachDialect, type TestDb } from '../support/db.js';
 import { defineBudget, services } from './harness.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const FEB = Date.UTC(2026, 1, 1);
 const DAY = 86_400_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 eachDialect('recordSpend aggregation', (dialect) => {
   let db: TestDb;
@@ -34,7 +24,7 @@ eachDialect('recordSpend aggregation', (dialect) => {
 
   it('writes per counter exactly what a per-spend tally from the period rules gives', async () => {
     const seed = Number(process.env['SPEND_SEED'] ?? Date.now() % 1_000_000);
-    const rnd = mulberry32(seed);
+    const rnd = seededRandom(seed);
     const clock = new ManualClock(FEB);
     const parts = services(db, clock, 'h1');
     await defineBudget(db, 'tenant', 'ten_a', 'ten_a', 10n ** 15n, 'daily');

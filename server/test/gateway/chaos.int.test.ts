@@ -19,6 +19,7 @@ import { parseMoney } from '../../src/shared/money.js';
 import { startMockUpstream, type MockBehavior, type MockUpstream } from '../mock-upstream/index.js';
 import { eachDialect, TEST_PG_URL } from '../support/db.js';
 import { createWorld, type World } from './world.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const SEED = Number(process.env['CHAOS_SEED'] ?? Date.now() % 1_000_000);
 const CALLS = 300;
@@ -28,18 +29,6 @@ const TENANT_BUDGET = parseMoney('1');
 const MAX_TOKENS = 32;
 const pricing = { input_per_mtok: '2', output_per_mtok: '8' };
 const OK_STATUSES = [200, 402, 429, 502, 503, 504];
-
-/** A small seeded PRNG (mulberry32) so a failing run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rnd = () => number;
 const between = (rnd: Rnd, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
@@ -265,7 +254,7 @@ eachDialect('gateway chaos reconciliation', (dialect) => {
 
   it(`seed ${SEED}: money is never lost, doubled or overspent`, async () => {
     const db = w.t.db.kysely;
-    const rnd = prng(SEED);
+    const rnd = seededRandom(SEED);
     await w.t.money.wallets.topUp(w.tenantId, { amount: TOP_UP, idempotencyKey: `chaos-${w.tenantId}` });
     const t = w.tenantId;
     await w.t.budgets.admin.set({ kind: 'tenant', tenantId: t, subject: t, limit: TENANT_BUDGET, period: 'monthly' });

@@ -6,18 +6,7 @@ import type { Database } from '../../src/db/schema.js';
 import { recomputeRollups } from '../../src/metering/rollup-store.js';
 import { eachDialect } from '../support/db.js';
 import { createHarness, rawPrice, T0, usageEvent, type Harness } from './support.js';
-
-/** A small seeded PRNG so a failing run can be reproduced from the printed seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/seeded-random.js';
 
 async function snapshot(db: Kysely<Database>) {
   const daily = await db
@@ -49,7 +38,7 @@ eachDialect('metering rollups', (dialect) => {
 
   it('equal a from-scratch recomputation after a randomized load', async () => {
     const seed = Number(process.env['ROLLUP_SEED'] ?? Date.now() % 1_000_000);
-    const rnd = mulberry32(seed);
+    const rnd = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const DAY = 86_400_000;
     const sent = [];
