@@ -236,5 +236,9 @@ eachDialect('gateway hostile values', (dialect) => {
     const res = await call('/v1/chat/completions', chat({ max_tokens: max }));
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { param: 'max_tokens' } });
+    const messages = await call('/v1/messages', msgs({ max_tokens: max }));
+    expect(messages.statusCode).toBe(400);
+    expect(messages.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect(messages.json().error.message).toContain('max_tokens');
   });
 });

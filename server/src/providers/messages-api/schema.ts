@@ -25,7 +25,12 @@ const contentBlock = z.union([
 
 export const messagesRequestSchema = z.looseObject({
   model: z.string().min(1),
-  max_tokens: z.number().int().positive(),
+  // Capped like the OpenAI routes' counts (gateway/request-checks.ts): more is a mistake, not a call.
+  max_tokens: z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
   messages: z
     .array(
       z.looseObject({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(contentBlock)]) }),
