@@ -10,14 +10,11 @@ import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../src/db/schema.js';
-import { walletAccount } from '../../src/ledger/ports.js';
-import { recomputeRollups } from '../../src/metering/rollup-store.js';
 import { preloadTokenizer } from '../../src/providers/tokenizer/index.js';
 import { parseMoney } from '../../src/shared/money.js';
 import { startMockUpstream, type MockBehavior, type MockUpstream } from '../mock-upstream/index.js';
 import { eachDialect, TEST_PG_URL } from '../support/db.js';
+import { expectBooksReconcile, walletRow } from './books.js';
 import { createWorld, type World } from './world.js';
 import { seededRandom } from '../support/seeded-random.js';
 
@@ -158,16 +155,6 @@ async function runPool<T>(plans: Plan[], concurrency: number, fn: (p: Plan) => P
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Both rollup tables, rows in a canonical order. */
-async function rollups(db: Kysely<Database>) {
-  const sorted = <T extends object>(rows: T[]) =>
-    rows.sort((a, b) => (Object.values(a).join('|') < Object.values(b).join('|') ? -1 : 1));
-  return {
-    daily: sorted(await db.selectFrom('daily_consumption').selectAll().execute()),
-    monthly: sorted(await db.selectFrom('monthly_consumption').selectAll().execute()),
-  };
-}
-
 eachDialect('gateway chaos reconciliation', (dialect) => {
   let mock: MockUpstream;
   let w: World;
@@ -274,12 +261,11 @@ eachDialect('gateway chaos reconciliation', (dialect) => {
     });
 
     // The wallet, sampled while the load runs: never negative, never more reserved than held.
-    const walletRow = () =>
-      db.selectFrom('wallets').select(['balance', 'reserved']).where('tenant_id', '=', t).executeTakeFirstOrThrow();
+    const sample = () => walletRow(db, t);
     const samples: { balance: bigint; reserved: bigint }[] = [];
     let running = true;
     const sampler = (async () => {
-      for (; running; await sleep(50)) samples.push(await walletRow());
+      for (; running; await sleep(50)) samples.push(await sample());
     })();
     seen = await runPool(plans, concurrency, (p) => fire(agent, w.baseUrl, p.capped ? capped.secret : w.secret, p));
     running = false;
@@ -322,59 +308,19 @@ eachDialect('gateway chaos reconciliation', (dialect) => {
       expect(s.cost, `${what}: x-tollgate-cost`).not.toBeNull();
       expect(rec.status, what).toBe(!s.plan.stream || s.done ? 'success' : 'incomplete');
     }
-    const total = records.reduce((a, r) => a + r.cost, 0n);
     const capSpent = records.filter((r) => r.key_id === capped.id).reduce((a, r) => a + r.cost, 0n);
 
-    // 2. Ledger: one wallet line per charged call, equal to its cost; every transaction balances.
-    const postings = await db
-      .selectFrom('ledger_postings as p')
-      .innerJoin('ledger_transactions as t', 't.id', 'p.transaction_id')
-      .select(['p.transaction_id', 'p.account', 'p.amount', 'p.reference', 't.kind'])
-      .where('t.tenant_id', '=', w.tenantId)
-      .execute();
-    const sums = new Map<string, bigint>();
-    for (const p of postings) sums.set(p.transaction_id, (sums.get(p.transaction_id) ?? 0n) + p.amount);
-    expect([...sums].filter(([, s]) => s !== 0n)).toEqual([]);
-    const wallet = walletAccount(w.tenantId);
-    const chargeLines = postings.filter((p) => p.kind === 'usage_charge' && p.account === wallet);
-    expect(
-      chargeLines.map((p) => [p.reference, p.transaction_id, -p.amount]).sort(),
-      'usage_charge wallet lines ↔ usage records',
-    ).toEqual(
-      records
-        .filter((r) => r.cost > 0n)
-        .map((r) => [r.request_id, r.transaction_id, r.cost])
-        .sort(),
-    );
-    expect(chargeLines.reduce((a, p) => a - p.amount, 0n)).toBe(total);
-
-    // 3. The wallet: top-up minus what was charged, never below zero, nothing left reserved.
-    const w1 = await walletRow();
-    const walletSum = postings.filter((p) => p.account === wallet).reduce((a, p) => a + p.amount, 0n);
-    expect({ balance: w1.balance, reserved: w1.reserved, ledger: walletSum }).toEqual({
-      balance: TOP_UP - total,
-      reserved: 0n,
-      ledger: TOP_UP - total,
+    // 2. The books: ledger, wallet, budget counters, leases and rollups against the records.
+    await expectBooksReconcile(db, w.t.db.dialect, {
+      tenantId: w.tenantId,
+      topUp: TOP_UP,
+      records,
+      keyScopes: [capped.id],
     });
-    expect(w1.balance).toBeGreaterThanOrEqual(0n);
+    expect(capSpent).toBeLessThanOrEqual(KEY_BUDGET);
+    // The wallet, as sampled during the run: never negative, never more reserved than held.
     expect(samples.length).toBeGreaterThan(0);
     expect(samples.filter((s) => s.balance < 0n || s.reserved < 0n || s.reserved > s.balance)).toEqual([]);
-
-    // 4. Budget counters: spent = Σ record cost of the scope, within the limit; nothing reserved.
-    const counters = await db.selectFrom('budget_counters').selectAll().execute();
-    const spentOf = (key: string) => counters.filter((c) => c.scope_key === key).reduce((a, c) => a + c.spent, 0n);
-    expect(counters.filter((c) => c.reserved !== 0n)).toEqual([]);
-    expect(spentOf(`tenant:${w.tenantId}`)).toBe(total);
-    expect(spentOf(`key:${capped.id}`)).toBe(capSpent);
-    expect(capSpent).toBeLessThanOrEqual(KEY_BUDGET);
-    expect(await db.selectFrom('budget_leases').select('id').where('status', '=', 'active').execute()).toEqual([]);
-
-    // 5. Rollups kept per batch = a from-scratch recompute, and they add up to the records.
-    const incremental = await rollups(db);
-    await recomputeRollups(db, w.t.db.dialect);
-    expect(await rollups(db)).toEqual(incremental);
-    expect(incremental.monthly.reduce((a, r) => a + r.cost, 0n)).toBe(total);
-    expect(incremental.daily.reduce((a, r) => a + r.requests, 0n)).toBe(BigInt(records.length));
 
     // The run was the one intended: calls served, and both budgets refusing some mid-run.
     const codes = new Set(seen.map((s) => s.code));
