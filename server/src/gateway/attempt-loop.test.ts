@@ -106,6 +106,27 @@ describe('runAttempts', () => {
     expect(r.ok && r.deployment.id).toBe('b');
   });
 
+  it('skips a deployment whose provider lacks the endpoint, without retrying it; none has it → 400', async () => {
+    const { d } = deps(2);
+    hits.length = 0;
+    const only = (served: string) => (a: ProviderAdapter, dp: Deployment) =>
+      dp.id === served ? a.buildChatRequest(dp.provider, dp.upstreamModel, { model: 'm', messages: [] }) : null;
+    const input = (served: string, plan: Deployment[]) => ({
+      requestId: 'req_t',
+      plan,
+      build: only(served),
+      accept: async (r: { text(): Promise<string> }) => r.text(),
+      signal: new AbortEmitter(),
+      timedOut: () => false,
+    });
+    const r = await runAttempts(d, input('b', [dep('a', 'ok'), dep('b', 'ok')]));
+    expect(r.ok && r.deployment.id).toBe('b');
+    expect(hits).toEqual(['/ok']);
+    const none = await runAttempts(d, input('nobody', [dep('a', 'ok'), dep('b', 'ok')]));
+    expect(!none.ok && [none.error.status, none.error.code]).toEqual([400, 'unsupported_endpoint']);
+    expect(hits).toEqual(['/ok']);
+  });
+
   it('does not retry a client error and passes it on as 400', async () => {
     const { d } = deps(2);
     hits.length = 0;

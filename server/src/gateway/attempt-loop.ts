@@ -119,8 +119,10 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
   const total = plan.length + deps.settings.maxRetries;
   const logAttempts = deps.log.isLevelEnabled('info');
   let last: Failure | null = null;
+  const unservable = new Set<string>();
   for (let i = 0; i < total; i++) {
     const deployment = plan[i % plan.length]!;
+    if (unservable.has(deployment.id)) continue;
     if (i >= plan.length && last) {
       await delay(deps.retryDelayMs(i - plan.length, last.retryAfterMs), signal);
       if (signal.aborted) break;
@@ -136,7 +138,9 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
       return untranslatable();
     }
     if (!adapter || !upstreamReq) {
-      last = { kind: 'other', status: 0, message: 'cannot serve this endpoint', retryable: true, retryAfterMs: null };
+      // This deployment's provider has no such endpoint (legacy completions on Anthropic, say):
+      // nothing to retry; the next deployment may have it.
+      unservable.add(deployment.id);
       continue;
     }
     const sentAt = performance.now();
@@ -226,9 +230,17 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
     return input.timedOut()
       ? { ok: false, error: TIMEOUT, aborted: false }
       : { ok: false, error: CLIENT_GONE, aborted: true };
+  if (!last && unservable.size > 0) return { ok: false, error: UNSERVABLE, aborted: false };
   return {
     ok: false,
     error: last ? finalError(last) : gatewayError(502, 'upstream_error', 'no upstream attempt could be made'),
     aborted: false,
   };
 }
+
+/** No deployment of the model has a provider that offers this endpoint: the request's to change. */
+const UNSERVABLE = gatewayError(
+  400,
+  'unsupported_endpoint',
+  "The model's providers do not offer this endpoint; use /v1/chat/completions.",
+);

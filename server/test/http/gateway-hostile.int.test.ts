@@ -129,6 +129,13 @@ eachDialect('gateway hostile values', (dialect) => {
             deployments: [{ provider: 'demo', model: 'echo' }],
             pricing: { input_per_mtok: '1', output_per_mtok: '2' },
           },
+          // Declared for legacy completions, on a provider that has no such endpoint.
+          {
+            name: 'echo-legacy',
+            kinds: ['completions'],
+            deployments: [{ provider: 'demo', model: 'echo' }],
+            pricing: { input_per_mtok: '1', output_per_mtok: '2' },
+          },
         ],
       },
       wallet: '1000',
@@ -174,6 +181,12 @@ eachDialect('gateway hostile values', (dialect) => {
     await expectMeteredOrRefused('/v1/chat/completions', res);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { param: header } });
+  });
+
+  it('legacy completions on a model whose provider has no such endpoint: 400, not an upstream failure', async () => {
+    const res = await call('/v1/completions', { model: 'echo-legacy', prompt: 'hi', max_tokens: 5 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'unsupported_endpoint' } });
   });
 
   it('a NUL in a header over a real socket is refused by the HTTP parser, before the app', async () => {
