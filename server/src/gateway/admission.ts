@@ -7,7 +7,7 @@ import type { ScopeRef } from '../budgets/ports.js';
 import type { GatewayCaller } from '../identity/ports.js';
 import type { RateLimitDecision, RateLimitRule } from '../ratelimit/ports.js';
 import type { Deployment, GatewayDeps, ModelEntry } from './deps.js';
-import { fromAppError, gatewayError, type GatewayError } from './gateway-error.js';
+import { fromAppError, gatewayError, modelNotFound, type GatewayError } from './gateway-error.js';
 import { preferencesFor } from './provider-preferences.js';
 
 export type EndpointKind = 'chat' | 'embeddings' | 'completions';
@@ -76,14 +76,7 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
   const { caller, model } = input;
   const entry = deps.registry.resolve(model);
   if (!entry) {
-    return refuse(
-      gatewayError(
-        404,
-        'model_not_found',
-        `The model \`${model}\` does not exist or you do not have access to it.`,
-        'model',
-      ),
-    );
+    return refuse(modelNotFound(model));
   }
   const allowed = caller.key.allowedModels;
   if (allowed !== null && !allowed.includes(entry.name)) {

@@ -27,6 +27,17 @@ export const gatewayError = (
 export const badRequest = (param: string, message: string): GatewayError =>
   gatewayError(400, 'invalid_value', `${param}: ${message}`, param);
 
+/** OpenAI's 404 for a model name it does not know; a name of any length is shown cut to 200 characters. */
+export function modelNotFound(name: string): GatewayError {
+  const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
+  return gatewayError(
+    404,
+    'model_not_found',
+    `The model \`${shown}\` does not exist or you do not have access to it.`,
+    'model',
+  );
+}
+
 /** An AppError from another module (budget refusal, catalog…) as a gateway error. */
 export function fromAppError(e: AppError): GatewayError {
   const field = typeof e.details?.['field'] === 'string' ? (e.details['field'] as string) : null;

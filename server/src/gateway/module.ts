@@ -10,6 +10,9 @@ import type { MeteringModule } from '../metering/module.js';
 import { getProviderAdapter, isProviderType } from '../providers/registry.js';
 import type { GatewayDeps } from './deps.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { toAppError } from '../http/error-handler.js';
+import { toGatewayError } from './gateway-error.js';
+import { sendError } from './request-context.js';
 import { gatewayRoutes } from './routes.js';
 import { UpstreamClient } from './upstream-client.js';
 
@@ -55,6 +58,15 @@ export async function createGatewayModule(
   return {
     metrics,
     routes: gatewayRoutes(gw),
+    frameworkErrors: {
+      prefix: '/v1/',
+      handle: (error, request, reply) =>
+        void sendError(
+          reply,
+          request.url.startsWith('/v1/messages') ? 'anthropic' : 'openai',
+          toGatewayError(toAppError(error)),
+        ),
+    },
     // The BPE tokenizer is NOT preloaded: it costs ~130 MB of RSS and ~2 s of CPU, and is only
     // needed when a provider reports no usage (cut streams, some embeddings). The first such call
     // in a process pays the load once.

@@ -10,7 +10,7 @@ import { anthropicDialect } from './anthropic-dialect.js';
 import { attributionOf, badAttributionHeader } from './attribution.js';
 import { handleChatCall } from './chat-call.js';
 import type { GatewayDeps } from './deps.js';
-import { gatewayError, toGatewayError, type ErrorFlavor } from './gateway-error.js';
+import { gatewayError, modelNotFound, toGatewayError, type ErrorFlavor } from './gateway-error.js';
 import { authenticateRequest } from './key-auth.js';
 import { getModel, listModels } from './models-handler.js';
 import { openAiDialect } from './openai-dialect.js';
@@ -180,13 +180,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
         const name = decodeModelName(request.params['*']);
         const m = name === null ? null : getModel(deps.registry, callerOf(request), name, modelsCreated);
         if (!m) {
-          const e = gatewayError(
-            404,
-            'model_not_found',
-            `The model \`${name ?? request.params['*']}\` does not exist or you do not have access to it.`,
-            'model',
-          );
-          return sendError(reply, 'openai', e);
+          return sendError(reply, 'openai', modelNotFound(name ?? request.params['*']));
         }
         return reply.type('application/json').send(JSON.stringify(m));
       },

@@ -65,7 +65,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     // Broken percent-encoding and over-long path parameters answer in the API's error envelope too.
-    frameworkErrors: (error, request, reply) => adminErrorHandler(error, request, reply),
+    frameworkErrors: (error, request, reply) => {
+      const own = deps.modules.find((m) => m.frameworkErrors && request.url.startsWith(m.frameworkErrors.prefix));
+      (own?.frameworkErrors?.handle ?? adminErrorHandler)(error, request, reply);
+    },
     // The gateway's /v1 model routes log with an explicit requestId field and skip the per-request
     // child logger (a measurable cost on the hot path); every other route gets one.
     childLoggerFactory: (logger, bindings, opts, rawReq) =>

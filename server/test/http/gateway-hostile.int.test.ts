@@ -189,6 +189,16 @@ eachDialect('gateway hostile values', (dialect) => {
     expect(res.json()).toMatchObject({ error: { code: 'unsupported_endpoint' } });
   });
 
+  it('router refusals and unknown ids under /v1 answer in the OpenAI envelope, without echoing a long id', async () => {
+    for (const url of ['/v1/models/%E0%A4%A', `/v1/models/${'m'.repeat(5_000)}`]) {
+      const res = await w.t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${w.secret}` } });
+      expect(res.statusCode, url.slice(0, 40)).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, url.slice(0, 40)).toBeLessThan(500);
+      expect(res.json(), url.slice(0, 40)).toMatchObject({ error: { type: 'invalid_request_error' } });
+      expect(res.body.length, 'the 5,000-character id is not echoed whole').toBeLessThan(600);
+    }
+  });
+
   it('a NUL in a header over a real socket is refused by the HTTP parser, before the app', async () => {
     const url = new URL(w.baseUrl);
     const reply = await new Promise<string>((resolve, reject) => {
