@@ -187,6 +187,9 @@ export class OpenAiPassthrough implements StreamTranscoder {
   completed(): boolean {
     return this.done || this.finished || this.general.completed();
   }
+  terminated(): boolean {
+    return this.done || this.general.terminated();
+  }
   producedTokens(model: string): number {
     const tally = new CompletionTally();
     for (const data of this.forwarded) tally.add(JSON.parse(data) as Record<string, unknown>);

@@ -99,7 +99,9 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
   try {
     let pending = send(primed.first);
     if (pending) await pending;
-    while (!ended && !t.error()) {
+    // Up to the provider's final marker, not the end of its body: an upstream that keeps the
+    // connection open after [DONE] / message_stop must not turn a finished answer into a timeout.
+    while (!ended && !t.error() && !t.terminated()) {
       const r = await source.next();
       if (r.done) ended = true;
       pending = send(r.done ? t.end() : t.push(r.value));

@@ -20,6 +20,8 @@ export interface StreamTranscoder {
   error(): ProviderError | null;
   /** The provider's end-of-stream marker was seen ([DONE], message_stop, a finish reason). */
   completed(): boolean;
+  /** The provider's final marker was seen ([DONE], message_stop): stop reading the upstream. */
+  terminated(): boolean;
   /** Tokenizer count of the output so far (only asked when the provider reported no usage). */
   producedTokens(model: string): number;
   /** Closing text of a successful stream (usage/cost chunk, [DONE] / message_stop). */
@@ -82,6 +84,9 @@ export class ParsedTranscoder implements StreamTranscoder {
   }
   completed(): boolean {
     return this.parser.completed ? this.parser.completed() : true;
+  }
+  terminated(): boolean {
+    return this.parser.terminated?.() ?? false;
   }
   producedTokens(model: string): number {
     return this.produced.tokens(model);

@@ -79,6 +79,9 @@ export interface StreamParser<C = ChatChunk> {
   /** True once the provider's end-of-stream marker was seen ([DONE], message_stop, a finishReason);
    *  false at end() means the stream was truncated. */
   completed?(): boolean;
+  /** True once the provider's final marker was seen: nothing more will come, not even usage
+   *  ([DONE], message_stop). The relay stops reading there instead of waiting for the body's end. */
+  terminated?(): boolean;
 }
 
 /** Values the pure parsers cannot derive themselves (no clock in providers/). */

@@ -37,12 +37,16 @@ beforeAll(async () => {
   mock = await startMockUpstream();
   w = await createWorld({
     catalog: {
-      providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+      providers: [
+        { id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' },
+        { id: 'up-anthropic', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'sk-x' },
+      ],
       models: [
         twoDeployments('fb-500'),
         twoDeployments('fb-429'),
         twoDeployments('fb-timeout', 300),
         { name: 'single', deployments: [{ provider: 'up', model: 'one' }], pricing },
+        { name: 'single-claude', deployments: [{ provider: 'up-anthropic', model: 'claude-one' }], pricing },
       ],
     },
     wallet: '100',
@@ -133,6 +137,28 @@ describe('mid-stream failure', () => {
     expect(rec.usage_source).toBe('estimated');
     expect(rec.cost).toBeGreaterThan(0n);
   });
+
+  it.each(['single', 'single-claude'])(
+    '%s: an upstream that stays open after its final marker still ends the stream at once, billed success',
+    async (model) => {
+      // The whole stream, [DONE] / message_stop included, then the connection stays open (the
+      // default upstream timeout is 600 s: waiting for the body's end would hang the client).
+      mock.enqueue({ chunks: 3, stallAfter: 100 });
+      const t0 = performance.now();
+      const res = await request(`${w.baseUrl}${PATH}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages, stream: true, stream_options: { include_usage: true } }),
+      });
+      const text = await res.body.text();
+      expect(performance.now() - t0).toBeLessThan(5_000);
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      expect(text).not.toContain('"error"');
+      const rec = await expectOneCharge(w, String(res.headers['x-request-id']), expectedCost(usage, RATES));
+      expect(rec.status).toBe('success');
+      expect(rec.usage_source).toBe('provider');
+    },
+  );
 
   it('the openai SDK surfaces the error event', async () => {
     mock.enqueue({ cutAfter: 1, chunks: 4 });

@@ -49,6 +49,9 @@ class AnthropicStreamParser implements StreamParser {
   completed(): boolean {
     return this.done;
   }
+  terminated(): boolean {
+    return this.done;
+  }
 
   private chunk(delta: Json, finishReason: string | null = null): ChatChunk {
     return {

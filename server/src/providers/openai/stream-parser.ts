@@ -39,6 +39,9 @@ class OpenAIStreamParser<C extends Record<string, unknown>> implements StreamPar
   completed(): boolean {
     return this.done || this.finished;
   }
+  terminated(): boolean {
+    return this.done;
+  }
 
   private handle(events: SseEvent[]): C[] {
     const out: C[] = [];
