@@ -1,0 +1,283 @@
+// The chaos reconciliation (chaos.int.test.ts) for every provider adapter the mock upstream speaks
+// — openai, azure-openai, anthropic, gemini — through both client dialects: POST
+// /v1/chat/completions (OpenAI) and POST /v1/messages (Anthropic). Each run is a smaller
+// randomized load on a fresh database (upstream 500s, 429s, hangs, cut and stalled streams,
+// garbage, missing usage, plus what the wire formats differ on: cache and reasoning counts, tool
+// calls, 503/529, late cuts and stalls; client aborts; a tight wallet and a key budget), then the
+// same checks: every answer against its usage record (one per 200, none per refusal, at most one
+// per unanswered abort, the cost the client was told in x-tollgate-cost — header for JSON, trailer
+// for streams, the only place an Anthropic-dialect stream carries it — and the status the stream
+// ended with), the usage told in-band against the usage billed, and the books reconciled exactly.
+// SQLite runs the whole matrix; PostgreSQL every adapter once, in a client dialect drawn from the
+// seed (printed). Replay with CHAOS_SEED=<seed>.
+import { Agent } from 'undici';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import type { DialectName } from '../../src/db/database.js';
+import { preloadTokenizer } from '../../src/providers/tokenizer/index.js';
+import { parseMoney } from '../../src/shared/money.js';
+import { startMockUpstream, type MockBehavior, type MockUpstream } from '../mock-upstream/index.js';
+import { eachDialect } from '../support/db.js';
+import { seededRandom } from '../support/seeded-random.js';
+import { expectBooksReconcile, walletRow } from './books.js';
+import {
+  between,
+  describeCalls,
+  expectAnswersMatchRecords,
+  fire,
+  planCalls,
+  recordsByTag,
+  runPool,
+  scenario,
+  sleep,
+  tag,
+  waitForReservations,
+  type ClientDialect,
+  type Rnd,
+  type Seen,
+  type UsageRecord,
+} from './chaos-support.js';
+import { createWorld, type World } from './world.js';
+
+const SEED = Number(process.env['CHAOS_SEED'] ?? Date.now() % 1_000_000);
+const CALLS = 90;
+const TOP_UP = parseMoney('0.006');
+const KEY_BUDGET = parseMoney('0.002');
+const TENANT_BUDGET = parseMoney('1');
+const MAX_TOKENS = 32;
+const pricing = { input_per_mtok: '2', output_per_mtok: '8' };
+const OK_STATUSES = [200, 402, 429, 502, 503, 504];
+const ENV = {
+  UPSTREAM_TIMEOUT_MS: '2000',
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '300',
+  RETRY_BACKOFF_BASE_MS: '20',
+  RETRY_BACKOFF_MAX_MS: '100',
+  CIRCUIT_BREAKER_COOLDOWN_MS: '200',
+  LEASE_TTL_SECONDS: '1',
+};
+
+/**
+ * The chaos scenarios, and a share of what sets the wire formats apart: cache and reasoning
+ * counts (each format reports them its own way), tool calls, overloaded answers, a slow first
+ * chunk, and streams cut or stalled late — after the last content, the usage or the end marker.
+ */
+function wideScenario(rnd: Rnd): MockBehavior {
+  const r = rnd();
+  if (r < 0.65) return scenario(rnd);
+  const chunks = between(rnd, 1, 8);
+  if (r < 0.73) {
+    const [cachedTokens, cacheWriteTokens] = [between(rnd, 0, 12), between(rnd, 0, 12)];
+    return { chunks, promptTokens: 40, cachedTokens, cacheWriteTokens, reasoningTokens: between(rnd, 0, chunks) };
+  }
+  if (r < 0.78) return { toolCall: true };
+  if (r < 0.82) return { status: rnd() < 0.5 ? 503 : 529 };
+  if (r < 0.87) return { chunks, ttftMs: between(rnd, 50, 450) };
+  if (r < 0.94) return { chunks: 6, cutAfter: between(rnd, 4, 12) };
+  return { chunks: 6, stallAfter: between(rnd, 4, 12) };
+}
+
+/** Each adapter's provider entry against the mock (as sdk.int.test.ts configures them). */
+const UPSTREAMS = {
+  openai: (url: string) => ({ type: 'openai', base_url: `${url}/v1` }),
+  'azure-openai': (url: string) => ({ type: 'azure-openai', base_url: url, api_version: '2024-10-21' }),
+  anthropic: (url: string) => ({ type: 'anthropic', base_url: `${url}/v1` }),
+  gemini: (url: string) => ({ type: 'gemini', base_url: `${url}/v1beta` }),
+};
+type Adapter = keyof typeof UPSTREAMS;
+const ADAPTERS = Object.keys(UPSTREAMS) as Adapter[];
+const CLIENTS: ClientDialect[] = ['openai', 'anthropic'];
+
+interface Combo {
+  adapter: Adapter;
+  client: ClientDialect;
+  /** This run's own seed, derived from SEED and the combination. */
+  seed: number;
+}
+
+const seedOf = (adapter: Adapter, client: ClientDialect) =>
+  (SEED * 8 + ADAPTERS.indexOf(adapter) * 2 + CLIENTS.indexOf(client)) >>> 0;
+
+/** SQLite: every adapter × client dialect; PostgreSQL: every adapter once, its dialect seeded. */
+function matrixFor(db: DialectName): Combo[] {
+  if (db === 'sqlite')
+    return ADAPTERS.flatMap((adapter) => CLIENTS.map((client) => ({ adapter, client, seed: seedOf(adapter, client) })));
+  const rnd = seededRandom(SEED);
+  return ADAPTERS.map((adapter) => {
+    const client = CLIENTS[rnd() < 0.5 ? 0 : 1]!;
+    return { adapter, client, seed: seedOf(adapter, client) };
+  });
+}
+
+/** The usage (and, OpenAI streams with include_usage, the cost) a client was told in-band. */
+interface Told {
+  prompt: number;
+  completion: number;
+  cost?: string;
+}
+
+const sseData = (body: string, event?: string): unknown[] =>
+  body
+    .split('\n\n')
+    .filter((e) => event === undefined || e.startsWith(`event: ${event}\n`))
+    .map((e) => /^data: (.*)$/m.exec(e)?.[1])
+    .filter((d): d is string => d !== undefined && d !== '[DONE]')
+    .map((d) => JSON.parse(d) as unknown);
+
+type AnthropicUsage = {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+};
+const fromAnthropic = (u: AnthropicUsage): Told => ({
+  prompt: u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0),
+  completion: u.output_tokens,
+});
+type OpenAiUsage = { prompt_tokens: number; completion_tokens: number };
+const fromOpenAi = (u: OpenAiUsage, cost?: string): Told => ({
+  prompt: u.prompt_tokens,
+  completion: u.completion_tokens,
+  ...(cost === undefined ? {} : { cost }),
+});
+
+/** In-band usage of a 200 read to the end; null where the dialect tells none (OpenAI streams
+ *  without include_usage, OpenAI answers whose upstream reported none, failed streams); a string
+ *  saying what is missing where it should have told some. */
+function toldUsage(s: Seen, client: ClientDialect): Told | string | null {
+  if (!s.plan.stream) {
+    const body = JSON.parse(s.body) as { usage?: AnthropicUsage & OpenAiUsage };
+    if (!body.usage) return null;
+    return client === 'anthropic' ? fromAnthropic(body.usage) : fromOpenAi(body.usage);
+  }
+  if (!s.done) return null;
+  if (client === 'anthropic') {
+    const deltas = sseData(s.body, 'message_delta') as { usage: AnthropicUsage }[];
+    return deltas.length === 1 ? fromAnthropic(deltas[0]!.usage) : `${deltas.length} message_delta events`;
+  }
+  if (!s.plan.includeUsage) return null;
+  const last = sseData(s.body).at(-1) as { usage?: OpenAiUsage; tollgate?: { cost: string } } | undefined;
+  return last?.usage ? fromOpenAi(last.usage, last.tollgate?.cost) : 'no usage chunk before [DONE]';
+}
+
+/** How a streamed 200 read to the end ended: its success marker, an error event, or neither. */
+function streamEnding(s: Seen, client: ClientDialect): 'done' | 'error' | 'none' {
+  if (s.done) return 'done';
+  const events = sseData(s.body);
+  const last = events.at(-1) as { type?: string; error?: unknown } | undefined;
+  if (client === 'anthropic') return last?.type === 'error' ? 'error' : 'none';
+  return last?.error !== undefined ? 'error' : 'none';
+}
+
+/** Beyond the shared check: what each completed 200 said in-band is what its record billed. */
+function expectToldMatchesBilled(seen: readonly Seen[], records: readonly UsageRecord[], client: ClientDialect) {
+  const byTag = recordsByTag(records);
+  const wrong: string[] = [];
+  for (const s of seen) {
+    const rec = byTag.get(tag(s.plan.i))?.[0];
+    if (s.status !== 200 || !s.complete || !rec) continue;
+    const what = `#${s.plan.i} ${s.plan.stream ? 'stream' : 'json'} ${rec.request_id}`;
+    if (s.plan.stream && streamEnding(s, client) === 'none') wrong.push(`${what}: no end marker, no error event`);
+    const told = toldUsage(s, client);
+    if (typeof told === 'string') wrong.push(`${what}: ${told}`);
+    if (!told || typeof told === 'string') continue;
+    const billed = { prompt: Number(rec.prompt_tokens), completion: Number(rec.completion_tokens) };
+    const said = { prompt: told.prompt, completion: told.completion };
+    if (JSON.stringify(said) !== JSON.stringify(billed))
+      wrong.push(`${what}: told ${JSON.stringify(said)}, billed ${JSON.stringify(billed)}`);
+    if (told.cost !== undefined && parseMoney(told.cost) !== rec.cost)
+      wrong.push(`${what}: told cost ${told.cost}, billed ${rec.cost}`);
+  }
+  expect(wrong, 'in-band usage/cost ↔ record').toEqual([]);
+}
+
+eachDialect('gateway chaos across adapters and client dialects', (dialect) => {
+  let mock: MockUpstream;
+  const matrix = matrixFor(dialect);
+
+  beforeAll(async () => {
+    // Estimated usage (noUsage, cut streams) needs the BPE tokenizer: load it now, not mid-run.
+    preloadTokenizer();
+    mock = await startMockUpstream();
+    console.log(`[${dialect}] CHAOS_SEED=${SEED}: ${matrix.map((c) => `${c.adapter}×${c.client}`).join(', ')}`);
+  });
+  afterAll(async () => {
+    await mock?.close();
+  });
+
+  async function run(w: World, agent: Agent, c: Combo): Promise<void> {
+    const db = w.t.db.kysely;
+    const t = w.tenantId;
+    const rnd = seededRandom(c.seed);
+    await w.t.money.wallets.topUp(t, { amount: TOP_UP, idempotencyKey: `chaos-${t}` });
+    await w.t.budgets.admin.set({ kind: 'tenant', tenantId: t, subject: t, limit: TENANT_BUDGET, period: 'monthly' });
+    const capped = await w.makeKey({ name: 'capped', budget: KEY_BUDGET, budget_period: 'total' });
+    const plans = planCalls(rnd, CALLS);
+    mock.reset();
+    mock.enqueue(...Array.from({ length: CALLS * 4 }, () => wideScenario(rnd)));
+    const concurrency = between(rnd, 12, 16);
+    const shape = { dialect: c.client, model: 'chaos', maxTokens: MAX_TOKENS };
+
+    let seen: Seen[] = [];
+    onTestFailed(() => {
+      const head = `[${dialect}] ${c.adapter}×${c.client} CHAOS_SEED=${SEED} concurrency=${concurrency}`;
+      console.log(`${head}\n${describeCalls(seen)}`);
+    });
+    const samples: { balance: bigint; reserved: bigint }[] = [];
+    let running = true;
+    const sampler = (async () => {
+      for (; running; await sleep(50)) samples.push(await walletRow(db, t));
+    })();
+    seen = await runPool(plans, concurrency, (p) =>
+      fire(agent, w.baseUrl, p.capped ? capped.secret : w.secret, p, shape),
+    );
+    running = false;
+    await sampler;
+
+    const budgets = w.t.budgets.budgets;
+    await waitForReservations(budgets);
+    await w.t.metering.pipeline.flush();
+    await budgets.close();
+
+    const records = await db.selectFrom('usage_records').selectAll().where('tenant_id', '=', t).execute();
+    expectAnswersMatchRecords(seen, plans, records, {
+      okStatuses: OK_STATUSES,
+      keyOf: (p) => (p.capped ? capped.id : w.keyId),
+    });
+    expectToldMatchesBilled(seen, records, c.client);
+    await expectBooksReconcile(db, w.t.db.dialect, { tenantId: t, topUp: TOP_UP, records, keyScopes: [capped.id] });
+    const capSpent = records.filter((r) => r.key_id === capped.id).reduce((a, r) => a + r.cost, 0n);
+    expect(capSpent).toBeLessThanOrEqual(KEY_BUDGET);
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples.filter((s) => s.balance < 0n || s.reserved < 0n || s.reserved > s.balance)).toEqual([]);
+
+    // The run was the one intended: calls served, and both budgets refusing some mid-run.
+    const codes = new Set(seen.map((s) => s.code));
+    expect(seen.filter((s) => s.status === 200).length).toBeGreaterThan(0);
+    expect([...codes].filter((x) => x === 'insufficient_balance' || x === 'key_budget_exceeded').sort()).toEqual([
+      'insufficient_balance',
+      'key_budget_exceeded',
+    ]);
+  }
+
+  for (const c of matrix) {
+    it(`${c.adapter} upstream × ${c.client} client, seed ${SEED}: money is never lost, doubled or overspent`, async () => {
+      const deployment = (model: string) => ({ provider: 'up', model, timeout_ms: 400 });
+      const w = await createWorld({
+        catalog: {
+          providers: [{ id: 'up', api_key: 'sk-x', ...UPSTREAMS[c.adapter](mock.url) }],
+          models: [{ name: 'chaos', deployments: [deployment('primary'), deployment('secondary')], pricing }],
+        },
+        dialect,
+        env: ENV,
+      });
+      const agent = new Agent();
+      try {
+        await run(w, agent, c);
+      } finally {
+        // The calls' connections first: one opened for a call aborted while connecting never
+        // sends a byte, and the server's close would wait for it (headersTimeout).
+        await agent.destroy();
+        await w.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,240 @@
+// What the chaos tests share (chaos.int.test.ts: one OpenAI upstream; chaos-adapters.int.test.ts:
+// every adapter × both client dialects): the upstream scenarios, the call plan, one call as its
+// client saw it (OpenAI or Anthropic dialect), a bounded pool, the wait for the gateway to settle
+// what clients left behind, and the check of what each client saw against its usage records.
+import type { Selectable } from 'kysely';
+import { request, type Agent } from 'undici';
+import { expect } from 'vitest';
+import type { UsageRecordsTable } from '../../src/db/tables/metering.js';
+import { parseMoney } from '../../src/shared/money.js';
+import type { MockBehavior } from '../mock-upstream/index.js';
+
+export type Rnd = () => number;
+export const between = (rnd: Rnd, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the upstream does for one attempt (streams honour cutAfter/stallAfter/chunkDelayMs). */
+export function scenario(rnd: Rnd): MockBehavior {
+  const r = rnd();
+  const chunks = between(rnd, 1, 8);
+  if (r < 0.25) return { chunks, promptTokens: between(rnd, 5, 40) };
+  if (r < 0.43) return { chunks: between(rnd, 4, 8), chunkDelayMs: between(rnd, 5, 20) };
+  if (r < 0.53) return { status: 500 };
+  if (r < 0.61) return { status: 429 };
+  if (r < 0.68) return { hang: true };
+  if (r < 0.76) return { chunks: 6, cutAfter: between(rnd, 0, 3) };
+  if (r < 0.81) return { chunks: 6, stallAfter: between(rnd, 1, 3) };
+  if (r < 0.88) return { garbage: 'json' };
+  if (r < 0.96) return { chunks, noUsage: true };
+  return { chunks, latencyMs: between(rnd, 50, 250) };
+}
+
+export interface Plan {
+  i: number;
+  stream: boolean;
+  /** OpenAI dialect only (stream_options.include_usage). */
+  includeUsage: boolean;
+  /** Sent with the key that has its own budget. */
+  capped: boolean;
+  /** Client abort: after a delay, after N body chunks (streams), or never. */
+  abortMs: number | null;
+  abortChunks: number | null;
+}
+
+export function planCalls(rnd: Rnd, calls: number): Plan[] {
+  return Array.from({ length: calls }, (_, i) => {
+    const stream = rnd() < 0.5;
+    const a = rnd();
+    return {
+      i,
+      stream,
+      includeUsage: stream && rnd() < 0.5,
+      capped: rnd() < 0.5,
+      abortMs: a < 0.15 ? between(rnd, 5, 400) : null,
+      abortChunks: stream && a >= 0.15 && a < 0.3 ? between(rnd, 1, 3) : null,
+    };
+  });
+}
+
+/** POST /v1/chat/completions (OpenAI) or POST /v1/messages (Anthropic). */
+export type ClientDialect = 'openai' | 'anthropic';
+
+export interface Seen {
+  plan: Plan;
+  status: number | null;
+  requestId: string | null;
+  /** x-tollgate-cost: the header (JSON) or the trailer (streams read to the end). */
+  cost: bigint | null;
+  /** The error's code (OpenAI envelope; Anthropic's: the refusal named by its message, or its type). */
+  code: string | null;
+  /** The stream ended with its success marker ([DONE] / message_stop). */
+  done: boolean;
+  /** The whole body was read. */
+  complete: boolean;
+  aborted: boolean;
+  error: string | null;
+  /** The body as far as it was read. */
+  body: string;
+}
+
+const NOTHING_YET = { done: false, complete: false, aborted: false, error: null, body: '' };
+export const tag = (i: number) => `chaos-${i}`;
+const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
+
+/** Anthropic's envelope has no code: the budget refusals are told apart by their message. */
+const REFUSALS: [string, string][] = [
+  ['insufficient wallet balance', 'insufficient_balance'],
+  ['budget of this API key', 'key_budget_exceeded'],
+];
+
+function errorCode(dialect: ClientDialect, text: string): string {
+  if (dialect === 'openai') return (JSON.parse(text) as { error: { code: string } }).error.code;
+  const { error } = JSON.parse(text) as { error: { type: string; message: string } };
+  return REFUSALS.find(([m]) => error.message.includes(m))?.[1] ?? error.type;
+}
+
+export interface CallShape {
+  dialect: ClientDialect;
+  model: string;
+  maxTokens: number;
+}
+
+function requestBody(p: Plan, shape: CallShape): { path: string; body: object } {
+  const content = `call ${p.i}: say something`;
+  const stream = p.stream ? { stream: true } : {};
+  if (shape.dialect === 'anthropic') {
+    const body = { model: shape.model, max_tokens: shape.maxTokens, messages: [{ role: 'user', content }] };
+    return { path: '/v1/messages', body: { ...body, metadata: { user_id: tag(p.i) }, ...stream } };
+  }
+  const body = {
+    model: shape.model,
+    messages: [{ role: 'user', content }],
+    max_tokens: shape.maxTokens,
+    user: tag(p.i),
+    ...stream,
+    ...(p.includeUsage ? { stream_options: { include_usage: true } } : {}),
+  };
+  return { path: '/v1/chat/completions', body };
+}
+
+export const post = (agent: Agent, url: string, secret: string, body: object, signal: AbortSignal, path?: string) =>
+  request(`${url}${path ?? '/v1/chat/completions'}`, {
+    dispatcher: agent,
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+
+/** One call of the plan, as its client saw it. */
+export async function fire(agent: Agent, baseUrl: string, secret: string, p: Plan, shape: CallShape): Promise<Seen> {
+  const seen: Seen = { plan: p, status: null, requestId: null, cost: null, code: null, ...NOTHING_YET };
+  const ac = new AbortController();
+  const abort = () => {
+    seen.aborted = true;
+    ac.abort();
+  };
+  const timer = p.abortMs === null ? null : setTimeout(abort, p.abortMs);
+  const { path, body } = requestBody(p, shape);
+  try {
+    const res = await post(agent, baseUrl, secret, body, ac.signal, path);
+    seen.status = res.statusCode;
+    seen.requestId = header(res.headers['x-request-id']);
+    const cost = header(res.headers['x-tollgate-cost']);
+    if (cost !== null) seen.cost = parseMoney(cost);
+    let chunks = 0;
+    for await (const c of res.body) {
+      seen.body += c.toString();
+      if (p.abortChunks !== null && res.statusCode === 200 && ++chunks >= p.abortChunks) abort();
+    }
+    if (seen.aborted) return seen;
+    seen.complete = true;
+    seen.done = seen.body.includes(shape.dialect === 'openai' ? 'data: [DONE]' : 'event: message_stop');
+    if (res.statusCode !== 200) seen.code = errorCode(shape.dialect, seen.body);
+    const trailer = header(res.trailers['x-tollgate-cost']);
+    if (p.stream && trailer !== null) seen.cost = parseMoney(trailer);
+  } catch (e) {
+    if (!seen.aborted) seen.error = String(e);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  return seen;
+}
+
+/** Every call of `plans`, `concurrency` at a time. */
+export async function runPool<T>(plans: Plan[], concurrency: number, fn: (p: Plan) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < plans.length) out.push(await fn(plans[next++]!));
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
+}
+
+/** One line per call, in plan order (printed when a run fails). */
+export function describeCalls(seen: readonly Seen[]): string {
+  const line = (s: Seen) =>
+    `#${s.plan.i} ${s.plan.stream ? 'stream' : 'json'} ${s.plan.capped ? 'capped' : 'open'} ` +
+    `abort=${s.plan.abortMs ?? s.plan.abortChunks ?? '-'} → ${s.status ?? 'none'} ${s.code ?? ''} ` +
+    `${s.requestId ?? ''} cost=${s.cost ?? '-'}${s.aborted ? ' aborted' : ''}${s.error ? ` ${s.error}` : ''}`;
+  return [...seen]
+    .sort((a, b) => a.plan.i - b.plan.i)
+    .map(line)
+    .join('\n');
+}
+
+/** Let the gateway finish what clients left behind (a call outlives its client by at most
+ *  UPSTREAM_TIMEOUT_MS): wait until no reservation has been open for three looks in a row. */
+export async function waitForReservations(budgets: { stats(): { reservations: number } }): Promise<void> {
+  for (let quiet = 0, waited = 0; quiet < 3 && waited < 100; waited++) {
+    quiet = budgets.stats().reservations === 0 ? quiet + 1 : 0;
+    await sleep(100);
+  }
+  expect(budgets.stats().reservations, 'reservations left open after every call ended').toBe(0);
+}
+
+export type UsageRecord = Selectable<UsageRecordsTable>;
+
+/** The records of each call, by the tag its `user` (OpenAI) / metadata.user_id (Anthropic) carried. */
+export function recordsByTag(records: readonly UsageRecord[]): Map<string, UsageRecord[]> {
+  const byTag = new Map<string, UsageRecord[]>();
+  for (const r of records) {
+    const t = String((JSON.parse(r.metadata ?? '{}') as { user?: string }).user);
+    byTag.set(t, [...(byTag.get(t) ?? []), r]);
+  }
+  return byTag;
+}
+
+/**
+ * What every client saw ↔ usage records: no client error, no unexpected status, no record of a
+ * call never made; one record per 200, none per refusal, at most one per unanswered abort, on the
+ * key the call used, at the cost the client was told, with the status its stream ended with.
+ */
+export function expectAnswersMatchRecords(
+  seen: readonly Seen[],
+  plans: readonly Plan[],
+  records: readonly UsageRecord[],
+  o: { okStatuses: readonly number[]; keyOf: (p: Plan) => string },
+): void {
+  expect(seen.filter((s) => s.error !== null).map((s) => `#${s.plan.i}: ${s.error}`)).toEqual([]);
+  expect(seen.filter((s) => s.status !== null && !o.okStatuses.includes(s.status)).map((s) => s.status)).toEqual([]);
+  const byTag = recordsByTag(records);
+  expect([...byTag.keys()].filter((t) => !plans.some((p) => tag(p.i) === t))).toEqual([]);
+  for (const s of seen) {
+    const recs = byTag.get(tag(s.plan.i)) ?? [];
+    const what = `call #${s.plan.i} (${s.plan.stream ? 'stream' : 'json'}, status ${s.status})`;
+    // A 200 was answered (headers out) only after the upstream answered: exactly one charge.
+    // Anything else was refused before any token: none. Unanswered aborts: at most one.
+    if (s.status === null) expect(recs.length, what).toBeLessThanOrEqual(1);
+    else expect(recs.length, what).toBe(s.status === 200 ? 1 : 0);
+    const rec = recs[0];
+    if (!rec) continue;
+    expect(rec.request_id, what).toBe(s.requestId ?? rec.request_id);
+    expect(rec.key_id, what).toBe(o.keyOf(s.plan));
+    if (s.cost !== null) expect(rec.cost, what).toBe(s.cost);
+    if (!s.complete) continue;
+    expect(s.cost, `${what}: x-tollgate-cost`).not.toBeNull();
+    expect(rec.status, what).toBe(!s.plan.stream || s.done ? 'success' : 'incomplete');
+  }
+}
