@@ -35,25 +35,18 @@ import {
   type Rnd,
   type Seen,
   type UsageRecord,
+  CHAOS_ENV,
+  CHAOS_PRICING,
+  MAX_TOKENS,
+  OK_STATUSES,
+  SEED,
 } from './chaos-support.js';
 import { createWorld, type World } from './world.js';
 
-const SEED = Number(process.env['CHAOS_SEED'] ?? Date.now() % 1_000_000);
 const CALLS = 90;
 const TOP_UP = parseMoney('0.006');
 const KEY_BUDGET = parseMoney('0.002');
 const TENANT_BUDGET = parseMoney('1');
-const MAX_TOKENS = 32;
-const pricing = { input_per_mtok: '2', output_per_mtok: '8' };
-const OK_STATUSES = [200, 402, 429, 502, 503, 504];
-const ENV = {
-  UPSTREAM_TIMEOUT_MS: '2000',
-  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '300',
-  RETRY_BACKOFF_BASE_MS: '20',
-  RETRY_BACKOFF_MAX_MS: '100',
-  CIRCUIT_BREAKER_COOLDOWN_MS: '200',
-  LEASE_TTL_SECONDS: '1',
-};
 
 /**
  * The chaos scenarios, and a share of what sets the wire formats apart: cache and reasoning
@@ -264,10 +257,12 @@ eachDialect('gateway chaos across adapters and client dialects', (dialect) => {
       const w = await createWorld({
         catalog: {
           providers: [{ id: 'up', api_key: 'sk-x', ...UPSTREAMS[c.adapter](mock.url) }],
-          models: [{ name: 'chaos', deployments: [deployment('primary'), deployment('secondary')], pricing }],
+          models: [
+            { name: 'chaos', deployments: [deployment('primary'), deployment('secondary')], pricing: CHAOS_PRICING },
+          ],
         },
         dialect,
-        env: ENV,
+        env: CHAOS_ENV,
       });
       const agent = new Agent();
       try {

@@ -10,6 +10,22 @@ import { parseMoney } from '../../src/shared/money.js';
 import type { MockBehavior } from '../mock-upstream/index.js';
 
 export type Rnd = () => number;
+/** Replay a run with CHAOS_SEED=<n> (printed in the test names). */
+export const SEED = Number(process.env['CHAOS_SEED'] ?? Date.now() % 1_000_000);
+export const MAX_TOKENS = 32;
+export const CHAOS_PRICING = { input_per_mtok: '2', output_per_mtok: '8' };
+/** What a chaos call may answer: served, refused by a budget or rate limit, or an upstream failure. */
+export const OK_STATUSES = [200, 402, 429, 502, 503, 504];
+/** Short timeouts and back-off, breakers that reopen fast, leases that expire during the run. */
+export const CHAOS_ENV = {
+  UPSTREAM_TIMEOUT_MS: '2000',
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '300',
+  RETRY_BACKOFF_BASE_MS: '20',
+  RETRY_BACKOFF_MAX_MS: '100',
+  CIRCUIT_BREAKER_COOLDOWN_MS: '200',
+  LEASE_TTL_SECONDS: '1',
+};
+
 export const between = (rnd: Rnd, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -29,16 +29,17 @@ import {
   sleep,
   waitForReservations,
   type Seen,
+  CHAOS_ENV,
+  CHAOS_PRICING,
+  MAX_TOKENS,
+  OK_STATUSES,
+  SEED,
 } from './chaos-support.js';
 
-const SEED = Number(process.env['CHAOS_SEED'] ?? Date.now() % 1_000_000);
 const CALLS = 300;
 const TOP_UP = parseMoney('0.013');
 const KEY_BUDGET = parseMoney('0.004');
 const TENANT_BUDGET = parseMoney('1');
-const MAX_TOKENS = 32;
-const pricing = { input_per_mtok: '2', output_per_mtok: '8' };
-const OK_STATUSES = [200, 402, 429, 502, 503, 504];
 const CALL = { dialect: 'openai', model: 'chaos', maxTokens: MAX_TOKENS } as const;
 
 eachDialect('gateway chaos reconciliation', (dialect) => {
@@ -55,17 +56,12 @@ eachDialect('gateway chaos reconciliation', (dialect) => {
     w = await createWorld({
       catalog: {
         providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
-        models: [{ name: 'chaos', deployments: [deployment('primary'), deployment('secondary')], pricing }],
+        models: [
+          { name: 'chaos', deployments: [deployment('primary'), deployment('secondary')], pricing: CHAOS_PRICING },
+        ],
       },
       dialect,
-      env: {
-        UPSTREAM_TIMEOUT_MS: '2000',
-        UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '300',
-        RETRY_BACKOFF_BASE_MS: '20',
-        RETRY_BACKOFF_MAX_MS: '100',
-        CIRCUIT_BREAKER_COOLDOWN_MS: '200',
-        LEASE_TTL_SECONDS: '1',
-      },
+      env: CHAOS_ENV,
     });
   });
   afterAll(async () => {
@@ -100,7 +96,7 @@ eachDialect('gateway chaos reconciliation', (dialect) => {
     const v = await createWorld({
       catalog: {
         providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
-        models: [{ name: 'chaos', deployments: [{ provider: 'up', model: 'primary' }], pricing }],
+        models: [{ name: 'chaos', deployments: [{ provider: 'up', model: 'primary' }], pricing: CHAOS_PRICING }],
       },
       dialect,
       wallet: '1',
