@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonTextDeeperThan, nestedDeeperThan } from './json-depth.js';
 
@@ -40,6 +41,24 @@ describe('jsonTextDeeperThan', () => {
     expect(jsonTextDeeperThan(JSON.stringify({ s: '[[[[{{{{' }), 1)).toBe(false);
     expect(jsonTextDeeperThan(JSON.stringify({ s: 'say \\"[[[[\\" ok', t: ['\\'] }), 2)).toBe(false);
     expect(jsonTextDeeperThan('{"s":"\\\\","t":[[[1]]]}', 3)).toBe(true);
+  });
+
+  it('agrees with nestedDeeperThan on random values whose strings are full of quotes, backslashes and brackets', () => {
+    const nasty = fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', 'a', ',', ':') });
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        nasty,
+        fc.integer(),
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(nasty, tie('node'), { maxKeys: 3 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 6 }), (v, max) => {
+        expect(jsonTextDeeperThan(JSON.stringify(v), max)).toBe(nestedDeeperThan(v, max));
+      }),
+    );
   });
 
   it('scans text far deeper than the stack allows', () => {

@@ -22,15 +22,23 @@ export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
  */
 export function jsonTextDeeperThan(text: string, maxDepth: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+    if (c === 0x22) {
+      // A string: jump to its closing quote with indexOf (native speed over a base64 image),
+      // skipping quotes escaped by an odd number of backslashes.
+      for (let from = i + 1; ;) {
+        const q = text.indexOf('"', from);
+        if (q === -1) return false; // unterminated: JSON.parse will say so
+        let b = q - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        from = q + 1;
+        if ((q - 1 - b) % 2 === 0) {
+          i = q;
+          break;
+        }
+      }
+    } else if (c === 0x7b || c === 0x5b) {
       if (++depth > maxDepth) return true;
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
