@@ -11,26 +11,18 @@
 // SQLite runs the whole matrix; PostgreSQL every adapter once, in a client dialect drawn from the
 // seed (printed). Replay with CHAOS_SEED=<seed>.
 import { Agent } from 'undici';
-import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DialectName } from '../../src/db/database.js';
 import { preloadTokenizer } from '../../src/providers/tokenizer/index.js';
 import { parseMoney } from '../../src/shared/money.js';
 import { startMockUpstream, type MockBehavior, type MockUpstream } from '../mock-upstream/index.js';
 import { eachDialect } from '../support/db.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { expectBooksReconcile, walletRow } from './books.js';
 import {
   between,
-  describeCalls,
-  expectAnswersMatchRecords,
-  fire,
-  planCalls,
   recordsByTag,
-  runPool,
   scenario,
-  sleep,
   tag,
-  waitForReservations,
   type ClientDialect,
   type Rnd,
   type Seen,
@@ -38,15 +30,15 @@ import {
   CHAOS_ENV,
   CHAOS_PRICING,
   MAX_TOKENS,
-  OK_STATUSES,
   SEED,
+  expectChaosRunHeld,
+  runChaosLoad,
 } from './chaos-support.js';
 import { createWorld, type World } from './world.js';
 
 const CALLS = 90;
 const TOP_UP = parseMoney('0.006');
 const KEY_BUDGET = parseMoney('0.002');
-const TENANT_BUDGET = parseMoney('1');
 
 /**
  * The chaos scenarios, and a share of what sets the wire formats apart: cache and reasoning
@@ -197,58 +189,20 @@ eachDialect('gateway chaos across adapters and client dialects', (dialect) => {
   });
 
   async function run(w: World, agent: Agent, c: Combo): Promise<void> {
-    const db = w.t.db.kysely;
-    const t = w.tenantId;
-    const rnd = seededRandom(c.seed);
-    await w.t.money.wallets.topUp(t, { amount: TOP_UP, idempotencyKey: `chaos-${t}` });
-    await w.t.budgets.admin.set({ kind: 'tenant', tenantId: t, subject: t, limit: TENANT_BUDGET, period: 'monthly' });
-    const capped = await w.makeKey({ name: 'capped', budget: KEY_BUDGET, budget_period: 'total' });
-    const plans = planCalls(rnd, CALLS);
     mock.reset();
-    mock.enqueue(...Array.from({ length: CALLS * 4 }, () => wideScenario(rnd)));
-    const concurrency = between(rnd, 12, 16);
+    const load = { topUp: TOP_UP, keyBudget: KEY_BUDGET };
     const shape = { dialect: c.client, model: 'chaos', maxTokens: MAX_TOKENS };
-
-    let seen: Seen[] = [];
-    onTestFailed(() => {
-      const head = `[${dialect}] ${c.adapter}×${c.client} CHAOS_SEED=${SEED} concurrency=${concurrency}`;
-      console.log(`${head}\n${describeCalls(seen)}`);
+    const r = await runChaosLoad(w, agent, mock, {
+      ...load,
+      rnd: seededRandom(c.seed),
+      calls: CALLS,
+      concurrency: [12, 16],
+      scenario: wideScenario,
+      shape,
+      label: `[${dialect}] ${c.adapter}×${c.client} CHAOS_SEED=${SEED}`,
     });
-    const samples: { balance: bigint; reserved: bigint }[] = [];
-    let running = true;
-    const sampler = (async () => {
-      for (; running; await sleep(50)) samples.push(await walletRow(db, t));
-    })();
-    seen = await runPool(plans, concurrency, (p) =>
-      fire(agent, w.baseUrl, p.capped ? capped.secret : w.secret, p, shape),
-    );
-    running = false;
-    await sampler;
-
-    const budgets = w.t.budgets.budgets;
-    await waitForReservations(budgets);
-    await w.t.metering.pipeline.flush();
-    await budgets.close();
-
-    const records = await db.selectFrom('usage_records').selectAll().where('tenant_id', '=', t).execute();
-    expectAnswersMatchRecords(seen, plans, records, {
-      okStatuses: OK_STATUSES,
-      keyOf: (p) => (p.capped ? capped.id : w.keyId),
-    });
-    expectToldMatchesBilled(seen, records, c.client);
-    await expectBooksReconcile(db, w.t.db.dialect, { tenantId: t, topUp: TOP_UP, records, keyScopes: [capped.id] });
-    const capSpent = records.filter((r) => r.key_id === capped.id).reduce((a, r) => a + r.cost, 0n);
-    expect(capSpent).toBeLessThanOrEqual(KEY_BUDGET);
-    expect(samples.length).toBeGreaterThan(0);
-    expect(samples.filter((s) => s.balance < 0n || s.reserved < 0n || s.reserved > s.balance)).toEqual([]);
-
-    // The run was the one intended: calls served, and both budgets refusing some mid-run.
-    const codes = new Set(seen.map((s) => s.code));
-    expect(seen.filter((s) => s.status === 200).length).toBeGreaterThan(0);
-    expect([...codes].filter((x) => x === 'insufficient_balance' || x === 'key_budget_exceeded').sort()).toEqual([
-      'insufficient_balance',
-      'key_budget_exceeded',
-    ]);
+    expectToldMatchesBilled(r.seen, r.records, c.client);
+    await expectChaosRunHeld(w, r, load);
   }
 
   for (const c of matrix) {

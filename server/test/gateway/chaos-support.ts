@@ -4,15 +4,19 @@
 // what clients left behind, and the check of what each client saw against its usage records.
 import type { Selectable } from 'kysely';
 import { request, type Agent } from 'undici';
-import { expect } from 'vitest';
+import { expect, onTestFailed } from 'vitest';
 import type { UsageRecordsTable } from '../../src/db/tables/metering.js';
 import { parseMoney } from '../../src/shared/money.js';
 import type { MockBehavior } from '../mock-upstream/index.js';
+import { expectBooksReconcile, walletRow } from './books.js';
+import type { World } from './world.js';
 
 export type Rnd = () => number;
 /** Replay a run with CHAOS_SEED=<n> (printed in the test names). */
 export const SEED = Number(process.env['CHAOS_SEED'] ?? Date.now() % 1_000_000);
 export const MAX_TOKENS = 32;
+/** The tenant's monthly budget: roomy, so the wallet and the key budget are what run out. */
+export const TENANT_BUDGET = parseMoney('1');
 export const CHAOS_PRICING = { input_per_mtok: '2', output_per_mtok: '8' };
 /** What a chaos call may answer: served, refused by a budget or rate limit, or an upstream failure. */
 export const OK_STATUSES = [200, 402, 429, 502, 503, 504];
@@ -253,4 +257,94 @@ export function expectAnswersMatchRecords(
     expect(s.cost, `${what}: x-tollgate-cost`).not.toBeNull();
     expect(rec.status, what).toBe(!s.plan.stream || s.done ? 'success' : 'incomplete');
   }
+}
+
+/** A chaos run's set-up: the world's wallet funded with `topUp`, a monthly tenant budget and a key
+ *  with its own total budget; `calls` planned calls with their upstream scenarios queued. */
+export interface ChaosLoad {
+  rnd: Rnd;
+  calls: number;
+  topUp: bigint;
+  keyBudget: bigint;
+  /** Calls in flight, drawn from [lo, hi]. */
+  concurrency: [number, number];
+  scenario: (rnd: Rnd) => MockBehavior;
+  shape: CallShape;
+  /** Prefix of the dump printed when the test fails. */
+  label: string;
+}
+
+export interface ChaosRun {
+  seen: Seen[];
+  plans: Plan[];
+  records: UsageRecord[];
+  capped: { id: string };
+  /** The wallet sampled every 50 ms while the calls ran. */
+  samples: { balance: bigint; reserved: bigint }[];
+}
+
+/** Fire the calls, then let the gateway settle: reservations closed, usage written, leases back. */
+export async function runChaosLoad(
+  w: World,
+  agent: Agent,
+  mock: { enqueue(...b: MockBehavior[]): void },
+  o: ChaosLoad,
+): Promise<ChaosRun> {
+  const db = w.t.db.kysely;
+  const t = w.tenantId;
+  await w.t.money.wallets.topUp(t, { amount: o.topUp, idempotencyKey: `chaos-${t}` });
+  await w.t.budgets.admin.set({ kind: 'tenant', tenantId: t, subject: t, limit: TENANT_BUDGET, period: 'monthly' });
+  const capped = await w.makeKey({ name: 'capped', budget: o.keyBudget, budget_period: 'total' });
+  const plans = planCalls(o.rnd, o.calls);
+  mock.enqueue(...Array.from({ length: o.calls * 4 }, () => o.scenario(o.rnd)));
+  const concurrency = between(o.rnd, ...o.concurrency);
+
+  let seen: Seen[] = [];
+  onTestFailed(() => console.log(`${o.label} concurrency=${concurrency}\n${describeCalls(seen)}`));
+  const samples: ChaosRun['samples'] = [];
+  let running = true;
+  const sampler = (async () => {
+    for (; running; await sleep(50)) samples.push(await walletRow(db, t));
+  })();
+  seen = await runPool(plans, concurrency, (p) =>
+    fire(agent, w.baseUrl, p.capped ? capped.secret : w.secret, p, o.shape),
+  );
+  running = false;
+  await sampler;
+
+  const budgets = w.t.budgets.budgets;
+  await waitForReservations(budgets);
+  await w.t.metering.pipeline.flush();
+  await budgets.close();
+  const records = await db.selectFrom('usage_records').selectAll().where('tenant_id', '=', t).execute();
+  return { seen, plans, records, capped, samples };
+}
+
+/**
+ * The run's money held: every answer against its record, the books reconciled exactly, the capped
+ * key within its budget, the wallet never negative nor over-reserved while the calls ran; and the
+ * run was the intended one (calls served, both the wallet and the key budget refusing some).
+ */
+export async function expectChaosRunHeld(w: World, run: ChaosRun, o: { topUp: bigint; keyBudget: bigint }) {
+  const { seen, plans, records, capped, samples } = run;
+  expectAnswersMatchRecords(seen, plans, records, {
+    okStatuses: OK_STATUSES,
+    keyOf: (p) => (p.capped ? capped.id : w.keyId),
+  });
+  await expectBooksReconcile(w.t.db.kysely, w.t.db.dialect, {
+    tenantId: w.tenantId,
+    topUp: o.topUp,
+    records,
+    keyScopes: [capped.id],
+  });
+  const capSpent = records.filter((r) => r.key_id === capped.id).reduce((a, r) => a + r.cost, 0n);
+  expect(capSpent).toBeLessThanOrEqual(o.keyBudget);
+  expect(samples.length).toBeGreaterThan(0);
+  expect(samples.filter((s) => s.balance < 0n || s.reserved < 0n || s.reserved > s.balance)).toEqual([]);
+  const codes = new Set(seen.map((s) => s.code));
+  expect(seen.filter((s) => s.status === 200).length).toBeGreaterThan(0);
+  expect([...codes].filter((x) => x === 'insufficient_balance' || x === 'key_budget_exceeded').sort()).toEqual([
+    'insufficient_balance',
+    'key_budget_exceeded',
+  ]);
 }

@@ -9,37 +9,28 @@
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { Agent } from 'undici';
-import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { preloadTokenizer } from '../../src/providers/tokenizer/index.js';
 import { parseMoney } from '../../src/shared/money.js';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
 import { eachDialect, TEST_PG_URL } from '../support/db.js';
-import { expectBooksReconcile, walletRow } from './books.js';
 import { createWorld, type World } from './world.js';
 import { seededRandom } from '../support/seeded-random.js';
 import {
-  between,
-  describeCalls,
-  expectAnswersMatchRecords,
-  fire,
-  planCalls,
   post,
-  runPool,
   scenario,
   sleep,
-  waitForReservations,
-  type Seen,
   CHAOS_ENV,
   CHAOS_PRICING,
   MAX_TOKENS,
-  OK_STATUSES,
   SEED,
+  expectChaosRunHeld,
+  runChaosLoad,
 } from './chaos-support.js';
 
 const CALLS = 300;
 const TOP_UP = parseMoney('0.013');
 const KEY_BUDGET = parseMoney('0.004');
-const TENANT_BUDGET = parseMoney('1');
 const CALL = { dialect: 'openai', model: 'chaos', maxTokens: MAX_TOKENS } as const;
 
 eachDialect('gateway chaos reconciliation', (dialect) => {
@@ -122,64 +113,16 @@ eachDialect('gateway chaos reconciliation', (dialect) => {
   });
 
   it(`seed ${SEED}: money is never lost, doubled or overspent`, async () => {
-    const db = w.t.db.kysely;
-    const rnd = seededRandom(SEED);
-    await w.t.money.wallets.topUp(w.tenantId, { amount: TOP_UP, idempotencyKey: `chaos-${w.tenantId}` });
-    const t = w.tenantId;
-    await w.t.budgets.admin.set({ kind: 'tenant', tenantId: t, subject: t, limit: TENANT_BUDGET, period: 'monthly' });
-    const capped = await w.makeKey({ name: 'capped', budget: KEY_BUDGET, budget_period: 'total' });
-    const plans = planCalls(rnd, CALLS);
-    mock.enqueue(...Array.from({ length: CALLS * 4 }, () => scenario(rnd)));
-    const concurrency = between(rnd, 16, 24);
-
-    let seen: Seen[] = [];
-    onTestFailed(() => {
-      console.log(`[${dialect}] CHAOS_SEED=${SEED} concurrency=${concurrency}\n${describeCalls(seen)}`);
+    const load = { topUp: TOP_UP, keyBudget: KEY_BUDGET };
+    const run = await runChaosLoad(w, agent, mock, {
+      ...load,
+      rnd: seededRandom(SEED),
+      calls: CALLS,
+      concurrency: [16, 24],
+      scenario,
+      shape: CALL,
+      label: `[${dialect}] CHAOS_SEED=${SEED}`,
     });
-
-    // The wallet, sampled while the load runs: never negative, never more reserved than held.
-    const sample = () => walletRow(db, t);
-    const samples: { balance: bigint; reserved: bigint }[] = [];
-    let running = true;
-    const sampler = (async () => {
-      for (; running; await sleep(50)) samples.push(await sample());
-    })();
-    seen = await runPool(plans, concurrency, (p) =>
-      fire(agent, w.baseUrl, p.capped ? capped.secret : w.secret, p, CALL),
-    );
-    running = false;
-    await sampler;
-
-    // Let the gateway finish what clients left behind (a call outlives its client by at most
-    // UPSTREAM_TIMEOUT_MS), then write every usage event and give the leases back.
-    const budgets = w.t.budgets.budgets;
-    await waitForReservations(budgets);
-    await w.t.metering.pipeline.flush();
-    await budgets.close();
-
-    // 1. What every client saw ↔ usage records (tagged with the call's `user`).
-    const records = await db.selectFrom('usage_records').selectAll().where('tenant_id', '=', w.tenantId).execute();
-    expectAnswersMatchRecords(seen, plans, records, {
-      okStatuses: OK_STATUSES,
-      keyOf: (p) => (p.capped ? capped.id : w.keyId),
-    });
-    const capSpent = records.filter((r) => r.key_id === capped.id).reduce((a, r) => a + r.cost, 0n);
-
-    // 2. The books: ledger, wallet, budget counters, leases and rollups against the records.
-    await expectBooksReconcile(db, w.t.db.dialect, {
-      tenantId: w.tenantId,
-      topUp: TOP_UP,
-      records,
-      keyScopes: [capped.id],
-    });
-    expect(capSpent).toBeLessThanOrEqual(KEY_BUDGET);
-    // The wallet, as sampled during the run: never negative, never more reserved than held.
-    expect(samples.length).toBeGreaterThan(0);
-    expect(samples.filter((s) => s.balance < 0n || s.reserved < 0n || s.reserved > s.balance)).toEqual([]);
-
-    // The run was the one intended: calls served, and both budgets refusing some mid-run.
-    const codes = new Set(seen.map((s) => s.code));
-    expect(seen.filter((s) => s.status === 200).length).toBeGreaterThan(0);
-    expect(codes.has('insufficient_balance') && codes.has('key_budget_exceeded')).toBe(true);
+    await expectChaosRunHeld(w, run, load);
   });
 });
