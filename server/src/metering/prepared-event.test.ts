@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { usageEvent } from '../../test/metering/support.js';
+import { rawPrice, usageEvent } from '../../test/metering/support.js';
 import { InMemoryPriceCatalog } from '../pricing/price-catalog.js';
 import { AppError } from '../shared/errors.js';
 import { MAX_AMOUNT, parseMoney } from '../shared/money.js';
@@ -7,25 +7,7 @@ import { contentHash } from './content-hash.js';
 import { prepareEvent } from './prepared-event.js';
 
 const catalog = new InMemoryPriceCatalog();
-catalog.replace(
-  [
-    {
-      id: 'prc_1',
-      model: 'gpt-test',
-      deploymentId: null,
-      inputPerMTok: parseMoney('10'),
-      outputPerMTok: parseMoney('30'),
-      cachedInputPerMTok: null,
-      cacheWritePerMTok: null,
-      reasoningPerMTok: null,
-      free: false,
-      effectiveFrom: 0,
-      createdBy: null,
-      createdAt: 0,
-    },
-  ],
-  [],
-);
+catalog.replace([rawPrice('gpt-test', '10', '30')], []);
 
 function refusal(r: ReturnType<typeof prepareEvent>): { code: string; field: unknown } {
   if (r.ok) throw new Error('expected a refusal');
@@ -39,7 +21,7 @@ describe('prepareEvent', () => {
     const r = prepareEvent({ event }, catalog);
     if (!r.ok) throw r.error;
     expect(r.value.cost).toBe(parseMoney('10'));
-    expect(r.value.priceId).toBe('prc_1');
+    expect(r.value.priceId).toBe('prc_gpt-test_0');
     expect(r.value.hash).toBe(contentHash(event));
   });
 
