@@ -40,6 +40,7 @@ beforeAll(async () => {
       providers: [
         { id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' },
         { id: 'up-anthropic', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'sk-x' },
+        { id: 'up-gemini', type: 'gemini', base_url: `${mock.url}/v1beta`, api_key: 'sk-x' },
       ],
       models: [
         twoDeployments('fb-500'),
@@ -47,6 +48,7 @@ beforeAll(async () => {
         twoDeployments('fb-timeout', 300),
         { name: 'single', deployments: [{ provider: 'up', model: 'one' }], pricing },
         { name: 'single-claude', deployments: [{ provider: 'up-anthropic', model: 'claude-one' }], pricing },
+        { name: 'single-gemini', deployments: [{ provider: 'up-gemini', model: 'gemini-one' }], pricing },
       ],
     },
     wallet: '100',
@@ -138,11 +140,12 @@ describe('mid-stream failure', () => {
     expect(rec.cost).toBeGreaterThan(0n);
   });
 
-  it.each(['single', 'single-claude'])(
+  it.each(['single', 'single-claude', 'single-gemini'])(
     '%s: an upstream that stays open after its final marker still ends the stream at once, billed success',
     async (model) => {
-      // The whole stream, [DONE] / message_stop included, then the connection stays open (the
-      // default upstream timeout is 600 s: waiting for the body's end would hang the client).
+      // The whole stream, [DONE] / message_stop / Gemini's finishing event with its usage included,
+      // then the connection stays open (the default upstream timeout is 600 s: waiting for the
+      // body's end would hang the client).
       mock.enqueue({ chunks: 3, stallAfter: 100 });
       const t0 = performance.now();
       const res = await request(`${w.baseUrl}${PATH}`, {

@@ -291,6 +291,37 @@ describe('gemini adapter: stream', () => {
     expect(cut.completed).toBe(false);
   });
 
+  it('is terminated once every candidate finished and the final usage came (no terminator event)', () => {
+    const events = fixtureText(here, 'stream.sse').trim().split('\n\n');
+    const p = geminiAdapter.createStreamParser('gem-pub', { created: 5 });
+    p.push(`${events[0]!}\n\n${events[1]!}\n\n`);
+    expect(p.terminated?.()).toBe(false);
+    p.push(`${events[2]!}\n\n`);
+    expect(p.terminated?.()).toBe(true);
+
+    // A finishReason without usage yet: not final until the usage arrives in a later event.
+    const q = geminiAdapter.createStreamParser('gem-pub');
+    q.push('data: {"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP","index":0}]}\n\n');
+    expect(q.completed?.()).toBe(true);
+    expect(q.terminated?.()).toBe(false);
+    q.push('data: {"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":1}}\n\n');
+    expect(q.terminated?.()).toBe(true);
+    expect(q.usage()).toMatchObject({ promptTokens: 3, completionTokens: 1 });
+
+    // Two candidates: the first finishing is not the end of the stream.
+    const r = geminiAdapter.createStreamParser('gem-pub');
+    r.push(
+      'data: {"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP","index":0},' +
+        '{"content":{"parts":[{"text":"b"}]},"index":1}],"usageMetadata":{"promptTokenCount":3}}\n\n',
+    );
+    expect(r.terminated?.()).toBe(false);
+    r.push(
+      'data: {"candidates":[{"content":{"parts":[{"text":"c"}]},"finishReason":"STOP","index":1}],' +
+        '"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":3}}\n\n',
+    );
+    expect(r.terminated?.()).toBe(true);
+  });
+
   it('gives the same chunks for any split of the byte stream', () => {
     const text = fixtureText(here, 'stream.sse');
     const whole = streamAll(text);

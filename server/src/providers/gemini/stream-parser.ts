@@ -1,7 +1,10 @@
 // Gemini streamGenerateContent?alt=sse → canonical chunks. Each SSE event is a whole
 // GenerateContentResponse holding the next piece of every candidate; usageMetadata is cumulative
 // (the last one wins). Gemini has no terminator event: a finishReason marks completion, and the
-// usage chunk is emitted when the body ends.
+// usage chunk is emitted when the body ends. The event that finishes the last candidate carries
+// the final usageMetadata, so once every candidate has finished and usage was seen with or after
+// that, nothing more will come: terminated(), and the relay stops reading there instead of waiting
+// for the body's end (an upstream that keeps the connection open must not time the answer out).
 import type { ChatChunk, ParseContext, ProviderError, StreamParser, Usage } from '../ports.js';
 import { arr, isObject, num, safeParse, str, type Json } from '../common/json.js';
 import { SseDecoder, type SseEvent } from '../common/sse-decoder.js';
@@ -19,6 +22,8 @@ class GeminiStreamParser implements StreamParser {
   /** per candidate index: tool calls so far (OpenAI numbers them per choice) */
   private readonly callCount = new Map<number, number>();
   private readonly started = new Set<number>();
+  private readonly finishedIdx = new Set<number>();
+  private final = false;
 
   constructor(
     private readonly publicModel: string,
@@ -52,6 +57,9 @@ class GeminiStreamParser implements StreamParser {
   completed(): boolean {
     return this.finished;
   }
+  terminated(): boolean {
+    return this.final;
+  }
 
   private handle(events: SseEvent[]): ChatChunk[] {
     const out: ChatChunk[] = [];
@@ -74,6 +82,7 @@ class GeminiStreamParser implements StreamParser {
       for (const [i, c] of arr(data['candidates']).entries()) {
         if (isObject(c)) out.push(this.chunkOf(c, i));
       }
+      if (u && this.started.size > 0 && this.finishedIdx.size === this.started.size) this.final = true;
     }
     return out;
   }
@@ -99,7 +108,10 @@ class GeminiStreamParser implements StreamParser {
       this.callCount.set(index, before + piece.calls.length);
     }
     const finish = finishReasonFromGemini(cand['finishReason'], (this.callCount.get(index) ?? 0) > 0);
-    if (finish) this.finished = true;
+    if (finish) {
+      this.finished = true;
+      this.finishedIdx.add(index);
+    }
     return {
       id: this.id,
       object: 'chat.completion.chunk',
