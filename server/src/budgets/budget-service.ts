@@ -93,6 +93,7 @@ export class LeasedBudgetService implements BudgetService {
         for (const h of holds) h.lease.unhold(h.amount);
         return false;
       }
+      if (pool!.runningLow(lease)) pool!.prefetch(counter!, req.amount);
       holds.push({ scope, lease, pool: pool!, amount: req.amount });
       scopes.push(scope);
     }
@@ -238,7 +239,7 @@ export class LeasedBudgetService implements BudgetService {
         // Renew also while a return waits for metering to record the lease's spends.
         if (lease.expiresAt - now < (this.o.leaseTtlMs * 2) / 3) renew.push(lease);
       }
-      if (pool.leases.length === 0 && !this.hasHolds(pool)) this.pools.delete(pool.scopeKey);
+      if (pool.leases.length === 0 && !pool.busy() && !this.hasHolds(pool)) this.pools.delete(pool.scopeKey);
     }
     if (renew.length > 0) {
       const expiresAt = now + this.o.leaseTtlMs;

@@ -1,5 +1,7 @@
 // One scope's budget as this process holds it: its leases, and the single-flight acquisition of
-// new slices (200 concurrent callers wait for ONE slice take, then are served from memory).
+// new slices (200 concurrent callers wait for ONE slice take, then are served from memory). The
+// next slice is taken in the background once the newest one is three quarters used (prefetch), so
+// a steady stream of calls never waits for the database when a slice runs out.
 // When the shared counter runs low the pool switches to exact-size takes (one lease per
 // reservation) and gives its own parked free room back before refusing, so a budget that fits N
 // calls admits exactly N, also with several processes.
@@ -67,10 +69,31 @@ export class ScopePool {
     return this.holdExact(counter, amount);
   }
 
-  private async acquireSlice(counter: CounterRef, amount: bigint): Promise<boolean> {
+  /** `lease` (just held from) is this scope's newest slice and is three quarters used. */
+  runningLow(lease: LocalLease): boolean {
+    return lease.free() * 4n < lease.amount && lease === this.leases.findLast((l) => !l.row.exact);
+  }
+
+  /** Take the next slice in the background; nobody waits on it (holds that find no room join it). */
+  prefetch(counter: CounterRef, amount: bigint): void {
+    if (this.inflight || this.ctx.now() < this.tightUntil) return;
+    const p = this.acquireSlice(counter, amount, true).finally(() => {
+      if (this.inflight === p) this.inflight = null;
+    });
+    this.inflight = p;
+    this.ctx.track(p);
+  }
+
+  /** A slice take is under way (the pool must stay where its lease will land). */
+  busy(): boolean {
+    return this.inflight !== null;
+  }
+
+  private async acquireSlice(counter: CounterRef, amount: bigint, early = false): Promise<boolean> {
     const now = this.ctx.now();
     const last = this.leases.findLast((l) => !l.row.exact);
-    if (last && last.free() < amount)
+    // Used up (or, for a prefetch, about to be): grow the slice if that went fast.
+    if (last && (early || last.free() < amount))
       this.units = nextSliceUnits(this.units, now - last.row.createdAt, 0, this.ctx.ttlMs);
     const slice = sliceAmount(amount, this.units);
     const row = await this.ctx.store.take({

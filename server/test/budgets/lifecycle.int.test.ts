@@ -47,6 +47,37 @@ eachDialect('budget lifecycles', (dialect) => {
     expect(await counterOf(db, key)).toEqual({ spent: 0n, reserved: 0n });
   });
 
+  it('takes the next slice in the background at three quarters used: a steady stream never waits for it', async () => {
+    const clock = new ManualClock();
+    const p = services(db, clock, 'h-prefetch');
+    const { tenant, key, scope } = await tenantWithBudget(1000n * USD);
+    const take = p.store.take.bind(p.store);
+    let takes = 0;
+    p.store.take = (req) => {
+      takes++;
+      return take(req);
+    };
+    const reserve = (i: number) =>
+      p.budgets.reserve({ requestId: `r-pf-${i}`, tenantId: tenant, scopes: [scope], amount: USD });
+    // The first slice is 16 calls' worth; the 13th hold leaves a quarter or less of it free.
+    for (let i = 1; i <= 12; i++) expect((await reserve(i)).ok).toBe(true);
+    expect(takes).toBe(1);
+    expect((await reserve(13)).ok).toBe(true);
+    expect(takes).toBe(2); // started by the hold itself, not awaited by it
+    await p.budgets.drain();
+    expect(p.budgets.stats().leases).toBe(2);
+    // The rest of the first slice, then the second one: no caller goes to the database.
+    for (let i = 14; i <= 20; i++) expect((await reserve(i)).ok).toBe(true);
+    expect(takes).toBe(2);
+    const charges = Array.from({ length: 20 }, (_, i) => {
+      const requestId = `r-pf-${i + 1}`;
+      return { requestId, tenantId: tenant, amount: USD / 2n, attribution: p.budgets.settle(requestId, USD / 2n) };
+    });
+    await meter(db, ledgerOf(db, clock), p, charges, clock.now());
+    await p.budgets.close();
+    expect(await counterOf(db, key)).toEqual({ spent: 10n * USD, reserved: 0n });
+  });
+
   it("a dead holder's lease is swept after it expires; a live holder's lease is renewed", async () => {
     const clock = new ManualClock();
     const { tenant, key, scope } = await tenantWithBudget(1000n * USD);
