@@ -18,6 +18,7 @@ import type { UpstreamReply } from './upstream-reply.js';
 
 /** An upstream stream whose first client text is ready and not yet sent. */
 export interface PrimedStream {
+  reply: UpstreamReply;
   transcoder: StreamTranscoder;
   source: AsyncIterator<Uint8Array | string>;
   first: string;
@@ -32,14 +33,14 @@ export async function primeStream(reply: UpstreamReply, transcoder: StreamTransc
   for (;;) {
     const r = await source.next();
     const first = r.done ? transcoder.end() : transcoder.push(r.value);
-    if (first.length > 0) return { transcoder, source, first, ended: r.done === true };
+    if (first.length > 0) return { reply, transcoder, source, first, ended: r.done === true };
     const pe = transcoder.error();
     if (pe) throw new UnusableAnswer(pe);
     if (r.done) {
       if (!transcoder.completed()) {
         throw new UnusableAnswer({ status: 502, message: 'upstream stream ended before any content', retryable: true });
       }
-      return { transcoder, source, first, ended: true };
+      return { reply, transcoder, source, first, ended: true };
     }
   }
 }
@@ -120,8 +121,13 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
         : gatewayError(502, 'upstream_error', 'The upstream connection failed mid-stream.');
     }
   }
-  // Stop reading an upstream we no longer relay (error frame, client gone): frees its socket.
-  if (!ended) source.return?.().catch(() => {});
+  if (!ended) {
+    // After the provider's final marker the body's end usually follows at once (a later read):
+    // read it so the connection is kept. Otherwise (error frame, client gone, cut short) stop
+    // reading an upstream we no longer relay: that frees its socket.
+    if (t.terminated() && !failure && !lifetime.clientGone()) primed.reply.release();
+    else source.return?.().catch(() => {});
+  }
 
   const reported = t.usage();
   const model = ctx.admission.entry.name;

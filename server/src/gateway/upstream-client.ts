@@ -63,6 +63,8 @@ export function splitUrl(url: string): { origin: string; path: string } {
 const HIGH_WATER = 64 * 1024;
 /** dump(): bytes still read (to keep the connection) before the request is aborted instead. */
 const DUMP_LIMIT = 128 * 1024;
+/** release(): how long the body may take to end after the final marker before it is given up. */
+const RELEASE_GRACE_MS = 1000;
 
 const enum Mode {
   Unread,
@@ -109,6 +111,7 @@ class UpstreamExchange implements UpstreamResponse, UpstreamReply, AsyncIterator
   private mode = Mode.Unread;
   private waiter: Waiter | null = null;
   private started: Waiter | null;
+  private releaseTimer: NodeJS.Timeout | null = null;
   readonly onAbort = (): void => this.abort(new errors.RequestAbortedError());
 
   constructor(
@@ -137,6 +140,10 @@ class UpstreamExchange implements UpstreamResponse, UpstreamReply, AsyncIterator
 
   private finish(): void {
     this.signal.removeListener('abort', this.onAbort);
+    if (this.releaseTimer !== null) {
+      clearTimeout(this.releaseTimer);
+      this.releaseTimer = null;
+    }
   }
 
   // undici's dispatch handler ------------------------------------------------------------------
@@ -273,6 +280,19 @@ class UpstreamExchange implements UpstreamResponse, UpstreamReply, AsyncIterator
     this.buffered = 0;
     this.abort(new errors.RequestAbortedError());
     return Promise.resolve(DONE);
+  }
+
+  /** Read the rest to keep the connection, unless it does not end within RELEASE_GRACE_MS. The
+   *  abort signal no longer applies: the call is over, this is only about the socket. */
+  release(): void {
+    if (this.ended || this.failure) return;
+    this.signal.removeListener('abort', this.onAbort);
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = null;
+      this.abort(new errors.RequestAbortedError());
+    }, RELEASE_GRACE_MS);
+    this.releaseTimer.unref();
+    this.dump();
   }
 
   dump(): void {

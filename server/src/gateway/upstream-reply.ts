@@ -6,6 +6,10 @@ export interface UpstreamReply {
   chunks(): AsyncIterator<Uint8Array | string>;
   /** Discard the rest of the body (error paths). */
   dump(): void;
+  /** The reader has all it needs (the provider's final marker came before the body's end): read
+   *  the rest so the connection is kept for the next call; give it up if the body does not end
+   *  soon (a provider that keeps the stream open). */
+  release(): void;
 }
 
 export function simulatedReply(body: string): UpstreamReply {
@@ -20,5 +24,6 @@ export function simulatedReply(body: string): UpstreamReply {
       },
     }),
     dump: () => {},
+    release: () => {},
   };
 }

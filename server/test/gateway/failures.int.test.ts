@@ -163,6 +163,32 @@ describe('mid-stream failure', () => {
     },
   );
 
+  it.each(['single', 'single-claude', 'single-gemini'])(
+    '%s: a body that ends just after the final marker keeps the upstream connection for the next call',
+    async (model) => {
+      // Over a real network the chunked terminator often comes in a later read than [DONE] /
+      // message_stop: reading it (instead of aborting) keeps the keep-alive connection, so the next
+      // call does not pay a new connection (a TLS handshake with a real provider).
+      const stream = async () => {
+        mock.enqueue({ chunks: 3, endDelayMs: 30 });
+        const res = await request(`${w.baseUrl}${PATH}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages, stream: true }),
+        });
+        const text = await res.body.text();
+        expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+        await expectOneCharge(w, String(res.headers['x-request-id']), expectedCost(usage, RATES));
+        await new Promise((r) => setTimeout(r, 60)); // the upstream body has ended by now
+      };
+      await stream();
+      const before = mock.connections();
+      await stream();
+      await stream();
+      expect(mock.connections()).toBe(before);
+    },
+  );
+
   it('the openai SDK surfaces the error event', async () => {
     mock.enqueue({ cutAfter: 1, chunks: 4 });
     const stream = await openai.chat.completions.create({ model: 'single', messages, stream: true });

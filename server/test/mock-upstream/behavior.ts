@@ -29,6 +29,9 @@ export interface MockBehavior {
   hang?: boolean;
   /** Streams: send this many content chunks, then stall forever. */
   stallAfter?: number;
+  /** Streams: after the last event, wait this long before ending the body (the chunked terminator
+   *  then comes in a later read than the final marker, as it often does over a real network). */
+  endDelayMs?: number;
   /** Streams: send this many content chunks, then cut the connection. */
   cutAfter?: number;
   /** `json`: a 200 with an invalid JSON body; `sse`: a stream whose events are not JSON. */
@@ -54,6 +57,7 @@ const NUMERIC = new Set([
   'reasoningTokens',
   'stallAfter',
   'cutAfter',
+  'endDelayMs',
 ]);
 const BOOLEAN = new Set(['toolCall', 'hang', 'noUsage']);
 

@@ -36,6 +36,8 @@ export interface MockUpstream {
   /** Requests received per path (query excluded), e.g. count('/v1/chat/completions'); no path = all. */
   count(path?: string): number;
   counts(): Record<string, number>;
+  /** TCP connections accepted so far (keep-alive reuse: requests ÷ connections). */
+  connections(): number;
   /** Most recent requests, oldest first. */
   requests(): readonly RecordedRequest[];
   lastRequest(): RecordedRequest | undefined;
@@ -102,7 +104,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     const cut = b.cutAfter !== undefined ? () => res.socket?.destroy() : undefined;
     if (!b.ttftMs && !b.chunkDelayMs) {
       // Fast path: the whole (possibly shortened) stream in one write.
-      if (upto === events.length && limit === undefined) {
+      if (upto === events.length && limit === undefined && !b.endDelayMs) {
         res.end(r.whole);
         return;
       }
@@ -122,6 +124,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       if (upto === 0 && cut) setTimeout(cut, 5);
     }
     if (b.cutAfter !== undefined || b.stallAfter !== undefined) return; // stalled streams end at close()
+    if (b.endDelayMs) await sleep(b.endDelayMs);
     res.end();
   }
 
@@ -183,6 +186,8 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       });
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // `hang` must be able to outlive any client timeout
@@ -199,6 +204,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     port,
     count: (p?: string) => (p === undefined ? total : (perPath.get(p) ?? 0)),
     counts: () => Object.fromEntries(perPath),
+    connections: () => connections,
     requests: () => recorded,
     lastRequest: () => recorded[recorded.length - 1],
     enqueue: (...bs: MockBehavior[]) => void queue.push(...bs),
