@@ -106,12 +106,23 @@ const tg = callgrind
   : await start('dist/tollgate-server.js', [mockOrigin, serverDir], execArgv);
 const pid = tg.child.pid!;
 const server = { port: tg.info['port'] as number, secret: tg.info['secret'] as string };
+/** The gateway's own-time histogram (tollgate_gateway_overhead_seconds): cumulative count per bucket. */
+async function overheadBuckets(): Promise<Map<string, number>> {
+  const text = await new Promise<string>((resolve) => {
+    tg.child.once('message', (m: { metrics: string }) => resolve(m.metrics));
+    tg.child.send({ cmd: 'metrics' });
+  });
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^tollgate_gateway_overhead_seconds_bucket\{le="([^"]+)"\} (\d+)/gm))
+    out.set(m[1]!, Number(m[2]));
+  return out;
+}
 const spec = (n: number): LoadSpec =>
   tollgateCall(server, { stream, concurrency: conc, maxRequests: n, durationMs: 600_000 });
 
 await load(spec(Number(arg('--warmup', String(Math.max(5000, requests / 2))))));
 console.log(`${stream ? 'stream' : 'json'} c=${conc}, ${requests} requests per round; CPU µs/request`);
-console.log('main    (user   sys)    busiest other  rest    total   (req/s)');
+console.log('main    (user   sys)    busiest other  rest    total   (req/s, p50 / p99 µs; calls within)');
 for (let r = 0; r < rounds; r++) {
   if (callgrind) execFileSync('callgrind_control', ['-z', String(pid)]);
   const rec = perfOut
@@ -120,8 +131,10 @@ for (let r = 0; r < rounds; r++) {
       })
     : null;
   const before = threads(pid);
+  const ohBefore = callgrind ? null : await overheadBuckets();
   const res = await load(spec(requests));
   const after = threads(pid);
+  const ohAfter = callgrind ? null : await overheadBuckets();
   if (rec) {
     rec.kill('SIGINT');
     await new Promise((done) => rec.once('exit', done));
@@ -146,9 +159,16 @@ for (let r = 0; r < rounds; r++) {
     execFileSync('callgrind_control', ['-d', `round${r}`, String(pid)]);
     console.log(`round ${r}: ${n} requests, dumped`);
   }
+  // Share of calls whose own time in Tollgate (upstream excluded) was within 0.5 / 1 ms: when p99
+  // is far above that, the slow calls waited outside Tollgate's code (scheduling, the other parties).
+  const within = (le: string) => {
+    const all = (ohAfter?.get('+Inf') ?? 0) - (ohBefore?.get('+Inf') ?? 0);
+    const k = (ohAfter?.get(le) ?? 0) - (ohBefore?.get(le) ?? 0);
+    return all ? `${((100 * k) / all).toFixed(1)}%` : '-';
+  };
   const f = (x: number, w = 8) => (x / n).toFixed(1).padEnd(w);
   console.log(
-    `${f(main)}(${f(mainUser, 7)}${f(main - mainUser, 7)})${f(busiest, 15)}${f(rest)}${f(main + busiest + rest)}(${Math.round(res.rps)}${res.errors ? `, ${res.errors} errors` : ''})`,
+    `${f(main)}(${f(mainUser, 7)}${f(main - mainUser, 7)})${f(busiest, 15)}${f(rest)}${f(main + busiest + rest)}(${Math.round(res.rps)}, ${Math.round(res.p50us)} / ${Math.round(res.p99us)}${res.errors ? `, ${res.errors} errors` : ''}; own time ≤0.5/≤1 ms ${within('0.0005')} / ${within('0.001')})`,
   );
 }
 tg.child.send({ cmd: 'stop' });

@@ -78,5 +78,6 @@ process.on('message', (m: { cmd?: string }) => {
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.({ mem: process.memoryUsage() });
   }
+  if (m.cmd === 'metrics') void tollgate.gateway.metrics.render().then((r) => process.send?.({ metrics: r.body }));
   if (m.cmd === 'stop') void tollgate.close().finally(() => process.exit(0));
 });
