@@ -97,15 +97,23 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
     return text && !res.destroyed ? write(res, text) : null;
   };
 
+  // The whole answer came with the first read(s) (a short answer, a fast provider): it leaves with
+  // the closing text in the one write at the end instead of a write of its own.
+  let held = '';
   try {
-    let pending = send(primed.first);
-    if (pending) await pending;
+    if (ended || t.error() || t.terminated()) {
+      if (t.sawOutput()) ttftMs = performance.now() - ctx.t0;
+      held = primed.first;
+    } else {
+      const pending = send(primed.first);
+      if (pending) await pending;
+    }
     // Up to the provider's final marker, not the end of its body: an upstream that keeps the
     // connection open after [DONE] / message_stop must not turn a finished answer into a timeout.
     while (!ended && !t.error() && !t.terminated()) {
       const r = await source.next();
       if (r.done) ended = true;
-      pending = send(r.done ? t.end() : t.push(r.value));
+      const pending = send(r.done ? t.end() : t.push(r.value));
       if (pending) await pending;
     }
     const pe = t.error();
@@ -146,7 +154,7 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
     res.addTrailers({ 'x-tollgate-cost': costText });
     // end(text), not write(text) + end(): the closing text, the last chunk and the trailer leave
     // in one write (one syscall) instead of two.
-    res.end(failure ? t.fail(failure) : t.finish(usage, costText));
+    res.end(held + (failure ? t.fail(failure) : t.finish(usage, costText)));
   }
   settleCall(deps, ctx, outcome, price);
 }
