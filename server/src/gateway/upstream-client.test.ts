@@ -29,6 +29,11 @@ beforeAll(async () => {
       res.write('start');
       return;
     }
+    if (req.url === '/late-end') {
+      res.write('[DONE]');
+      setTimeout(() => res.end(), 30);
+      return;
+    }
     // /hang: no answer at all
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -83,6 +88,34 @@ describe('upstream client', () => {
     const closed = new Promise((r) => slowRes!.once('close', r));
     await it.return!();
     await closed; // the server sees the connection go
+  });
+
+  it('release() reads the late end of the body and keeps the connection; a body that never ends is given up', async () => {
+    const conns = new Set<unknown>();
+    const track = (_req: unknown, res: ServerResponse) => conns.add(res.socket);
+    server.on('request', track);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await send('/late-end');
+        const it = res.body.chunks();
+        expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe('[DONE]');
+        res.body.release();
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      expect(conns.size).toBe(1); // one keep-alive connection for the three exchanges
+    } finally {
+      server.off('request', track);
+    }
+    const signal = new AbortEmitter();
+    const res = await send('/hang-body', signal);
+    const it = res.body.chunks();
+    await it.next();
+    const closed = new Promise((r) => slowRes!.once('close', r));
+    const t0 = performance.now();
+    res.body.release();
+    expect(signal.listenerCount('abort')).toBe(0); // the call is over: its signal no longer applies
+    await closed; // given up after the grace (1 s)
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(900);
   });
 
   it('an abort before the headers rejects the send; after them, fails the body read', async () => {
