@@ -150,51 +150,7 @@ async function main(): Promise<void> {
     }
   }
 
-  // The neighbours' load drifts over minutes, and the tables above measure each party minutes apart.
-  // So the compared pairs are measured again back to back, BENCH_AB_ROUNDS times in all (the tables
-  // are round 1), and the summary takes the median of the per-round figures.
-  const rounds = Math.max(1, Number(process.env['BENCH_AB_ROUNDS'] ?? 3));
-  const cpuDelta = async (server: ChildProcess, run: () => Promise<LoadResult>, warmup: number) => {
-    const before = await ask<Cpu>(server, { cmd: 'cpu' });
-    const r = await run();
-    const after = await ask<Cpu>(server, { cmd: 'cpu' });
-    const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
-    return { r, cpu: cpu / (r.requests + r.errors + warmup) };
-  };
-  const ab = {
-    addP50: [results['tollgate']![1]!.p50us - results['direct']![1]!.p50us],
-    addP99: [results['tollgate']![1]!.p99us - results['direct']![1]!.p99us],
-    ratio: [results['tollgate']![64]!.rps / results['baseline']![64]!.rps],
-    cpuTollgate: [cpuPerReq['tollgate'] ?? 0],
-    cpuBaseline: [cpuPerReq['baseline'] ?? 0],
-    ttftAdd1: [(ttft['tollgate']![1]!.ttftP50us ?? 0) - (ttft['direct']![1]!.ttftP50us ?? 0)],
-    ttftRatio16: [(ttft['tollgate']![16]!.ttftP50us ?? 0) / (ttft['baseline']![16]!.ttftP50us || 1)],
-  };
-  if (rounds > 1) console.log(`\nInterleaved A/B rounds 2..${rounds} (same phases, back to back)`);
-  for (let round = 2; round <= rounds; round++) {
-    const run = (name: keyof typeof targets, c: number, stream = false) =>
-      load('load', spec(name, c, stream, stream ? Math.min(PHASE_MS, 3000) : PHASE_MS)) as Promise<LoadResult>;
-    const d1 = await run('direct', 1);
-    const t1 = await run('tollgate', 1);
-    const b64 = await cpuDelta(baseline.child, () => run('baseline', 64), spec('baseline', 64).warmup);
-    const t64 = await cpuDelta(tollgate.child, () => run('tollgate', 64), spec('tollgate', 64).warmup);
-    const bs16 = await run('baseline', 16, true);
-    const ts16 = await run('tollgate', 16, true);
-    const ds1 = await run('direct', 1, true);
-    const ts1 = await run('tollgate', 1, true);
-    ab.addP50.push(t1.p50us - d1.p50us);
-    ab.addP99.push(t1.p99us - d1.p99us);
-    ab.ratio.push(t64.r.rps / b64.r.rps);
-    ab.cpuTollgate.push(t64.cpu);
-    ab.cpuBaseline.push(b64.cpu);
-    ab.ttftRatio16.push((ts16.ttftP50us ?? 0) / (bs16.ttftP50us || 1));
-    ab.ttftAdd1.push((ts1.ttftP50us ?? 0) - (ds1.ttftP50us ?? 0));
-    const errors = [d1, t1, b64.r, t64.r, bs16, ts16, ds1, ts1].reduce((n, r) => n + r.errors, 0);
-    console.log(
-      `round ${round}: added p50/p99 at c=1 ${us(ab.addP50.at(-1)!)} / ${us(ab.addP99.at(-1)!)}; c/b at 64 ${ab.ratio.at(-1)!.toFixed(2)} (${Math.round(t64.r.rps)} / ${Math.round(b64.r.rps)} req/s; CPU ${us(t64.cpu)} / ${us(b64.cpu)}); TTFT over direct at 1 ${us(ab.ttftAdd1.at(-1)!)}, TTFT ratio at 16 ${ab.ttftRatio16.at(-1)!.toFixed(2)}×; errors ${errors}`,
-    );
-  }
-
+  // Before the extra rounds below, so the idle RSS it starts from is the one after the tables.
   console.log('\n1,000 concurrent open streams through Tollgate');
   await ask(mock.child, { cmd: 'defaults', behavior: { chunks: 20, chunkDelayMs: 100 } });
   const idleRss = (await ask<Cpu>(tollgate.child, { cmd: 'cpu' })).rss;
@@ -218,6 +174,52 @@ async function main(): Promise<void> {
   console.log(
     `  ok ${open.ok}, errors ${open.errors}${open.firstError ? ` (${open.firstError})` : ''}, peak RSS ${(peakRss / 1048576).toFixed(1)} MB (before: ${(idleRss / 1048576).toFixed(1)} MB)`,
   );
+
+  // The neighbours' load drifts over minutes, and the tables above measure each party minutes apart.
+  // So the compared pairs are measured again back to back, BENCH_AB_ROUNDS times in all (the tables
+  // are round 1), and the summary takes the median of the per-round figures.
+  const rounds = Math.max(1, Number(process.env['BENCH_AB_ROUNDS'] ?? 3));
+  const cpuDelta = async (server: ChildProcess, run: () => Promise<LoadResult>, warmup: number) => {
+    const before = await ask<Cpu>(server, { cmd: 'cpu' });
+    const r = await run();
+    const after = await ask<Cpu>(server, { cmd: 'cpu' });
+    const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+    return { r, cpu: cpu / (r.requests + r.errors + warmup) };
+  };
+  const ab = {
+    addP50: [results['tollgate']![1]!.p50us - results['direct']![1]!.p50us],
+    addP99: [results['tollgate']![1]!.p99us - results['direct']![1]!.p99us],
+    ratio: [results['tollgate']![64]!.rps / results['baseline']![64]!.rps],
+    cpuTollgate: [cpuPerReq['tollgate'] ?? 0],
+    cpuBaseline: [cpuPerReq['baseline'] ?? 0],
+    ttftAdd1: [(ttft['tollgate']![1]!.ttftP50us ?? 0) - (ttft['direct']![1]!.ttftP50us ?? 0)],
+    ttftRatio16: [(ttft['tollgate']![16]!.ttftP50us ?? 0) / (ttft['baseline']![16]!.ttftP50us || 1)],
+  };
+  if (rounds > 1) console.log(`\nInterleaved A/B rounds 2..${rounds} (same phases, back to back)`);
+  await ask(mock.child, { cmd: 'defaults', behavior: { chunks: 8 } });
+  for (let round = 2; round <= rounds; round++) {
+    const run = (name: keyof typeof targets, c: number, stream = false) =>
+      load('load', spec(name, c, stream, stream ? Math.min(PHASE_MS, 3000) : PHASE_MS)) as Promise<LoadResult>;
+    const d1 = await run('direct', 1);
+    const t1 = await run('tollgate', 1);
+    const b64 = await cpuDelta(baseline.child, () => run('baseline', 64), spec('baseline', 64).warmup);
+    const t64 = await cpuDelta(tollgate.child, () => run('tollgate', 64), spec('tollgate', 64).warmup);
+    const bs16 = await run('baseline', 16, true);
+    const ts16 = await run('tollgate', 16, true);
+    const ds1 = await run('direct', 1, true);
+    const ts1 = await run('tollgate', 1, true);
+    ab.addP50.push(t1.p50us - d1.p50us);
+    ab.addP99.push(t1.p99us - d1.p99us);
+    ab.ratio.push(t64.r.rps / b64.r.rps);
+    ab.cpuTollgate.push(t64.cpu);
+    ab.cpuBaseline.push(b64.cpu);
+    ab.ttftRatio16.push((ts16.ttftP50us ?? 0) / (bs16.ttftP50us || 1));
+    ab.ttftAdd1.push((ts1.ttftP50us ?? 0) - (ds1.ttftP50us ?? 0));
+    const errors = [d1, t1, b64.r, t64.r, bs16, ts16, ds1, ts1].reduce((n, r) => n + r.errors, 0);
+    console.log(
+      `round ${round}: added p50/p99 at c=1 ${us(ab.addP50.at(-1)!)} / ${us(ab.addP99.at(-1)!)}; c/b at 64 ${ab.ratio.at(-1)!.toFixed(2)} (${Math.round(t64.r.rps)} / ${Math.round(b64.r.rps)} req/s; CPU ${us(t64.cpu)} / ${us(b64.cpu)}); TTFT over direct at 1 ${us(ab.ttftAdd1.at(-1)!)}, TTFT ratio at 16 ${ab.ttftRatio16.at(-1)!.toFixed(2)}×; errors ${errors}`,
+    );
+  }
 
   const median = (xs: number[]) => {
     const a = [...xs].sort((x, y) => x - y);
