@@ -3,6 +3,10 @@
 // batching, bisection, dead letters, segment deletion) stays on the main thread unchanged; only
 // the database work moves. A thread that dies fails its pending chunks (the pipeline retries
 // them) and is started again by the next chunk.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { PartialWriteError, type BatchWriter } from './batch-writer.js';
@@ -33,11 +37,25 @@ interface Waiting {
  * is TypeScript: the thread first registers tsx's loader (Node 20 does not take `--import` in a
  * worker's execArgv), then imports the .ts.
  */
+/**
+ * tsx's ESM API as a file URL, resolved from this module: the eval'd boot code would resolve it from
+ * the working directory (`tsx server/src/main.ts` started elsewhere could not find it). vitest's
+ * module runner has no import.meta.resolve, so the entry is read from tsx's package.json there.
+ */
+function tsxEsmApi(): string {
+  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
+  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
+  return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
+}
+
 function spawnWorker(data: WriterWorkerData): Worker {
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: data });
   const entry = new URL('./writer-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  const boot = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(boot, { eval: true, workerData: data });
 }
 

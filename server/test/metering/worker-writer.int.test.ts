@@ -107,3 +107,19 @@ it('a writer thread that cannot start reports unhealthy (the pipeline then waits
   await expect(writer.write([], [])).rejects.toThrow(/exited/);
   await writer.close();
 });
+
+it('starts from any working directory (under tsx the thread resolves tsx from this module, not the cwd)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-worker-'));
+  const cwd = process.cwd();
+  process.chdir(tmpdir());
+  const writer = startWorkerWriter(
+    { db: { url: `sqlite:${dir}/x.db` }, currency: 'USD', definitionTtlMs: 1000, maxRows: 10, txnMs: 5 },
+    { log: pino({ level: 'silent' }), now: () => 0 },
+  );
+  try {
+    expect(await writer.healthy()).toBe(true);
+  } finally {
+    process.chdir(cwd);
+    await writer.close();
+  }
+});
