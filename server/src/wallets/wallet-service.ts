@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { toBig, toNum } from '../db/database.js';
 import { AppError, invalid } from '../shared/errors.js';
-import { formatMoney, type Nano } from '../shared/money.js';
+import { formatMoney, MAX_AMOUNT, type Nano } from '../shared/money.js';
 import {
   ACCOUNTS,
   walletAccount,
@@ -96,26 +96,32 @@ export function createWalletService(
   }
 
   /**
-   * Post a wallet movement; when `guarded`, refuse it if the wallet's available amount would end
-   * below zero. The ledger's upsert has already locked the wallet row (PostgreSQL) or the whole
-   * database is single-writer (SQLite), so the conditional UPDATE sees the final balance.
+   * Post a wallet movement and check the wallet's end state in the same transaction: money out
+   * ('available') is refused if the available amount would end below zero; money in ('ceiling') if
+   * the balance would pass MAX_AMOUNT. The ledger's upsert has already locked the wallet row
+   * (PostgreSQL) or the whole database is single-writer (SQLite), so the conditional UPDATE sees
+   * the final balance. The ceiling keeps every balance far inside 64-bit integers: one more credit
+   * (at most MAX_AMOUNT) cannot overflow, where SQLite would silently turn the sum into a float.
    */
-  async function move(tenantId: string, input: TransactionInput, guarded: boolean): Promise<WalletMovement> {
+  async function move(
+    tenantId: string,
+    input: TransactionInput,
+    guard: 'available' | 'ceiling',
+  ): Promise<WalletMovement> {
     // No ensureWallet first: the ledger creates the row, and every writer must lock ledger_accounts
     // before wallets (the ledger's order) or PostgreSQL could deadlock two writers.
     return inTransaction(db, async (trx) => {
       const transaction = await ledger.post(input, trx);
-      if (guarded && !transaction.replayed) {
-        const res = await trx
-          .updateTable('wallets')
-          .set({ updated_at: opts.now() })
-          .where('tenant_id', '=', tenantId)
-          .where(availableSql(), '>=', 0n)
-          .executeTakeFirst();
-        if (res.numUpdatedRows === 0n) {
-          const debit = input.postings.find((p) => p.account === walletAccount(tenantId))?.amount ?? 0n;
-          throw new AppError('insufficient_balance', `the wallet cannot cover ${formatMoney(-debit)}`, { tenantId });
-        }
+      if (!transaction.replayed) {
+        const check = trx.updateTable('wallets').set({ updated_at: opts.now() }).where('tenant_id', '=', tenantId);
+        const res = await (
+          guard === 'available' ? check.where(availableSql(), '>=', 0n) : check.where('balance', '<=', MAX_AMOUNT)
+        ).executeTakeFirst();
+        const amount = input.postings.find((p) => p.account === walletAccount(tenantId))?.amount ?? 0n;
+        if (res.numUpdatedRows === 0n && guard === 'available')
+          throw new AppError('insufficient_balance', `the wallet cannot cover ${formatMoney(-amount)}`, { tenantId });
+        if (res.numUpdatedRows === 0n)
+          throw invalid('amount', `the wallet balance would pass the largest amount (${formatMoney(MAX_AMOUNT)})`);
       }
       return { transaction, wallet: await read(tenantId, trx) };
     });
@@ -188,17 +194,25 @@ export function createWalletService(
           reference: a.operation,
         },
       );
-      return move(tenantId, input, !credit);
+      return move(tenantId, input, credit ? 'ceiling' : 'available');
     },
 
     async topUp(tenantId, m) {
       positive(m.amount);
-      return move(tenantId, movement('top_up', tenantId, ACCOUNTS.paymentClearing, walletAccount(tenantId), m), false);
+      return move(
+        tenantId,
+        movement('top_up', tenantId, ACCOUNTS.paymentClearing, walletAccount(tenantId), m),
+        'ceiling',
+      );
     },
 
     async refund(tenantId, m) {
       positive(m.amount);
-      return move(tenantId, movement('refund', tenantId, walletAccount(tenantId), ACCOUNTS.paymentClearing, m), true);
+      return move(
+        tenantId,
+        movement('refund', tenantId, walletAccount(tenantId), ACCOUNTS.paymentClearing, m),
+        'available',
+      );
     },
   };
 }

@@ -5,7 +5,7 @@ import { createLedgerStore, type LedgerStore } from '../../src/ledger/ledger-sto
 import { recomputeBalances } from '../../src/ledger/ledger-queries.js';
 import { walletAccount } from '../../src/ledger/ports.js';
 import { createWalletService, type WalletService } from '../../src/wallets/wallet-service.js';
-import { parseMoney } from '../../src/shared/money.js';
+import { MAX_AMOUNT, parseMoney } from '../../src/shared/money.js';
 import { createTestDb, eachDialect, type TestDb } from '../support/db.js';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -64,6 +64,25 @@ eachDialect('wallets', (dialect) => {
     await expect(
       wallets.adjust('ten_a', { amount: 1n, operation: 'CREDIT', reason: '  ', idempotencyKey: key() }),
     ).rejects.toMatchObject({ code: 'validation_error' });
+  });
+
+  it('refuses a credit or top-up that would take the balance past the largest amount; nothing is posted', async () => {
+    const max = MAX_AMOUNT;
+    await wallets.topUp('ten_max', { amount: max, idempotencyKey: key() });
+    const before = await ledger.balance(walletAccount('ten_max'));
+    for (const attempt of [
+      () => wallets.topUp('ten_max', { amount: 1n, idempotencyKey: key() }),
+      () => wallets.adjust('ten_max', { amount: max, operation: 'CREDIT', reason: 'again', idempotencyKey: key() }),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({ code: 'validation_error', details: { field: 'amount' } });
+    }
+    // Rolled back whole: the wallet, its ledger account and the books are as before.
+    expect((await wallets.getWallet('ten_max')).balance).toBe(max);
+    expect(await ledger.balance(walletAccount('ten_max'))).toBe(before);
+    expect((await recomputeBalances(db.kysely)).ok).toBe(true);
+    // Money out still works, and then room for money in again.
+    await wallets.refund('ten_max', { amount: USD('1'), idempotencyKey: key() });
+    expect((await wallets.topUp('ten_max', { amount: USD('1'), idempotencyKey: key() })).wallet.balance).toBe(max);
   });
 
   it('refuses a prepaid DEBIT beyond available, and counts reserved money as unavailable', async () => {
