@@ -36,7 +36,11 @@ import {
 } from './chaos-support.js';
 import { createWorld, type World } from './world.js';
 
-const CALLS = 90;
+// Enough calls that both refusals happen whatever the seed: half the calls use the capped key,
+// whose budget (a third of the wallet) runs out first, and the open calls then exhaust the wallet.
+// With 90 calls either could be missed (a capped key at 17 of its 20 calls' worth when the wallet
+// ran out; with a smaller budget, a wallet the open calls did not empty).
+const CALLS = 120;
 const TOP_UP = parseMoney('0.006');
 const KEY_BUDGET = parseMoney('0.002');
 
