@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPause } from './pause.js';
+import { pgRows } from './ledger-batch-sql.js';
+import { createPause, neverPause } from './pause.js';
 
 describe('createPause', () => {
   it('yields to the event loop only once a slice has run for sliceMs', async () => {
@@ -18,5 +19,17 @@ describe('createPause', () => {
     setImmediate(() => (again = true));
     await pause();
     expect(again).toBe(false);
+  });
+
+  it('never yields without a slice length; PostgreSQL statements are larger there than on the event loop', async () => {
+    const pause = createPause(Infinity);
+    expect(pause).toBe(neverPause);
+    let macrotaskRan = false;
+    setImmediate(() => (macrotaskRan = true));
+    for (let i = 0; i < 1000; i++) await pause();
+    expect(macrotaskRan).toBe(false);
+    expect(pgRows(pause)).toBe(1000);
+    expect(pgRows(createPause(1))).toBe(250);
+    expect(pgRows(undefined)).toBe(250);
   });
 });

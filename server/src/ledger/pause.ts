@@ -6,8 +6,13 @@
 
 export type Pause = () => Promise<void>;
 
-/** A pause that yields at most every `sliceMs` of work; `now` is injectable for tests. */
+/** The pause of code that has its thread to itself (the metering writer thread): never yields. */
+export const neverPause: Pause = () => Promise.resolve();
+
+/** A pause that yields at most every `sliceMs` of work (never, for Infinity); `now` is injectable
+ *  for tests. */
 export function createPause(sliceMs: number, now: () => number = () => performance.now()): Pause {
+  if (sliceMs === Infinity) return neverPause;
   let since = now();
   return async () => {
     const t = now();

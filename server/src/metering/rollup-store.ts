@@ -5,7 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db, DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Pause } from '../ledger/pause.js';
-import { PG_ROWS } from '../ledger/ledger-batch-sql.js';
+import { pgRows } from '../ledger/ledger-batch-sql.js';
 import { SqliteRowStatement } from '../ledger/sqlite-row-statement.js';
 import type { RollupDelta, RollupDeltas } from './rollup-math.js';
 
@@ -93,9 +93,10 @@ export class RollupStore {
       }
       return;
     }
-    for (let i = 0; i < sorted.length; i += PG_ROWS) {
+    const step = pgRows(pause);
+    for (let i = 0; i < sorted.length; i += step) {
       if (i > 0) await pause?.();
-      const columns = sorted.slice(i, i + PG_ROWS).map(valuesOf);
+      const columns = sorted.slice(i, i + step).map(valuesOf);
       const arrays = Array.from(
         { length: 13 },
         (_, c) => sql`${columns.map((r) => r[c])}::${sql.raw(c < 6 ? 'text' : 'int8')}[]`,

@@ -7,7 +7,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Pause } from '../ledger/pause.js';
-import { PG_ROWS } from '../ledger/ledger-batch-sql.js';
+import { pgRows } from '../ledger/ledger-batch-sql.js';
 import { SqliteRowStatement } from '../ledger/sqlite-row-statement.js';
 import { USAGE_COLUMNS, USAGE_INT_COLUMNS } from './batch-plan.js';
 
@@ -35,10 +35,11 @@ export class UsageRecordStore {
     // Column 1 is request_id: the rows that changed the table are the new ids.
     if (this.sqliteInsert) return new Set((await this.sqliteInsert.run(values, pause, 1)) as string[]);
     const inserted = new Set<string>();
-    // PG_ROWS rows per statement, pausing between them: node-postgres serialises the arrays synchronously.
-    for (let from = 0; from < values.length; from += PG_ROWS * WIDTH) {
+    // pgRows rows per statement, pausing between them: node-postgres serialises the arrays synchronously.
+    const step = pgRows(pause) * WIDTH;
+    for (let from = 0; from < values.length; from += step) {
       if (from > 0) await pause?.();
-      const part = values.slice(from, from + PG_ROWS * WIDTH);
+      const part = values.slice(from, from + step);
       const rows = part.length / WIDTH;
       const arrays = USAGE_COLUMNS.map((col, i) => {
         const column = new Array<unknown>(rows);

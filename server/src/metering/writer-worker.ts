@@ -43,8 +43,9 @@ const write = createBatchWriter({
     warn: (obj: object, msg: string) => send({ type: 'log', level: 'warn', obj, msg }),
   },
   now: () => now,
-  // Nothing else runs on this thread: one stretch per transaction.
-  sliceMs: 1_000_000,
+  // Nothing else runs on this thread: one stretch per transaction (and PostgreSQL statements of
+  // pgRows(neverPause) rows).
+  sliceMs: Infinity,
 });
 // The time cap is for SQLite's one write lock. PostgreSQL locks rows and every commit flushes the
 // WAL, so there a transaction takes the whole chunk (rows-capped by METERING_BATCH_SIZE).
