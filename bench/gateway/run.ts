@@ -123,18 +123,24 @@ async function main(): Promise<void> {
   // compare steady states, not how fast a party's code gets compiled.
   const warmUp = (name: keyof typeof targets, stream: boolean) =>
     load('load', { ...spec(name, 16, stream, 1500), warmup: 0 });
+  /** A JSON phase at c=64 with the server's CPU per request (its warm-up requests count too). */
+  const withCpu = async (name: 'baseline' | 'tollgate') => {
+    const server = name === 'baseline' ? baseline.child : tollgate.child;
+    const before = await ask<Cpu>(server, { cmd: 'cpu' });
+    const r = (await load('load', spec(name, 64))) as LoadResult;
+    const after = await ask<Cpu>(server, { cmd: 'cpu' });
+    const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+    return { r, cpu: cpu / (r.requests + r.errors + spec(name, 64).warmup) };
+  };
   for (const name of ['direct', 'baseline', 'tollgate'] as const) {
     await warmUp(name, false);
     for (const c of [1, 16, 64]) {
-      const server = name === 'baseline' ? baseline.child : name === 'tollgate' ? tollgate.child : mock.child;
-      const before = name === 'direct' ? null : await ask<Cpu>(server, { cmd: 'cpu' });
-      const r = (await load('load', spec(name, c))) as LoadResult;
-      if (before && c === 64) {
-        const after = await ask<Cpu>(server, { cmd: 'cpu' });
-        const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
-        // warm-up requests also used CPU: count them.
-        cpuPerReq[name] = cpu / (r.requests + r.errors + spec(name, c).warmup);
-      }
+      let r: LoadResult;
+      if (name !== 'direct' && c === 64) {
+        const m = await withCpu(name);
+        r = m.r;
+        cpuPerReq[name] = m.cpu;
+      } else r = (await load('load', spec(name, c))) as LoadResult;
       results[name]![c] = r;
       console.log(
         `${name.padEnd(10)}${pad(c, 6)}${pad(Math.round(r.rps), 10)}${pad(us(r.p50us), 12)}${pad(us(r.p99us), 12)}${pad(r.errors, 8)}${r.firstError ? `  (${r.firstError})` : ''}`,
@@ -185,13 +191,6 @@ async function main(): Promise<void> {
   // So the compared pairs are measured again back to back, BENCH_AB_ROUNDS times in all (the tables
   // are round 1), and the summary takes the median of the per-round figures.
   const rounds = Math.max(1, Number(process.env['BENCH_AB_ROUNDS'] ?? 3));
-  const cpuDelta = async (server: ChildProcess, run: () => Promise<LoadResult>, warmup: number) => {
-    const before = await ask<Cpu>(server, { cmd: 'cpu' });
-    const r = await run();
-    const after = await ask<Cpu>(server, { cmd: 'cpu' });
-    const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
-    return { r, cpu: cpu / (r.requests + r.errors + warmup) };
-  };
   const ab = {
     addP50: [results['tollgate']![1]!.p50us - results['direct']![1]!.p50us],
     addP99: [results['tollgate']![1]!.p99us - results['direct']![1]!.p99us],
@@ -208,8 +207,8 @@ async function main(): Promise<void> {
       load('load', spec(name, c, stream, stream ? Math.min(PHASE_MS, 3000) : PHASE_MS)) as Promise<LoadResult>;
     const d1 = await run('direct', 1);
     const t1 = await run('tollgate', 1);
-    const b64 = await cpuDelta(baseline.child, () => run('baseline', 64), spec('baseline', 64).warmup);
-    const t64 = await cpuDelta(tollgate.child, () => run('tollgate', 64), spec('tollgate', 64).warmup);
+    const b64 = await withCpu('baseline');
+    const t64 = await withCpu('tollgate');
     const bs16 = await run('baseline', 16, true);
     const ts16 = await run('tollgate', 16, true);
     const ds1 = await run('direct', 1, true);
