@@ -92,8 +92,11 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
   let ttftMs: number | null = null;
   let failure: GatewayError | null = null;
   let ended = primed.ended;
-  const send = (text: string): Promise<void> | null => {
+  const noteFirstOutput = () => {
     if (ttftMs === null && t.sawOutput()) ttftMs = performance.now() - ctx.t0;
+  };
+  const send = (text: string): Promise<void> | null => {
+    noteFirstOutput();
     return text && !res.destroyed ? write(res, text) : null;
   };
 
@@ -102,7 +105,7 @@ export async function relayStream(deps: GatewayDeps, input: RelayInput): Promise
   let held = '';
   try {
     if (ended || t.error() || t.terminated()) {
-      if (t.sawOutput()) ttftMs = performance.now() - ctx.t0;
+      noteFirstOutput();
       held = primed.first;
     } else {
       const pending = send(primed.first);
