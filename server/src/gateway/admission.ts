@@ -22,6 +22,8 @@ export interface AdmitInput {
   requestedOutput: number | null;
   /** Output cap when neither the request nor the deployment names one. */
   defaultOutput: number;
+  /** Completions the request generates, each up to the output cap (`outputChoices`); default 1. */
+  outputChoices?: number;
   /** The request body's `provider` object, unvalidated. */
   requestPreferences: unknown;
   agent: string | null;
@@ -44,6 +46,31 @@ const refuse = (error: GatewayError): Admit => ({ ok: false, error });
 
 function numberOrNull(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+}
+
+const positiveIntOrOne = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v > 1 ? v : 1);
+
+/** More completions than any provider makes; keeps cap × choices a finite number (best_of is not
+ *  checked before admission). */
+const MAX_CHOICES = 2 ** 31 - 1;
+
+/** Prompts in a legacy completions `prompt`: a string or a token array is one, an array of
+ *  strings or of token arrays is a batch. */
+function promptCount(prompt: unknown): number {
+  return Array.isArray(prompt) && prompt.length > 0 && typeof prompt[0] !== 'number' ? prompt.length : 1;
+}
+
+/**
+ * How many completions a request makes the provider generate, each up to the output cap: chat
+ * `n`; legacy completions max(n, best_of) per prompt (every best_of candidate is generated and
+ * billed, and each prompt of a batch gets that many). A value that is not a positive integer
+ * counts as 1: the provider refuses the request, so nothing is spent.
+ */
+export function outputChoices(kind: EndpointKind, body: Record<string, unknown>): number {
+  if (kind === 'embeddings') return 1;
+  const n = positiveIntOrOne(body['n']);
+  if (kind === 'chat') return n;
+  return Math.min(MAX_CHOICES, Math.max(n, positiveIntOrOne(body['best_of'])) * promptCount(body['prompt']));
 }
 
 /** Rate-limit rules for a caller: the key's own rpm/tpm, and the tenant's from settings.rate_limit. */
@@ -106,11 +133,14 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
     );
   }
 
-  // Upper bound over every deployment the attempt loop may fall back to.
+  // Upper bound over every deployment the attempt loop may fall back to; the output cap holds for
+  // each completion the request asks for (n, best_of).
   let reserved = 0n;
   let maxOut = 0;
+  const choices = input.outputChoices ?? 1;
   for (const d of plan) {
-    const out = input.kind === 'embeddings' ? 0 : (input.requestedOutput ?? d.maxOutputTokens ?? input.defaultOutput);
+    const cap = input.kind === 'embeddings' ? 0 : (input.requestedOutput ?? d.maxOutputTokens ?? input.defaultOutput);
+    const out = cap * choices;
     if (out > maxOut) maxOut = out;
     if (entry.free) continue;
     const ub = deps.pricing.upperBound(caller.tenant.id, entry.name, input.promptTokens, out, input.nowMs, d.id);

@@ -5,13 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderAdapter } from '../providers/ports.js';
 import type { Deployment } from '../routing/ports.js';
 import { UpstreamFormatError } from '../providers/registry.js';
+import { CircuitBreaker } from '../routing/circuit-breaker.js';
 import { runAttempts, UnusableAnswer } from './attempt-loop.js';
 import { AbortEmitter, type CallAbortSignal } from './call-signal.js';
 import type { GatewayDeps } from './deps.js';
 import { createGatewayMetrics } from './metrics.js';
 import { UpstreamClient, classifyTransportError, splitUrl } from './upstream-client.js';
 
-// A tiny upstream whose behaviour per path is scripted: /ok, /500, /429, /400, /slow.
+// A tiny upstream whose behaviour per path is scripted: /ok, /slow, /429-frac (Retry-After: 2.5),
+// and /<status> (/500, /429 with Retry-After: 1, /400, /401…).
 let server: Server;
 let base = '';
 const hits: string[] = [];
@@ -20,6 +22,11 @@ beforeAll(async () => {
     hits.push(req.url!);
     if (req.url === '/ok') return res.end('{"fine":true}');
     if (req.url === '/slow') return setTimeout(() => res.end('{}'), 1500);
+    if (req.url === '/429-frac') {
+      res.statusCode = 429;
+      res.setHeader('retry-after', '2.5');
+      return res.end('{"error":{"message":"scripted"}}');
+    }
     res.statusCode = Number(req.url!.slice(1));
     if (res.statusCode === 429) res.setHeader('retry-after', '1');
     res.end('{"error":{"message":"scripted"}}');
@@ -56,17 +63,23 @@ const dep = (id: string, path: string, baseUrl = base): Deployment => ({
 
 function deps(maxRetries = 0, firstByteTimeoutMs = 5000) {
   const records: { id: string; ok: boolean }[] = [];
+  /** What the breaker is told: whether each failure counts against its deployment. */
+  const counted: { id: string; retryable: boolean }[] = [];
+  const record = (id: string, o: { ok: boolean; retryable: boolean }) => {
+    records.push({ id, ok: o.ok });
+    if (!o.ok) counted.push({ id, retryable: o.retryable });
+  };
   const d = {
     settings: { upstreamTimeoutMs: 10_000, firstByteTimeoutMs, maxRetries, defaultMaxOutputTokens: 100 },
     clock: { now: () => 0 },
     log: pino({ level: 'silent' }),
-    planner: { plan: () => [], record: (id: string, o: { ok: boolean }) => records.push({ id, ok: o.ok }) },
+    planner: { plan: () => [], record },
     adapterFor: () => adapter,
     upstream: new UpstreamClient(),
     metrics: createGatewayMetrics(),
     retryDelayMs: () => 0,
   } as unknown as GatewayDeps;
-  return { d, records };
+  return { d, records, counted };
 }
 
 const run = (
@@ -134,6 +147,86 @@ describe('runAttempts', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.status).toBe(400);
     expect(hits).toEqual(['/400']);
+  });
+
+  it.each(['401', '402', '403', '404'])(
+    'falls back from a broken deployment (%s) and counts it against that deployment',
+    async (code) => {
+      const { d, records, counted } = deps();
+      const r = await run(d, [dep('a', code), dep('b', 'ok')]);
+      expect(r.ok && r.deployment.id).toBe('b');
+      expect(r.ok && r.attempt).toBe(2);
+      expect(records).toEqual([
+        { id: 'a', ok: false },
+        { id: 'b', ok: true },
+      ]);
+      expect(counted).toEqual([{ id: 'a', retryable: true }]);
+    },
+  );
+
+  it('does not try a broken deployment again on later passes, nor wait for it', async () => {
+    const { d } = deps(2);
+    const delays: number[] = [];
+    d.retryDelayMs = (attempt) => {
+      delays.push(attempt);
+      return 0;
+    };
+    hits.length = 0;
+    const r = await run(d, [dep('a', '401'), dep('b', '503')]);
+    expect(hits).toEqual(['/401', '/503', '/503']);
+    expect(delays).toEqual([1]);
+    // The transient failure is the one told: retrying later may work.
+    expect(!r.ok && r.error).toMatchObject({ status: 502, code: 'upstream_error' });
+    expect(!r.ok && r.error.message).not.toMatch(/HTTP 401/);
+  });
+
+  it('every deployment broken: 502 upstream_error naming the status, not the provider message', async () => {
+    const { d } = deps(2);
+    hits.length = 0;
+    const r = await run(d, [dep('a', '401'), dep('b', '404')]);
+    expect(hits).toEqual(['/401', '/404']);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatchObject({ status: 502, code: 'upstream_error' });
+    expect(r.error.message).toMatch(/HTTP 404/);
+    expect(r.error.message).not.toMatch(/scripted/);
+    const one = await run(deps().d, [dep('a', '403')]);
+    expect(!one.ok && one.error.message).toMatch(/HTTP 403/);
+  });
+
+  it("a broken deployment's failures open its circuit", async () => {
+    const { d } = deps();
+    const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
+    d.planner.record = (id, o, now) => breaker.record(id, o.ok, o.retryable, now);
+    for (let k = 0; k < 2; k++) {
+      const r = await run(d, [dep('a', '401'), dep('b', 'ok')]);
+      expect(r.ok && r.deployment.id).toBe('b');
+    }
+    expect(breaker.state('a', 0)).toBe('open');
+    expect(breaker.state('b', 0)).toBe('closed');
+  });
+
+  it.each(['413', '422'])('stops at a %s (the request is at fault) and counts it as a sign of life', async (code) => {
+    const { d, counted } = deps(2);
+    hits.length = 0;
+    const r = await run(d, [dep('a', code), dep('b', 'ok')]);
+    expect(hits).toEqual([`/${code}`]);
+    expect(!r.ok && r.error).toMatchObject({ status: 400, code: 'upstream_invalid_request' });
+    expect(counted).toEqual([{ id: 'a', retryable: false }]);
+  });
+
+  it("a final upstream 429 passes on the upstream's Retry-After in whole seconds", async () => {
+    const r = await run(deps().d, [dep('a', '429')]);
+    expect(!r.ok && r.error).toMatchObject({
+      status: 429,
+      code: 'upstream_rate_limited',
+      headers: { 'retry-after': '1' },
+    });
+    const frac = await run(deps().d, [dep('a', '429-frac')]);
+    expect(!frac.ok && frac.error.headers).toEqual({ 'retry-after': '3' });
+    // A broken deployment after it does not hide the 429 (nor its Retry-After).
+    const mixed = await run(deps().d, [dep('a', '429-frac'), dep('b', '401')]);
+    expect(!mixed.ok && mixed.error).toMatchObject({ status: 429, headers: { 'retry-after': '3' } });
   });
 
   it('retries after a full pass, then maps the last failure', async () => {

@@ -1,9 +1,12 @@
 // The attempt loop: walk the route plan, one upstream request per attempt, until a deployment
 // gives a usable answer. Connect errors, timeouts, 429, 5xx and unusable 2xx bodies (garbage,
 // an error event before any content) fall through to the next deployment; after a full pass the
-// plan is tried again (up to UPSTREAM_MAX_RETRIES more attempts) after a jittered back-off. All of
-// this happens before the first byte reaches the client, so a retry is invisible to it. Every
-// attempt is logged (at info) and fed to the planner (latency average, circuit breaker).
+// plan is tried again (up to UPSTREAM_MAX_RETRIES more attempts) after a jittered back-off. A
+// deployment that answers 401/402/403/404 is broken (revoked key, unpaid account, retired model):
+// the loop moves on without it and never tries it again in this call. 400/413/422 are the
+// request's fault and stop the loop at once. All of this happens before the first byte reaches
+// the client, so a retry is invisible to it. Every attempt is logged (at info) and fed to the
+// planner (latency average, circuit breaker).
 import type { ProviderError, UpstreamRequest } from '../providers/ports.js';
 import { UpstreamFormatError } from '../providers/registry.js';
 import { delay, type CallAbortSignal } from './call-signal.js';
@@ -58,6 +61,30 @@ interface Failure {
   retryAfterMs: number | null;
 }
 
+/** Statuses that say this deployment cannot serve anyone until an operator acts (wrong or revoked
+ *  key, unpaid provider account, no access, retired model), with what the client is told. */
+const BROKEN_DEPLOYMENT: ReadonlyMap<number, string> = new Map([
+  [401, 'authentication failed'],
+  [402, 'payment required'],
+  [403, 'access denied'],
+  [404, 'model or endpoint not found'],
+]);
+
+/** What the loop does after a failed attempt: go on, this deployment included on a later pass
+ *  (`retry`); go on without this deployment (`skip`); answer at once (`stop`). */
+type NextStep = 'retry' | 'skip' | 'stop';
+
+function nextStep(f: Failure): NextStep {
+  if (f.retryable) return 'retry';
+  return f.kind === 'status' && BROKEN_DEPLOYMENT.has(f.status) ? 'skip' : 'stop';
+}
+
+/** The failure the loop keeps (for the back-off and the final answer): a broken deployment's only
+ *  when no other failed, since another deployment's 429 or 5xx says that retrying later may work. */
+function keptFailure(kept: Failure | null, f: Failure, next: NextStep): Failure {
+  return next === 'skip' && kept !== null && nextStep(kept) !== 'skip' ? kept : f;
+}
+
 const CLIENT_GONE = gatewayError(499, 'client_closed_request', 'client closed the request');
 const TIMEOUT = gatewayError(504, 'upstream_timeout', 'The upstream provider did not answer in time.');
 
@@ -87,14 +114,32 @@ function failureOf(e: unknown): Failure | 'aborted' {
   return { kind, status: 0, message: '', retryable: true, retryAfterMs: null };
 }
 
-/** The client-facing error after the last failure (OpenAI status conventions: 502/503/504). */
+/** The client-facing error after the last failure (OpenAI status conventions: 502/503/504). A
+ *  broken deployment's provider message stays out: it may quote part of the provider key. */
 function finalError(f: Failure): GatewayError {
   if (f.kind === 'timeout') return TIMEOUT;
   if (f.kind === 'status' && !f.retryable && (f.status === 400 || f.status === 413 || f.status === 422)) {
     return gatewayError(400, 'upstream_invalid_request', f.message || 'The provider rejected the request.');
   }
   if (f.kind === 'status' && f.status === 429) {
-    return gatewayError(429, 'upstream_rate_limited', 'The upstream provider is rate limiting; retry later.');
+    // Like the gateway's own 429s: whole seconds, at least one.
+    const headers =
+      f.retryAfterMs === null ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(f.retryAfterMs / 1000))) };
+    return gatewayError(
+      429,
+      'upstream_rate_limited',
+      'The upstream provider is rate limiting; retry later.',
+      null,
+      headers,
+    );
+  }
+  const broken = f.kind === 'status' && !f.retryable ? BROKEN_DEPLOYMENT.get(f.status) : undefined;
+  if (broken) {
+    return gatewayError(
+      502,
+      'upstream_error',
+      `The upstream provider answered HTTP ${f.status} (${broken}); the model's deployment needs an operator's attention.`,
+    );
   }
   if (f.kind === 'connect')
     return gatewayError(502, 'upstream_unreachable', 'The upstream provider could not be reached.');
@@ -114,15 +159,26 @@ function untranslatable(): AttemptResult<never> {
   };
 }
 
+/** The breaker counts every failure the loop moves on from (the planner's `retryable`), a broken
+ *  deployment's included so it cools down; a failure the request caused proves the deployment up. */
+function recordFailure(deps: GatewayDeps, deployment: Deployment, sentAt: number, next: NextStep): void {
+  deps.planner.record(
+    deployment.id,
+    { ok: false, latencyMs: performance.now() - sentAt, retryable: next !== 'stop' },
+    deps.clock.now(),
+  );
+}
+
 export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>): Promise<AttemptResult<T>> {
   const { plan, signal } = input;
   const total = plan.length + deps.settings.maxRetries;
   const logAttempts = deps.log.isLevelEnabled('info');
   let last: Failure | null = null;
-  const unservable = new Set<string>();
+  // Deployments this call does not try again: their provider lacks the endpoint, or they are broken.
+  const skipped = new Set<string>();
   for (let i = 0; i < total; i++) {
     const deployment = plan[i % plan.length]!;
-    if (unservable.has(deployment.id)) continue;
+    if (skipped.has(deployment.id)) continue;
     if (i >= plan.length && last) {
       await delay(deps.retryDelayMs(i - plan.length, last.retryAfterMs), signal);
       if (signal.aborted) break;
@@ -140,7 +196,7 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
     if (!adapter || !upstreamReq) {
       // This deployment's provider has no such endpoint (legacy completions on Anthropic, say):
       // nothing to retry; the next deployment may have it.
-      unservable.add(deployment.id);
+      skipped.add(deployment.id);
       continue;
     }
     const sentAt = performance.now();
@@ -152,8 +208,11 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
         reply = simulatedReply(sim.body);
         outcome = sim.status;
         if (sim.status >= 300) {
-          last = statusFailure(adapter.parseError(sim.status, sim.body));
-          if (!last.retryable) break;
+          const f = statusFailure(adapter.parseError(sim.status, sim.body));
+          const next = nextStep(f);
+          last = keptFailure(last, f, next);
+          if (next === 'stop') break;
+          if (next === 'skip') skipped.add(deployment.id);
           continue;
         }
       } else {
@@ -166,13 +225,12 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
         outcome = res.statusCode;
         if (res.statusCode >= 300) {
           const text = await res.body.text().catch(() => '');
-          last = statusFailure(adapter.parseError(res.statusCode, text), retryAfterMs(res.headers));
-          deps.planner.record(
-            deployment.id,
-            { ok: false, latencyMs: performance.now() - sentAt, retryable: last.retryable },
-            deps.clock.now(),
-          );
-          if (!last.retryable) break;
+          const f = statusFailure(adapter.parseError(res.statusCode, text), retryAfterMs(res.headers));
+          const next = nextStep(f);
+          last = keptFailure(last, f, next);
+          recordFailure(deps, deployment, sentAt, next);
+          if (next === 'stop') break;
+          if (next === 'skip') skipped.add(deployment.id);
           continue;
         }
         deps.metrics.upstreamLatency(deployment.provider.type, performance.now() - sentAt);
@@ -203,13 +261,11 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
         return { ok: false, error: TIMEOUT, aborted: false };
       }
       outcome = f.kind === 'status' ? `unusable ${f.status}` : f.kind;
-      deps.planner.record(
-        deployment.id,
-        { ok: false, latencyMs: performance.now() - sentAt, retryable: f.retryable },
-        deps.clock.now(),
-      );
-      last = f;
-      if (!f.retryable) break;
+      const next = nextStep(f);
+      last = keptFailure(last, f, next);
+      recordFailure(deps, deployment, sentAt, next);
+      if (next === 'stop') break;
+      if (next === 'skip') skipped.add(deployment.id);
     } finally {
       if (logAttempts) {
         deps.log.info(
@@ -230,7 +286,7 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
     return input.timedOut()
       ? { ok: false, error: TIMEOUT, aborted: false }
       : { ok: false, error: CLIENT_GONE, aborted: true };
-  if (!last && unservable.size > 0) return { ok: false, error: UNSERVABLE, aborted: false };
+  if (!last && skipped.size > 0) return { ok: false, error: UNSERVABLE, aborted: false };
   return {
     ok: false,
     error: last ? finalError(last) : gatewayError(502, 'upstream_error', 'no upstream attempt could be made'),

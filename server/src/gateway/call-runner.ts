@@ -29,6 +29,9 @@ export interface CallSpec {
   /** Reservation estimate of the prompt (no tokenizer). */
   promptTokens: number;
   requestedOutput: number | null;
+  /** Completions the request generates (n; best_of per prompt for legacy completions): the output
+   *  allowance is reserved once per completion (admission's outputChoices). Default 1. */
+  outputChoices?: number;
   /** Thinking tokens a request without an output cap may add to the default allowance. */
   thinkingTokens?: number;
   /** The body's `provider` object, unvalidated. */
@@ -71,6 +74,7 @@ export async function runCall(
     promptTokens: spec.promptTokens,
     requestedOutput: spec.requestedOutput,
     defaultOutput: deps.settings.defaultMaxOutputTokens + (spec.thinkingTokens ?? 0),
+    outputChoices: spec.outputChoices,
     requestPreferences: spec.requestPreferences,
     agent: spec.attribution.agent,
     nowMs: request.gatewayStartedAt,

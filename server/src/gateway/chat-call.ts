@@ -3,6 +3,7 @@
 // The flow is call-runner's; this file says how a chat request is built, parsed, rendered and
 // estimated.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { outputChoices } from './admission.js';
 import { attributionOf, type Attribution } from './attribution.js';
 import { runCall, type CallSpec } from './call-runner.js';
 import type { ParseContext, UpstreamRequest } from '../providers/ports.js';
@@ -41,6 +42,7 @@ class ChatCall implements CallSpec {
   readonly includeUsage: boolean;
   readonly promptTokens: number;
   readonly requestedOutput: number | null;
+  readonly outputChoices: number;
   readonly thinkingTokens: number;
   readonly requestPreferences: unknown;
   readonly attribution: Attribution;
@@ -58,6 +60,7 @@ class ChatCall implements CallSpec {
     this.includeUsage = chat.stream_options?.include_usage === true;
     this.promptTokens = estimateChatPromptTokens(chat);
     this.requestedOutput = requestedOutputTokens(chat);
+    this.outputChoices = outputChoices('chat', chat as Record<string, unknown>);
     this.thinkingTokens = this.requestedOutput === null ? thinkingAllowance(chat as Record<string, unknown>) : 0;
     this.requestPreferences = input.preferences;
     this.attribution = input.attribution ?? attributionOf(request.headers, chat);

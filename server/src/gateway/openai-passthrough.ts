@@ -8,6 +8,7 @@
 // writer, so both paths answer the same. Forwarded events are parsed only at the end, and only if
 // the provider never reported usage (tokenizer fallback).
 import { SseDecoder, type SseEvent } from '../providers/common/sse-decoder.js';
+import { usageFromOpenAI } from '../providers/common/usage.js';
 import type { ProviderError, StreamParser } from '../providers/ports.js';
 import type { ChatChunk, Usage } from './deps.js';
 import type { StreamWriter } from './dialect.js';
@@ -276,6 +277,8 @@ export function forwardOpenAiChatResponse(text: string, json: unknown, publicMod
   if (typeof created !== 'number' || created === 0) return null;
   const usage = b['usage'];
   if (usage !== undefined && (typeof usage !== 'object' || usage === null || Array.isArray(usage))) return null;
+  // A usage object without counts is dropped by the parse (the charge is then estimated).
+  if (usage !== undefined && usageFromOpenAI(usage) === null) return null;
   const model = b['model'];
   if (typeof model !== 'string') return null;
   const at = topLevelModelValue(text);

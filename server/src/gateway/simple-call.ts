@@ -2,10 +2,12 @@
 // chat (call-runner); the adapter's optional embeddings/completions transforms decide which
 // deployments can serve them — a deployment whose adapter has none is skipped like a failure.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { usageFromOpenAI, usageToOpenAI } from '../providers/common/usage.js';
 import type { UpstreamRequest } from '../providers/ports.js';
 import { UpstreamFormatError } from '../providers/registry.js';
 import { attributionOf } from './attribution.js';
 import type { Attribution } from './attribution.js';
+import { outputChoices } from './admission.js';
 import { runCall, type CallSpec } from './call-runner.js';
 import type { ChatChunk, Deployment, GatewayDeps, ProviderAdapter, StreamParser, Usage } from './deps.js';
 import type { StreamOptions } from './dialect.js';
@@ -48,6 +50,7 @@ class SimpleCall implements CallSpec {
   readonly includeUsage: boolean;
   readonly promptTokens: number;
   readonly requestedOutput: number | null;
+  readonly outputChoices: number;
   readonly requestPreferences: unknown;
   readonly attribution: Attribution;
   /** Embeddings `input` / completions `prompt`. */
@@ -67,6 +70,7 @@ class SimpleCall implements CallSpec {
     this.includeUsage = so?.include_usage === true;
     this.promptTokens = estimateInputTokensQuick(this.input);
     this.requestedOutput = kind === 'embeddings' ? 0 : requestedOutputTokens(body);
+    this.outputChoices = outputChoices(kind, body);
     this.requestPreferences = body['provider'];
     this.attribution = attributionOf(request.headers, body);
   }
@@ -77,8 +81,15 @@ class SimpleCall implements CallSpec {
   parse(adapter: ProviderAdapter, json: unknown, model: string) {
     return parse(this.kind, adapter, json, model);
   }
-  render(response: Record<string, unknown>): string {
-    return JSON.stringify(response);
+  /** The answer as parsed; when it carries no usable token counts (the charge was then estimated,
+   *  e.g. Gemini embeddings report none), the usage charged is written in instead. */
+  render(response: Record<string, unknown>, usage: Usage): string {
+    if (usageFromOpenAI(response['usage']) !== null) return JSON.stringify(response);
+    const counted =
+      this.kind === 'embeddings'
+        ? { prompt_tokens: usage.promptTokens, total_tokens: usage.promptTokens }
+        : usageToOpenAI(usage);
+    return JSON.stringify({ ...response, usage: counted });
   }
   /** build() only picks deployments whose adapter has this parser. Legacy completion chunks share
    *  the envelope the relay and writer read (id, choices, usage); `text` is counted as output. */

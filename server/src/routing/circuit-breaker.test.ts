@@ -29,7 +29,7 @@ describe('CircuitBreaker', () => {
     expect(b.state('d1', 0)).toBe('closed');
   });
 
-  it('non-retryable failures (a 400) do not count: the deployment answered', () => {
+  it('failures the request caused (a 400) do not count: the deployment answered', () => {
     const b = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 1000 });
     fail(b, 'd1', 0);
     b.record('d1', false, false, 0);

@@ -1,11 +1,11 @@
-// Circuit breaker per deployment: N consecutive retryable failures open the circuit for a
-// cool-down; after it the circuit is half-open and admits exactly one trial; the trial's success
-// closes it, its failure re-opens it. Pure state machine: every call takes `nowMs`.
+// Circuit breaker per deployment: N consecutive failures of the deployment's own open the circuit
+// for a cool-down; after it the circuit is half-open and admits exactly one trial; the trial's
+// success closes it, its failure re-opens it. Pure state machine: every call takes `nowMs`.
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {
-  /** Consecutive retryable failures that open the circuit. */
+  /** Consecutive failures of the deployment's own that open the circuit. */
   failureThreshold: number;
   /** How long an open circuit refuses attempts before a trial. */
   cooldownMs: number;
@@ -54,12 +54,15 @@ export class CircuitBreaker {
   }
 
   /**
-   * Feed back an attempt. Only retryable failures (connect errors, timeouts, 429, 5xx) count:
-   * a 400 proves the deployment is up, so it counts as a sign of life.
+   * Feed back an attempt. Only failures that are the deployment's fault count: the transient ones
+   * (connect errors, timeouts, 429, 5xx) and a broken deployment's (401/402/403/404: revoked key,
+   * unpaid account, retired model), which must cool down too. A failure the request caused (400,
+   * 413, 422) proves the deployment up, so it counts as a sign of life. The planner passes its
+   * outcome's `retryable` as `deploymentFault`: the gateway falls back from exactly these failures.
    */
-  record(id: string, ok: boolean, retryable: boolean, nowMs: number): void {
+  record(id: string, ok: boolean, deploymentFault: boolean, nowMs: number): void {
     const e = this.entry(id);
-    if (ok || !retryable) {
+    if (ok || !deploymentFault) {
       e.failures = 0;
       e.openUntil = null;
       e.trialSince = null;

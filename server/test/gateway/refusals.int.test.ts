@@ -175,6 +175,25 @@ describe('budgets', () => {
     }
   });
 
+  it('n completions reserve n output allowances: a budget for 4 single calls refuses n: 5, never reaching the provider', async () => {
+    const now = w.t.core.clock.now();
+    const ub = w.t.money.pricing.upperBound(
+      w.tenantId,
+      'm1',
+      estimatePromptTokensFast(chat as never),
+      chat.max_tokens,
+      now,
+    );
+    const k = await w.makeKey({ name: 'choices', budget: ub! * 4n, budget_period: 'total' });
+    mock.reset();
+    const auth = { authorization: `Bearer ${k.secret}` };
+    const five = await post('/v1/chat/completions', { ...chat, n: 5 }, auth);
+    expect(five.status).toBe(402);
+    expect(five.json?.['error']).toMatchObject({ type: 'insufficient_quota', code: 'key_budget_exceeded' });
+    expect(mock.count()).toBe(0);
+    expect((await post('/v1/chat/completions', { ...chat, n: 2 }, auth)).status).toBe(200);
+  });
+
   it('an empty wallet refuses with 402 insufficient_quota', async () => {
     const poor = await createWorld({
       catalog: {

@@ -237,6 +237,11 @@ eachDialect('SDK suite', (dialect) => {
       if (source === 'provider') expect(rec?.prompt_tokens).toBe(BigInt(usage.promptTokens));
       else expect(rec?.prompt_tokens).toBeGreaterThan(0n);
       expect(rec?.completion_tokens).toBe(0n);
+      // The body's usage is what was charged, estimated or not.
+      expect(data.usage).toEqual({
+        prompt_tokens: Number(rec!.prompt_tokens),
+        total_tokens: Number(rec!.prompt_tokens),
+      });
       const c = expectedCost(
         { ...usage, promptTokens: Number(rec!.prompt_tokens), completionTokens: 0 },
         RATES,
