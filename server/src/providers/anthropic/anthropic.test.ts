@@ -257,6 +257,34 @@ describe('anthropic adapter: stream', () => {
     expect(streamAll(text).usage).toMatchObject({ promptTokens: 500 + 1024, completionTokens: 89 });
   });
 
+  it('gives a tool call that streamed no input "{}" as its arguments, like the non-stream answer', () => {
+    const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const noArgs = (stop: boolean) =>
+      ev('message_start', { message: { id: 'msg_1', usage: { input_tokens: 10, output_tokens: 1 } } }) +
+      ev('content_block_start', {
+        index: 0,
+        content_block: { type: 'tool_use', id: 'toolu_1', name: 'now', input: {} },
+      }) +
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }) +
+      (stop ? ev('content_block_stop', { index: 0 }) : '') +
+      ev('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 12 } }) +
+      ev('message_stop', {});
+    type Call = { id?: string; function: { arguments: string } };
+    const callsOf = (c: ChatChunk) => (deltaOf(c)?.delta['tool_calls'] as Call[] | undefined) ?? [];
+    for (const stop of [true, false]) {
+      const { chunks } = streamAll(noArgs(stop));
+      expect(chunks.flatMap(callsOf).map((t) => t.function.arguments)).toEqual(['', '{}']);
+      // The arguments come before the finish chunk.
+      const argsAt = chunks.findIndex((c) => callsOf(c).some((t) => t.id === undefined));
+      expect(argsAt).toBeGreaterThan(0);
+      expect(argsAt).toBeLessThan(chunks.findIndex((c) => deltaOf(c)?.finish_reason));
+    }
+    // A tool call with input streams it once, with nothing added at its stop.
+    const args = streamAll(fixtureText(here, 'messages-stream.sse')).chunks.flatMap(callsOf);
+    expect(args.map((t) => t.function.arguments).filter((a) => a === '{}')).toEqual([]);
+    expect(JSON.parse(args.map((t) => t.function.arguments).join(''))).toMatchObject({ unit: 'fahrenheit' });
+  });
+
   it('reports an error event mid-stream (overloaded → 529, retryable)', () => {
     const { chunks, error, completed, usage } = streamAll(fixtureText(here, 'messages-stream-error.sse'));
     expect(chunks).toHaveLength(2);

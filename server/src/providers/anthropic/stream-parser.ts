@@ -3,8 +3,9 @@
 // deltas (OpenAI indexes tool calls separately from content blocks), or content for the
 // response_format tool (json-mode.ts); thinking_delta → `reasoning_content` plus a `thinking_blocks`
 // piece, signature_delta and redacted_thinking → `thinking_blocks` pieces (LiteLLM's shape, see
-// thinking.ts); message_delta → finish_reason and final usage; message_stop → the usage chunk
-// (choices: []) OpenAI sends with include_usage.
+// thinking.ts); a tool_use block that streamed no input ends with "{}" as its arguments, as in the
+// non-stream answer (a client's JSON.parse of "" fails); message_delta → finish_reason and final
+// usage; message_stop → the usage chunk (choices: []) OpenAI sends with include_usage.
 import type { ChatChunk, ParseContext, ProviderError, StreamParser, Usage } from '../ports.js';
 import { isObject, num, safeParse, str, type Json } from '../common/json.js';
 import { SseDecoder, type SseEvent } from '../common/sse-decoder.js';
@@ -28,6 +29,8 @@ class AnthropicStreamParser implements StreamParser {
   private readonly toolIndex = new Map<number, number>();
   /** content block index of the response_format tool, whose input is streamed as content */
   private jsonBlock: number | null = null;
+  /** tool_use blocks (content block index) that have streamed no input yet → their start input */
+  private readonly inputPending = new Map<number, string>();
 
   constructor(
     private readonly publicModel: string,
@@ -93,6 +96,11 @@ class AnthropicStreamParser implements StreamParser {
       }
       case 'content_block_start': {
         const block = isObject(data['content_block']) ? data['content_block'] : {};
+        if (block['type'] === 'tool_use') {
+          // Anthropic sends `input: {}` here and the input as deltas; a tool without parameters
+          // gets no (or only empty) deltas.
+          this.inputPending.set(num(data['index']), JSON.stringify(isObject(block['input']) ? block['input'] : {}));
+        }
         if (block['type'] === 'tool_use' && block['name'] === JSON_TOOL_NAME) {
           this.jsonBlock = num(data['index']);
         } else if (block['type'] === 'tool_use') {
@@ -130,13 +138,8 @@ class AnthropicStreamParser implements StreamParser {
         } else if (delta['type'] === 'input_json_delta') {
           const partial = str(delta['partial_json']) ?? '';
           if (partial.length === 0) return;
-          if (num(data['index']) === this.jsonBlock) {
-            out.push(this.chunk({ content: partial }));
-            return;
-          }
-          const idx = this.toolIndex.get(num(data['index']));
-          if (idx !== undefined)
-            out.push(this.chunk({ tool_calls: [{ index: idx, function: { arguments: partial } }] }));
+          this.inputPending.delete(num(data['index']));
+          this.inputText(num(data['index']), partial, out);
         } else if (delta['type'] === 'thinking_delta') {
           const thinking = str(delta['thinking']) ?? '';
           if (thinking.length > 0) out.push(this.thinkingChunk(thinking));
@@ -147,8 +150,14 @@ class AnthropicStreamParser implements StreamParser {
         // citations_delta: no Chat Completions equivalent.
         return;
       }
+      case 'content_block_stop': {
+        this.closeInput(num(data['index']), out);
+        return;
+      }
       case 'message_delta': {
         const delta = isObject(data['delta']) ? data['delta'] : {};
+        // Servers that skip content_block_stop: no tool call may finish with "" as its arguments.
+        for (const blockIndex of [...this.inputPending.keys()]) this.closeInput(blockIndex, out);
         // message_delta usage is cumulative; its input fields, when present, supersede message_start's.
         // With no usage anywhere (some Anthropic-compatible servers) usage() stays null, so the
         // gateway counts with the tokenizer instead of recording zero tokens.
@@ -189,8 +198,26 @@ class AnthropicStreamParser implements StreamParser {
         return;
       }
       default:
-        return; // ping, content_block_stop and future event types carry nothing to forward
+        return; // ping and future event types carry nothing to forward
     }
+  }
+
+  /** Input JSON of a tool_use block: content for the response_format tool, else tool-call arguments. */
+  private inputText(blockIndex: number, text: string, out: ChatChunk[]): void {
+    if (blockIndex === this.jsonBlock) {
+      out.push(this.chunk({ content: text }));
+      return;
+    }
+    const idx = this.toolIndex.get(blockIndex);
+    if (idx !== undefined) out.push(this.chunk({ tool_calls: [{ index: idx, function: { arguments: text } }] }));
+  }
+
+  /** A tool_use block ended: if it streamed no input, its start input ("{}") is the whole input. */
+  private closeInput(blockIndex: number, out: ChatChunk[]): void {
+    const input = this.inputPending.get(blockIndex);
+    if (input === undefined) return;
+    this.inputPending.delete(blockIndex);
+    this.inputText(blockIndex, input, out);
   }
 }
 

@@ -1,17 +1,33 @@
 // OpenAI usage objects ⇄ Tollgate's normalised token counts. OpenAI's convention is the canonical
 // one: cached and cache-write tokens are part of prompt_tokens, reasoning part of completion_tokens.
 import type { OpenAIUsage, Usage } from '../ports.js';
-import { isObject, num } from './json.js';
+import { isObject, num, type Json } from './json.js';
 
+/** A token count the object gives, or null when it gives none (absent, null, not a number). */
+function countOf(u: Json, ...keys: string[]): number | null {
+  for (const k of keys) {
+    const v = u[k];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+/** Null when the object reports no tokens at all (`{}`, only details, all zero): the caller then
+ *  counts with the tokenizer, since a call that produced tokens is never recorded at zero cost. */
 export function usageFromOpenAI(u: unknown): Usage | null {
   if (!isObject(u)) return null;
   const pd = isObject(u['prompt_tokens_details']) ? u['prompt_tokens_details'] : {};
   const cd = isObject(u['completion_tokens_details']) ? u['completion_tokens_details'] : {};
-  // Legacy embeddings/completions servers sometimes send only total_tokens or input_tokens.
-  const prompt = num(u['prompt_tokens'] ?? u['input_tokens']);
+  const completion = countOf(u, 'completion_tokens', 'output_tokens') ?? 0;
+  // Legacy embeddings/completions servers sometimes send only total_tokens or input_tokens (or a
+  // prompt_tokens of 0 beside a real total).
+  const given = countOf(u, 'prompt_tokens', 'input_tokens');
+  const prompt =
+    given !== null && given + completion > 0 ? given : Math.max(0, (countOf(u, 'total_tokens') ?? 0) - completion);
+  if (prompt + completion <= 0) return null;
   return {
     promptTokens: prompt,
-    completionTokens: num(u['completion_tokens'] ?? u['output_tokens']),
+    completionTokens: completion,
     cachedTokens: num(pd['cached_tokens']),
     cacheWriteTokens: num(pd['cache_write_tokens']),
     reasoningTokens: num(cd['reasoning_tokens']),
