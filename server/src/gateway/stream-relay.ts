@@ -1,11 +1,12 @@
 // Relays an upstream stream to the client as it arrives: upstream bytes → the client's SSE text
 // (a StreamTranscoder: the adapter's parser and the dialect's writer, or the OpenAI passthrough),
 // written once per upstream read. Before any byte goes out the stream is *primed* inside the
-// attempt loop: read until there is something to send, so a garbage or error-only answer still
-// falls back to the next deployment. At the end the call is billed from the provider's usage, or —
-// when the provider never reported it (cut off, client left, provider without stream usage) —
-// from a tokenizer count of what was produced, so a call that produced tokens is never free. The
-// cost goes into the final usage chunk (dialect) and the HTTP trailer x-tollgate-cost.
+// attempt loop: read until the answer produced output or completed, so a garbage or error-only
+// answer (an error right after the opening event included) still falls back to the next
+// deployment. At the end the call is billed from the provider's usage, or — when the provider
+// never reported it (cut off, client left, provider without stream usage) — from a tokenizer count
+// of what was produced, so a call that produced tokens is never free. The cost goes into the final
+// usage chunk (dialect) and the HTTP trailer x-tollgate-cost.
 import type { ServerResponse } from 'node:http';
 import { formatMoney } from '../shared/money.js';
 import { UnusableAnswer } from './attempt-loop.js';
@@ -26,22 +27,27 @@ export interface PrimedStream {
   ended: boolean;
 }
 
-/** Read until there is client text to send; an error event, garbage or an empty stream before
- *  that makes the attempt fail (UnusableAnswer) while the client has seen nothing. */
+/** Read until the answer is known to be usable: it produced output (content, a tool call,
+ *  reasoning) or completed (an empty answer is still an answer). The opening event (OpenAI's role
+ *  chunk, Anthropic's message_start) says nothing about that: an error event or the body's end
+ *  right after it, or garbage, makes the attempt fail (UnusableAnswer) while the client has seen
+ *  nothing, so the next deployment is tried. What was read so far is held and sent at once. No
+ *  timer of its own: a silent upstream is cut by the body timeout or the call's timeout. */
 export async function primeStream(reply: UpstreamReply, transcoder: StreamTranscoder): Promise<PrimedStream> {
   const source = reply.chunks();
+  let first = '';
   for (;;) {
     const r = await source.next();
-    const first = r.done ? transcoder.end() : transcoder.push(r.value);
-    if (first.length > 0) return { reply, transcoder, source, first, ended: r.done === true };
-    const pe = transcoder.error();
-    if (pe) throw new UnusableAnswer(pe);
-    if (r.done) {
+    first += r.done ? transcoder.end() : transcoder.push(r.value);
+    if (!transcoder.sawOutput()) {
+      const pe = transcoder.error();
+      if (pe) throw new UnusableAnswer(pe);
       if (!transcoder.completed()) {
+        if (!r.done) continue;
         throw new UnusableAnswer({ status: 502, message: 'upstream stream ended before any content', retryable: true });
       }
-      return { reply, transcoder, source, first, ended: true };
     }
+    return { reply, transcoder, source, first, ended: r.done === true };
   }
 }
 
