@@ -4,29 +4,28 @@
 // Extended thinking (the `thinking` parameter, assistant thinking blocks) rides along under symbol
 // keys that only the anthropic adapter reads: Anthropic upstreams get it back unchanged, others
 // never see it.
+import type { z } from 'zod';
 import type { ChatRequest } from '../ports.js';
 import type { Result } from '../../shared/errors.js';
-import { isObject, str, type Json } from '../common/json.js';
+import { str, type Json } from '../common/json.js';
 import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG, setNative } from '../anthropic/thinking.js';
-import { messagesRequestSchema, type MessagesRequest } from './schema.js';
+import { messagesRequestSchema, type ContentBlock, type MessagesRequest } from './schema.js';
 
 export interface MessagesRequestError {
   field: string;
   message: string;
 }
 
-function imageUrlPart(block: Json): Json | null {
-  const src = isObject(block['source']) ? block['source'] : {};
-  if (src['type'] === 'base64')
-    return { type: 'image_url', image_url: { url: `data:${String(src['media_type'])};base64,${String(src['data'])}` } };
-  if (src['type'] === 'url') return { type: 'image_url', image_url: { url: String(src['url']) } };
-  return null;
+function imageUrlPart(block: Extract<ContentBlock, { type: 'image' }>): Json {
+  const src = block.source;
+  const url = src.type === 'base64' ? `data:${src.media_type};base64,${src.data}` : src.url;
+  return { type: 'image_url', image_url: { url } };
 }
 
-function toolResultText(content: unknown): string {
+function toolResultText(content: Extract<ContentBlock, { type: 'tool_result' }>['content']): string {
   if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((b) => (isObject(b) && b['type'] === 'text' ? (str(b['text']) ?? '') : '')).join('');
+  if (!content) return '';
+  return content.map((b) => (b.type === 'text' ? (str(b['text']) ?? '') : '')).join('');
 }
 
 /** One text part stays a plain string (what most upstreams handle best). */
@@ -35,41 +34,30 @@ function collapse(parts: Json[]): unknown {
   return parts;
 }
 
-function userMessages(content: MessagesRequest['messages'][number]['content']): Json[] {
+function userMessages(content: string | ContentBlock[]): Json[] {
   if (typeof content === 'string') return [{ role: 'user', content }];
   const tools: Json[] = [];
   const parts: Json[] = [];
-  for (const b of content as Json[]) {
-    if (b['type'] === 'tool_result') {
-      const text = toolResultText(b['content']);
-      tools.push({
-        role: 'tool',
-        tool_call_id: String(b['tool_use_id']),
-        content: b['is_error'] === true ? `Error: ${text}` : text,
-      });
-    } else if (b['type'] === 'text') parts.push({ type: 'text', text: String(b['text']) });
-    else if (b['type'] === 'image') {
-      const p = imageUrlPart(b);
-      if (p) parts.push(p);
-    }
+  for (const b of content) {
+    if (b.type === 'tool_result') {
+      const text = toolResultText(b.content);
+      tools.push({ role: 'tool', tool_call_id: b.tool_use_id, content: b.is_error === true ? `Error: ${text}` : text });
+    } else if (b.type === 'text') parts.push({ type: 'text', text: b.text });
+    else if (b.type === 'image') parts.push(imageUrlPart(b));
   }
   return parts.length > 0 ? [...tools, { role: 'user', content: collapse(parts) }] : tools;
 }
 
-function assistantMessage(content: MessagesRequest['messages'][number]['content']): Json {
+function assistantMessage(content: string | ContentBlock[]): Json {
   if (typeof content === 'string') return { role: 'assistant', content };
   let text = '';
   const calls: Json[] = [];
   const thinking: Json[] = [];
-  for (const b of content as Json[]) {
-    if (b['type'] === 'text') text += String(b['text']);
-    else if (b['type'] === 'thinking' || b['type'] === 'redacted_thinking') thinking.push(b);
-    else if (b['type'] === 'tool_use') {
-      calls.push({
-        id: String(b['id']),
-        type: 'function',
-        function: { name: String(b['name']), arguments: JSON.stringify(b['input'] ?? {}) },
-      });
+  for (const b of content) {
+    if (b.type === 'text') text += b.text;
+    else if (b.type === 'thinking' || b.type === 'redacted_thinking') thinking.push(b);
+    else if (b.type === 'tool_use') {
+      calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } });
     }
   }
   const msg: Json = { role: 'assistant', content: text.length > 0 || calls.length === 0 ? text : null };
@@ -88,6 +76,9 @@ export function messagesToChatRequest(m: MessagesRequest): ChatRequest {
     if (msg.role === 'user') messages.push(...userMessages(msg.content));
     else messages.push(assistantMessage(msg.content));
   }
+  // max_tokens, the field every OpenAI-compatible server reads (Ollama, LM Studio and others ignore
+  // max_completion_tokens); the openai adapter renames it for OpenAI's reasoning models, which
+  // refuse it (openAIBody).
   const req: ChatRequest = { model: m.model, messages, max_tokens: m.max_tokens };
   if (m.stop_sequences && m.stop_sequences.length > 0) req['stop'] = m.stop_sequences;
   if (m.temperature !== undefined) req['temperature'] = m.temperature;
@@ -115,13 +106,32 @@ export function messagesToChatRequest(m: MessagesRequest): ChatRequest {
   return req;
 }
 
-/** Validate and translate; failures name the offending field (`messages.0.content`). */
+/** The issue worth reporting. Inside a union (content: string | blocks), zod reports only "Invalid
+ *  input" at the union; the branch that got furthest names the real field (`….content.1.text`). */
+function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  let path = issue.path;
+  let cur = issue;
+  while (cur.code === 'invalid_union') {
+    let best: z.core.$ZodIssue | undefined;
+    for (const branch of cur.errors) {
+      const first = branch[0];
+      if (first && first.path.length > (best?.path.length ?? 0)) best = first;
+    }
+    if (!best) break;
+    path = [...path, ...best.path];
+    cur = best;
+  }
+  return { path, message: cur.message };
+}
+
+/** Validate and translate; failures name the offending field (`messages.0.content.1.text`). */
 export function parseMessagesRequest(body: unknown): Result<ChatRequest, MessagesRequestError> {
   const parsed = messagesRequestSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
-    return { ok: false, error: { field, message: `${field}: ${issue?.message ?? 'invalid'}` } };
+    const first = parsed.error.issues[0];
+    const issue = first ? innermost(first) : { path: [], message: 'invalid' };
+    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+    return { ok: false, error: { field, message: `${field}: ${issue.message}` } };
   }
   const tc = parsed.data.tool_choice;
   if (tc?.type === 'tool' && !tc.name)

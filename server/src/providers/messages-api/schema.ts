@@ -1,27 +1,58 @@
 // The inbound Anthropic Messages API request (POST /v1/messages) as a zod schema: the trust
 // boundary. Loose objects: fields Tollgate does not translate pass validation and are ignored.
+// Content blocks are the exception to "ignored": each block type Tollgate translates has its
+// required fields checked, and a block type it cannot translate (document, search_result, …) is a
+// 400 rather than silently left out of the prompt.
 import { z } from 'zod';
+
+/** An unknown `type` value: say which, and what would have been accepted. */
+function unsupportedType(what: string) {
+  return (iss: { code: string; input?: unknown; options?: unknown }): string | undefined => {
+    if (iss.code !== 'invalid_union') return undefined;
+    const t = (iss.input as { type?: unknown } | undefined)?.type;
+    const options = Array.isArray(iss.options) ? ` (supported: ${iss.options.join(', ')})` : '';
+    return typeof t === 'string'
+      ? `${what} type "${t}" is not supported${options}`
+      : `${what} needs a string type${options}`;
+  };
+}
 
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
 
-const imageSource = z.union([
-  z.looseObject({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string() }),
-  z.looseObject({ type: z.literal('url'), url: z.string().min(1) }),
-]);
+const imageSource = z.discriminatedUnion(
+  'type',
+  [
+    z.looseObject({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string().min(1) }),
+    z.looseObject({ type: z.literal('url'), url: z.string().min(1) }),
+  ],
+  { error: unsupportedType('image source') },
+);
 
-const contentBlock = z.union([
-  textBlock,
-  z.looseObject({ type: z.literal('image'), source: imageSource }),
-  z.looseObject({ type: z.literal('tool_use'), id: z.string().min(1), name: z.string().min(1), input: z.unknown() }),
-  z.looseObject({
-    type: z.literal('tool_result'),
-    tool_use_id: z.string().min(1),
-    content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
-    is_error: z.boolean().optional(),
-  }),
-  // thinking / redacted_thinking (forwarded to Anthropic upstreams only), document, … : accepted.
-  z.looseObject({ type: z.string() }),
-]);
+const contentBlock = z.discriminatedUnion(
+  'type',
+  [
+    textBlock,
+    z.looseObject({ type: z.literal('image'), source: imageSource }),
+    z.looseObject({
+      type: z.literal('tool_use'),
+      id: z.string().min(1),
+      name: z.string().min(1),
+      input: z.record(z.string(), z.unknown()),
+    }),
+    z.looseObject({
+      type: z.literal('tool_result'),
+      tool_use_id: z.string().min(1),
+      content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
+      is_error: z.boolean().optional(),
+    }),
+    // Forwarded unchanged to Anthropic upstreams only (anthropic/thinking.ts), which check them.
+    z.looseObject({ type: z.literal('thinking') }),
+    z.looseObject({ type: z.literal('redacted_thinking') }),
+  ],
+  { error: unsupportedType('content block') },
+);
+
+export type ContentBlock = z.infer<typeof contentBlock>;
 
 export const messagesRequestSchema = z.looseObject({
   model: z.string().min(1),

@@ -20,9 +20,17 @@ export function openAIHeaders(p: ProviderEndpoint): Record<string, string> {
   return h;
 }
 
+/**
+ * OpenAI's reasoning models (o1, o3, o4-mini, gpt-5…, also behind a router prefix such as
+ * `openai/o3`) refuse `max_tokens` ("Unsupported parameter … use 'max_completion_tokens'"); other
+ * OpenAI-compatible servers (Ollama, LM Studio…) read only `max_tokens`. So the field is renamed
+ * for those models only.
+ */
+const REASONING_MODEL = /(^|\/)(o\d|gpt-5)/i;
+
 /** The outgoing body: model replaced; streams always ask for the final usage chunk, because usage
  *  must come from the provider whenever it can (the gateway strips that chunk again when the
- *  client did not ask for it). */
+ *  client did not ask for it); `max_tokens` becomes `max_completion_tokens` for reasoning models. */
 export function openAIBody(upstreamModel: string, req: Record<string, unknown>): Record<string, unknown> {
   // Copied key by key rather than spread-then-delete: `delete` turns the object into a slow
   // dictionary, which JSON.stringify then walks on every call. Same keys, same order.
@@ -40,6 +48,9 @@ export function openAIBody(upstreamModel: string, req: Record<string, unknown>):
       // OpenAI rejects stream_options on non-stream calls.
       if (stream) body[k] = streamOptions(req[k]);
       sawOptions = true;
+    } else if (k === 'max_tokens' && REASONING_MODEL.test(upstreamModel)) {
+      // A request that names both keeps its max_completion_tokens.
+      if (req['max_completion_tokens'] === undefined) body['max_completion_tokens'] = req[k];
     } else if (k === '__proto__') {
       // A JSON key like any other (a plain assignment would set the prototype instead).
       Object.defineProperty(body, k, { value: req[k], enumerable: true, writable: true, configurable: true });

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import type { ProviderEndpoint, ProviderType } from '../ports.js';
+import { getProviderAdapter } from '../registry.js';
+import { NATIVE_THINKING_BLOCKS } from '../anthropic/thinking.js';
+import { parseMessagesRequest } from './index.js';
+
+const base = { model: 'm', max_tokens: 700 };
+const user = (...content: unknown[]) => ({ ...base, messages: [{ role: 'user', content }] });
+const assistant = (...content: unknown[]) => ({
+  ...base,
+  messages: [
+    { role: 'user', content: 'hi' },
+    { role: 'assistant', content },
+  ],
+});
+
+function upstreamBody(type: ProviderType, body: unknown, upstreamModel = 'up-model'): Record<string, unknown> {
+  const r = parseMessagesRequest(body);
+  if (!r.ok) throw new Error(r.error.message);
+  const p: ProviderEndpoint = { id: type, type, baseUrl: 'https://upstream.example/v1', apiKey: 'k' };
+  return JSON.parse(getProviderAdapter(type).buildChatRequest(p, upstreamModel, r.value).body!) as Record<
+    string,
+    unknown
+  >;
+}
+
+describe('messages-api: output cap', () => {
+  it('stays max_tokens, the field every OpenAI-compatible server reads', () => {
+    const r = parseMessagesRequest(user({ type: 'text', text: 'hi' }));
+    expect(r.ok && r.value).toMatchObject({ max_tokens: 700 });
+    expect(r.ok && 'max_completion_tokens' in r.value).toBe(false);
+  });
+
+  it('reaches every upstream as its own cap field', () => {
+    const req = user({ type: 'text', text: 'hi' });
+    for (const type of ['openai', 'azure-openai'] as const) {
+      expect(upstreamBody(type, req)['max_tokens'], type).toBe(700);
+      // OpenAI's reasoning models refuse max_tokens: they get max_completion_tokens instead.
+      const reasoning = upstreamBody(type, req, 'o4-mini');
+      expect(reasoning['max_completion_tokens'], type).toBe(700);
+      expect(reasoning['max_tokens'], type).toBeUndefined();
+    }
+    expect(upstreamBody('anthropic', req)['max_tokens']).toBe(700);
+    expect(upstreamBody('gemini', req)['generationConfig']).toMatchObject({ maxOutputTokens: 700 });
+  });
+});
+
+describe('messages-api: content blocks', () => {
+  it('refuses a known block missing a required field, naming it (never the text "undefined")', () => {
+    const bad: [unknown, string][] = [
+      [user({ type: 'text' }), 'messages.0.content.0.text'],
+      [user({ type: 'text', text: 'ok' }, { type: 'text', text: 3 }), 'messages.0.content.1.text'],
+      [
+        user({ type: 'image', source: { type: 'base64', media_type: 'image/png' } }),
+        'messages.0.content.0.source.data',
+      ],
+      [user({ type: 'image', source: { type: 'base64', data: 'iVBORw0=' } }), 'messages.0.content.0.source.media_type'],
+      [user({ type: 'image', source: { type: 'url' } }), 'messages.0.content.0.source.url'],
+      [user({ type: 'image' }), 'messages.0.content.0.source'],
+      [user({ type: 'image', source: { type: 'file', file_id: 'f' } }), 'messages.0.content.0.source.type'],
+      [user({ type: 'tool_result', content: 'x' }), 'messages.0.content.0.tool_use_id'],
+      [user({ type: 'tool_result', tool_use_id: 't', content: 5 }), 'messages.0.content.0.content'],
+      [assistant({ type: 'tool_use', name: 'f', input: {} }), 'messages.1.content.0.id'],
+      [assistant({ type: 'tool_use', id: 't', input: {} }), 'messages.1.content.0.name'],
+      [assistant({ type: 'tool_use', id: 't', name: 'f' }), 'messages.1.content.0.input'],
+      [assistant({ type: 'tool_use', id: 't', name: 'f', input: '{"a":1}' }), 'messages.1.content.0.input'],
+      [{ ...user({ type: 'text', text: 'x' }), system: [{ type: 'text' }] }, 'system.0.text'],
+      [{ ...base, messages: [{ role: 'user', content: 5 }] }, 'messages.0.content'],
+    ];
+    for (const [body, field] of bad) {
+      const r = parseMessagesRequest(body);
+      expect(r.ok, JSON.stringify(body)).toBe(false);
+      if (!r.ok) expect(r.error.field, JSON.stringify(body)).toBe(field);
+    }
+  });
+
+  it('refuses block types it cannot translate instead of dropping them from the prompt', () => {
+    const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } };
+    for (const [block, message] of [
+      [pdf, /^messages\.0\.content\.1\.type: content block type "document" is not supported \(supported: text, /],
+      [{ type: 'search_result', source: 's', title: 't', content: [] }, /"search_result" is not supported/],
+      [{ text: 'no type' }, /^messages\.0\.content\.1\.type: content block needs a string type/],
+    ] as const) {
+      const r = parseMessagesRequest(user({ type: 'text', text: 'Summarise this PDF.' }, block));
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.field).toBe('messages.0.content.1.type');
+        expect(r.error.message).toMatch(message);
+      }
+    }
+    const file = parseMessagesRequest(user({ type: 'image', source: { type: 'file', file_id: 'file_1' } }));
+    expect(!file.ok && file.error.message).toMatch(/image source type "file" is not supported/);
+  });
+
+  it('still accepts thinking blocks (Anthropic upstreams only) and an empty tool_result', () => {
+    const r = parseMessagesRequest({
+      ...base,
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 't', signature: 's' },
+            { type: 'redacted_thinking', data: 'd' },
+            { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
+          ],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1' }] },
+      ],
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        [NATIVE_THINKING_BLOCKS]: [
+          { type: 'thinking', thinking: 't', signature: 's' },
+          { type: 'redacted_thinking', data: 'd' },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'toolu_1', content: '' },
+    ]);
+  });
+});
