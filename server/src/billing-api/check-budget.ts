@@ -1,7 +1,8 @@
 // Seed 003 `POST /api/check-budget` (X-API-Key): may this user make a call of about this cost?
-// Advisory (nothing is reserved): the user's status, the user's budget, the tenant budget and the
-// wallet must all cover the estimate. Body and response exactly as in the seed; money in the
-// response is a JSON number rounded to 2 decimals.
+// Advisory (nothing is reserved): the user and the tenant must be active (as the gateway's key
+// check requires), and the user's budget, the tenant budget and the wallet must all cover the
+// estimate. Body and response exactly as in the seed; money in the response is a JSON number
+// rounded to 2 decimals.
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -38,6 +39,19 @@ const response = z.object({
 
 const money = (v: Nano) => moneyToNumber(v, 2);
 
+/**
+ * A body without cost_estimate or token counts still asks for a call, and every call costs
+ * something: it needs at least one nano-unit left, so an exhausted budget or an empty prepaid
+ * wallet refuses it (0 < 0 never would).
+ */
+const UNKNOWN_ESTIMATE: Nano = 1n;
+
+/** The tenant's status, read as the gateway's key check reads it: only 'active' may spend. */
+async function tenantStatus(db: Kysely<Database>, tenantId: string): Promise<string | null> {
+  const row = await db.selectFrom('tenants').select('status').where('id', '=', tenantId).executeTakeFirst();
+  return row?.status ?? null;
+}
+
 export async function checkBudgetRoutes(app: FastifyInstance, ctx: CheckBudgetContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
@@ -58,7 +72,7 @@ export async function checkBudgetRoutes(app: FastifyInstance, ctx: CheckBudgetCo
       if (!user) throw notFound('user');
       const now = ctx.now();
 
-      let estimate: Nano | null = 0n;
+      let estimate: Nano | null = UNKNOWN_ESTIMATE;
       if (b.cost_estimate !== undefined) estimate = moneyFromNumber(b.cost_estimate);
       else if (b.tokens_input !== undefined || b.tokens_output !== undefined) {
         const catalog = ctx.pricing();
@@ -80,6 +94,8 @@ export async function checkBudgetRoutes(app: FastifyInstance, ctx: CheckBudgetCo
 
       const refuse = (message: string) => ({ allowed: false, budget, status: user.status, message });
       if (user.status !== 'active') return refuse(`User is ${user.status}`);
+      const orgStatus = user.tenantId ? await tenantStatus(ctx.db, user.tenantId) : 'active';
+      if (orgStatus !== 'active') return refuse(`Organization is ${orgStatus ?? 'not active'}`);
       if (estimate === null) return refuse(`Model ${b.model} has no price`);
       if (userBudget && userBudget.remaining < estimate) return refuse('User budget exceeded');
       if (tenantBudget && tenantBudget.remaining < estimate) return refuse('Organization budget exceeded');

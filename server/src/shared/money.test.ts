@@ -4,14 +4,17 @@ import { describe, expect, it } from 'vitest';
 import {
   ceilDiv,
   costOf,
+  decimalTextOf,
   exactMoneyFromNumber,
   formatMoney,
   formatMultiplier,
+  formatScaled,
   MoneyFormatError,
   moneyFromNumber,
   moneyToNumber,
   parseMoney,
   parseMultiplier,
+  parseScaled,
   PPM,
   type PricedTokens,
 } from './money.js';
@@ -61,14 +64,111 @@ describe('JSON numbers at seed boundaries', () => {
   it('moneyFromNumber takes the decimal the sender wrote', () => {
     expect(moneyFromNumber(0.05)).toBe(50_000_000n);
     expect(moneyFromNumber(100)).toBe(100_000_000_000n);
-    expect(moneyFromNumber(0.1 + 0.2)).toBe(300_000_000n);
     expect(() => moneyFromNumber(Number.NaN)).toThrow(MoneyFormatError);
+    expect(() => moneyFromNumber(Number.POSITIVE_INFINITY)).toThrow(MoneyFormatError);
+  });
+
+  it('moneyFromNumber is exact where the binary double is not (toFixed(9) printed 50000000.009999998)', () => {
+    expect(moneyFromNumber(50000000.01)).toBe(50_000_000_010_000_000n);
+    expect(moneyFromNumber(999999999.99)).toBe(999_999_999_990_000_000n);
+    expect(moneyFromNumber(123456.789012345)).toBe(123_456_789_012_345n);
+    expect(moneyFromNumber(-50000000.01)).toBe(-50_000_000_010_000_000n);
+  });
+
+  it('moneyFromNumber rounds more than 9 fraction digits UP to a nano-unit (the one rounding rule)', () => {
+    // 0.1 + 0.2 is sent as 0.30000000000000004: a hair above 0.3, so one nano above it.
+    expect(moneyFromNumber(0.1 + 0.2)).toBe(300_000_001n);
+    expect(moneyFromNumber(0.0000000001)).toBe(1n);
+    expect(moneyFromNumber(1.1234567891)).toBe(1_123_456_790n);
+    expect(moneyFromNumber(5e-324)).toBe(1n);
+    // Toward +infinity, as ceilDiv: a negative amount rounds toward zero.
+    expect(moneyFromNumber(-1.1234567891)).toBe(-1_123_456_789n);
+    expect(moneyFromNumber(-1e-10)).toBe(0n);
+  });
+
+  it('moneyFromNumber reads exponent notation', () => {
+    expect(moneyFromNumber(1e-7)).toBe(100n);
+    expect(moneyFromNumber(1e-9)).toBe(1n);
+    expect(moneyFromNumber(-1.5e-7)).toBe(-150n);
+    expect(moneyFromNumber(1.5e21)).toBe(1_500_000_000_000_000_000_000n * 1_000_000_000n);
+    expect(moneyFromNumber(1e21)).toBe(10n ** 30n);
   });
 
   it('exactMoneyFromNumber refuses more than 9 fraction digits', () => {
     expect(exactMoneyFromNumber(12.34)).toBe(12_340_000_000n);
+    expect(exactMoneyFromNumber(1e-9)).toBe(1n);
     expect(() => exactMoneyFromNumber(0.0000000001)).toThrow(MoneyFormatError);
     expect(() => exactMoneyFromNumber(1.1234567891)).toThrow(MoneyFormatError);
+    expect(() => exactMoneyFromNumber(5e-324)).toThrow(/"5e-324": more than 9 fraction digits/);
+    expect(() => exactMoneyFromNumber(0.1 + 0.2)).toThrow(MoneyFormatError);
+    expect(() => exactMoneyFromNumber(Number.NaN)).toThrow(MoneyFormatError);
+  });
+
+  it('exactMoneyFromNumber is exact for large amounts with cents', () => {
+    expect(exactMoneyFromNumber(999999999.99)).toBe(999_999_999_990_000_000n);
+    expect(exactMoneyFromNumber(50000000.01)).toBe(50_000_000_010_000_000n);
+    expect(exactMoneyFromNumber(1.5e21)).toBe(1_500_000_000_000_000_000_000n * 1_000_000_000n);
+  });
+
+  it('decimalTextOf spells out exponent notation', () => {
+    expect(decimalTextOf(1e-7)).toBe('0.0000001');
+    expect(decimalTextOf(-1.5e-7)).toBe('-0.00000015');
+    expect(decimalTextOf(1.5e21)).toBe('1500000000000000000000');
+    expect(decimalTextOf(1.2345e22)).toBe('12345000000000000000000');
+    expect(decimalTextOf(-0)).toBe('0');
+    expect(decimalTextOf(12.5)).toBe('12.5');
+  });
+
+  // A decimal with at most 9 fraction digits and a magnitude up to 1e9, limited to the 15
+  // significant digits a double carries exactly (DBL_DIG): an 18-digit amount such as
+  // 999999999.999999999 has no double of its own, so JSON.parse has lost it before money sees it.
+  const sentDecimal = fc
+    .integer({ min: 0, max: 9 })
+    .chain((scale) =>
+      fc.tuple(
+        fc.constant(scale),
+        fc.bigInt({ min: 0n, max: [10n ** 15n - 1n, 10n ** BigInt(9 + scale)].reduce((a, b) => (a < b ? a : b)) }),
+        fc.boolean(),
+      ),
+    )
+    .map(([scale, digits, negative]) => (negative && digits > 0n ? '-' : '') + formatScaled(digits, scale));
+
+  it('property: a JSON number converts to what the decimal-string parser makes of its text', () => {
+    fc.assert(
+      fc.property(sentDecimal, (text) => {
+        const n = JSON.parse(text) as number;
+        return moneyFromNumber(n) === parseMoney(text) && exactMoneyFromNumber(n) === parseMoney(text);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  const anyDouble = fc.double({ min: -1e9, max: 1e9, noNaN: true });
+
+  it('property: decimalTextOf reads back as the same number', () => {
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => Number(decimalTextOf(n)) === n));
+  });
+
+  it('property: any double rounds up to the nearest nano at or above its text; exact agrees or refuses', () => {
+    fc.assert(
+      fc.property(anyDouble, (n) => {
+        const text = decimalTextOf(n);
+        const frac = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
+        const scale = frac > 9 ? frac : 9;
+        const written = parseScaled(text, scale); // the text exactly, at 10^-scale
+        const v = moneyFromNumber(n);
+        const up = 10n ** BigInt(scale - 9);
+        const exact = (() => {
+          try {
+            return exactMoneyFromNumber(n);
+          } catch (e) {
+            if (e instanceof MoneyFormatError) return null;
+            throw e;
+          }
+        })();
+        return v * up >= written && (v - 1n) * up < written && (exact === null ? frac > 9 : exact === v && frac <= 9);
+      }),
+    );
   });
 
   it('moneyToNumber rounds half up to the requested digits', () => {

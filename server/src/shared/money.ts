@@ -49,11 +49,39 @@ export function parseMoney(input: string): Nano {
   return parseScaled(input, 9);
 }
 
-/** A JSON number from a seed contract (e.g. seed 003 `cost_total: 0.05`) → nano, exactly as written. */
-export function moneyFromNumber(n: number): Nano {
+/**
+ * The decimal a JSON sender wrote for `n`: the shortest text that reads back as the same double
+ * (what `String` and `JSON.stringify` print), with exponent notation spelled out ("1e-7" →
+ * "0.0000001"). Not `toFixed(9)`: that prints the binary double (50000000.01 → "50000000.009999998").
+ */
+export function decimalTextOf(n: number): string {
   if (!Number.isFinite(n)) throw new MoneyFormatError(String(n), 'not finite');
-  // toFixed(9) gives the decimal the sender meant for any number with ≤ 9 fraction digits.
-  return parseMoney(n.toFixed(9));
+  const s = String(n);
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const [, sign, lead, rest = '', exp] = m;
+  const digits = lead! + rest;
+  const point = 1 + Number(exp); // where the decimal point goes, counted from the first digit
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+function fractionDigits(decimal: string): number {
+  const dot = decimal.indexOf('.');
+  return dot < 0 ? 0 : decimal.length - dot - 1;
+}
+
+/**
+ * A JSON number from a seed contract (e.g. seed 003 `cost_total: 0.05`) → nano, exactly as the
+ * sender wrote it. A cost written with more than 9 fraction digits (`0.1 + 0.2` sends
+ * 0.30000000000000004) rounds up to the next nano-unit by the module's one rule (`ceilDiv`).
+ */
+export function moneyFromNumber(n: number): Nano {
+  const text = decimalTextOf(n);
+  const frac = fractionDigits(text);
+  if (frac <= 9) return parseMoney(text);
+  return ceilDiv(parseScaled(text, frac), 10n ** BigInt(frac - 9));
 }
 
 /** 12_340_000_000n → "12.34" (trailing zeros trimmed, at least `minFraction` digits). */
@@ -131,7 +159,7 @@ export function maxNano(a: Nano, b: Nano): Nano {
  * `{amount: 100.0}`): refuses more than 9 fraction digits instead of rounding them away.
  */
 export function exactMoneyFromNumber(n: number): Nano {
-  const v = moneyFromNumber(n);
-  if (Number(formatMoney(v)) !== n) throw new MoneyFormatError(String(n), 'more than 9 fraction digits');
-  return v;
+  const text = decimalTextOf(n);
+  if (fractionDigits(text) > 9) throw new MoneyFormatError(String(n), 'more than 9 fraction digits');
+  return parseMoney(text);
 }

@@ -232,4 +232,27 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
       expect((await get(`/api/v1/consumption/history?tenant_id=${otherTenantId}`, devToken)).statusCode).toBe(404);
     });
   });
+  describe('cost_total as the sender wrote it', () => {
+    it('charges 50000000.01 exactly (not the double 50000000.009999998) and rounds extra digits up', async () => {
+      const other = await t.identity.users.create(
+        { email: 'exact@other.test', role: 'tenant_user', tenantId: otherTenantId, password: 'user-password-123' },
+        systemContext,
+      );
+      const base = { user_id: other.id, model: 'gpt-4', tokens_input: 1, tokens_output: 1 };
+      expect((await log({ ...base, request_id: 'ext_exact_big', cost_total: 50000000.01 })).statusCode).toBe(200);
+      // JSON.stringify(0.1 + 0.2) sends 0.30000000000000004: one nano above 0.3, never below.
+      expect((await log({ ...base, request_id: 'ext_exact_sum', cost_total: 0.1 + 0.2 })).statusCode).toBe(200);
+      const cost = async (requestId: string) =>
+        (
+          await t.db.kysely
+            .selectFrom('usage_records')
+            .select('cost')
+            .where('request_id', '=', requestId)
+            .executeTakeFirstOrThrow()
+        ).cost;
+      expect(await cost('ext_exact_big')).toBe(50_000_000_010_000_000n);
+      expect(await cost('ext_exact_sum')).toBe(300_000_001n);
+      expect(await t.money.ledger.balance(walletAccount(otherTenantId))).toBe(-50_000_000_310_000_001n);
+    });
+  });
 });
