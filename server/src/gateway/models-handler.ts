@@ -9,8 +9,10 @@ export interface ModelObject {
   owned_by: string;
 }
 
+/** Listed and retrievable: the key may use it and something serves it (a model whose deployments
+ *  were all removed would only answer errors). */
 const mayUse = (caller: GatewayCaller, m: ModelEntry): boolean =>
-  caller.key.allowedModels === null || caller.key.allowedModels.includes(m.name);
+  m.deployments.length > 0 && (caller.key.allowedModels === null || caller.key.allowedModels.includes(m.name));
 
 const toObject = (m: ModelEntry, created: number): ModelObject => ({
   id: m.name,
@@ -25,7 +27,7 @@ export function listModels(
   created: number,
 ): { object: 'list'; data: ModelObject[] } {
   const data: ModelObject[] = [];
-  for (const m of registry.list()) if (m.deployments.length > 0 && mayUse(caller, m)) data.push(toObject(m, created));
+  for (const m of registry.list()) if (mayUse(caller, m)) data.push(toObject(m, created));
   data.sort((a, b) => a.id.localeCompare(b.id));
   return { object: 'list', data };
 }
