@@ -32,7 +32,12 @@ interface Hold {
 
 interface Reservation {
   requestId: string;
-  scopes: ScopeRef[];
+  /**
+   * Every scope the call was reserved for, as the caller passed them (not copied: the hot path
+   * allocates no array for it), including scopes without a budget: metering counts their spend
+   * directly, so "used" is right when a budget is set later. Only `holds` carry money.
+   */
+  scopes: readonly ScopeRef[];
   holds: Hold[];
   expiresAt: number;
 }
@@ -43,7 +48,7 @@ const EXPIRED_MEMORY = 10_000;
 export class LeasedBudgetService implements BudgetService {
   private readonly pools = new Map<string, ScopePool>();
   private readonly reservations = new Map<string, Reservation>();
-  private readonly expired = new Map<string, ScopeRef[]>();
+  private readonly expired = new Map<string, readonly ScopeRef[]>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -83,10 +88,9 @@ export class LeasedBudgetService implements BudgetService {
   /** Without I/O: every definition cached and every scope served by a lease held here. */
   private reserveFromMemory(req: ReserveRequest, now: number): boolean {
     const holds: Hold[] = [];
-    const scopes: ScopeRef[] = [];
     for (const scope of req.scopes) {
       const counter = this.counterFromMemory(scope, now);
-      if (counter === null) continue;
+      if (counter === null) continue; // no budget: nothing to hold, still attributed (req.scopes)
       const pool = counter && this.pools.get(counter.scopeKey);
       const lease = pool ? pool.holdLocal(req.amount, counter!.periodStart, now) : null;
       if (!lease) {
@@ -95,11 +99,10 @@ export class LeasedBudgetService implements BudgetService {
       }
       if (pool!.runningLow(lease)) pool!.prefetch(counter!, req.amount);
       holds.push({ scope, lease, pool: pool!, amount: req.amount });
-      scopes.push(scope);
     }
     this.reservations.set(req.requestId, {
       requestId: req.requestId,
-      scopes,
+      scopes: req.scopes,
       holds,
       expiresAt: now + this.o.reservationTtlMs,
     });
@@ -119,6 +122,7 @@ export class LeasedBudgetService implements BudgetService {
     if (this.reservations.has(req.requestId)) return ok({ requestId: req.requestId });
     const now = this.o.now();
     if (req.amount > 0n && this.reserveFromMemory(req, now)) return ok({ requestId: req.requestId });
+    // Scopes with a budget (money to hold); the others are only attributed (req.scopes).
     const applicable: { scope: ScopeRef; counter: CounterRef }[] = [];
     for (const scope of req.scopes) {
       const counter = await this.counterFor(scope, now);
@@ -142,7 +146,7 @@ export class LeasedBudgetService implements BudgetService {
     }
     this.reservations.set(req.requestId, {
       requestId: req.requestId,
-      scopes: applicable.map((a) => a.scope),
+      scopes: req.scopes,
       holds,
       expiresAt: now + this.o.reservationTtlMs,
     });

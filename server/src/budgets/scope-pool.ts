@@ -7,7 +7,7 @@
 // calls admits exactly N, also with several processes.
 import type { BudgetStore, CounterRef } from './budget-store.js';
 import { LocalLease } from './local-lease.js';
-import { MIN_SLICE_UNITS, nextSliceUnits, sliceAmount, sliceThreshold } from './slice-policy.js';
+import { fitsSlice, MIN_SLICE_UNITS, nextSliceUnits, sliceAmount, sliceThreshold } from './slice-policy.js';
 
 export interface PoolContext {
   store: BudgetStore;
@@ -49,6 +49,7 @@ export class ScopePool {
   async hold(counter: CounterRef, amount: bigint): Promise<LocalLease | null> {
     const local = this.holdLocal(amount, counter.periodStart, this.ctx.now());
     if (local) return local;
+    if (!fitsSlice(amount)) return this.holdExact(counter, amount);
     for (;;) {
       if (this.inflight) {
         await this.inflight;
@@ -90,6 +91,9 @@ export class ScopePool {
   }
 
   private async acquireSlice(counter: CounterRef, amount: bigint, early = false): Promise<boolean> {
+    // Too large for even a one-request slice (its 8-slice headroom would pass MAX_AMOUNT): exact
+    // takes only (hold goes there directly), leaving the slice size and the "tight" hint alone.
+    if (!fitsSlice(amount)) return false;
     const now = this.ctx.now();
     const last = this.leases.findLast((l) => !l.row.exact);
     // Used up (or, for a prefetch, about to be): grow the slice if that went fast.
