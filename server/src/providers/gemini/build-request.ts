@@ -1,10 +1,12 @@
 // Canonical (OpenAI) chat request → Gemini generateContent request: `contents` of user/model turns
 // made of parts, `systemInstruction`, `generationConfig`, `tools[].functionDeclarations`.
+// Tool calls' thought signatures go back on their functionCall parts (see thought-signature.ts).
 import type { ChatRequest, ProviderEndpoint, UpstreamRequest } from '../ports.js';
 import { arr, isObject, safeParse, str, type Json } from '../common/json.js';
 import { endsWithVersion, joinUrl } from '../common/url.js';
 import { textOf } from '../anthropic/content.js';
 import { cleanSchema } from './schema.js';
+import { fillMissingSignatures, requiresThoughtSignature, signatureOfToolCall } from './thought-signature.js';
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 const MIME_BY_EXT: Record<string, string> = {
@@ -38,7 +40,10 @@ function partsOf(content: unknown): Json[] {
   return parts;
 }
 
-export function toGeminiContents(messages: unknown[]): { systemInstruction: Json | undefined; contents: Json[] } {
+export function toGeminiContents(
+  messages: unknown[],
+  upstreamModel: string,
+): { systemInstruction: Json | undefined; contents: Json[] } {
   const system: string[] = [];
   const contents: Json[] = [];
   const toolNames = new Map<string, string>(); // tool_call_id → function name (functionResponse needs the name)
@@ -61,7 +66,10 @@ export function toGeminiContents(messages: unknown[]): { systemInstruction: Json
         const name = str(call['function']['name']) ?? '';
         const args = safeParse(str(call['function']['arguments']) ?? '{}');
         if (typeof call['id'] === 'string') toolNames.set(call['id'], name);
-        parts.push({ functionCall: { name, args: isObject(args) ? args : {} } });
+        const part: Json = { functionCall: { name, args: isObject(args) ? args : {} } };
+        const signature = signatureOfToolCall(call);
+        if (signature) part['thoughtSignature'] = signature;
+        parts.push(part);
       }
       add('model', parts);
     } else if (role === 'tool') {
@@ -75,6 +83,7 @@ export function toGeminiContents(messages: unknown[]): { systemInstruction: Json
       add('user', partsOf(m['content']));
     }
   }
+  if (requiresThoughtSignature(upstreamModel)) fillMissingSignatures(contents);
   return { systemInstruction: system.length > 0 ? { parts: [{ text: system.join('\n\n') }] } : undefined, contents };
 }
 
@@ -124,8 +133,8 @@ function toolsOf(req: ChatRequest): { tools?: Json[]; toolConfig?: Json } {
   return { tools: [{ functionDeclarations: decls }], ...(fcc ? { toolConfig: { functionCallingConfig: fcc } } : {}) };
 }
 
-export function toGeminiBody(req: ChatRequest): Json {
-  const { systemInstruction, contents } = toGeminiContents(req.messages);
+export function toGeminiBody(req: ChatRequest, upstreamModel: string): Json {
+  const { systemInstruction, contents } = toGeminiContents(req.messages, upstreamModel);
   const body: Json = { contents };
   if (systemInstruction) body['systemInstruction'] = systemInstruction;
   const gc = generationConfig(req);
@@ -155,6 +164,6 @@ export function buildGeminiChatRequest(p: ProviderEndpoint, upstreamModel: strin
     url: joinUrl(geminiBase(p), geminiModelPath(upstreamModel) + method),
     method: 'POST',
     headers: geminiHeaders(p),
-    body: JSON.stringify(toGeminiBody(req)),
+    body: JSON.stringify(toGeminiBody(req, upstreamModel)),
   };
 }

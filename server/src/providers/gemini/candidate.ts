@@ -2,6 +2,7 @@
 // normalised usage. Shared by the response and stream parsers.
 import type { Usage } from '../ports.js';
 import { arr, isObject, num, str, type Json } from '../common/json.js';
+import { signatureOfPart } from './thought-signature.js';
 
 const FINISH: Record<string, string> = {
   STOP: 'stop',
@@ -24,7 +25,8 @@ export function finishReasonFromGemini(reason: unknown, hadToolCalls: boolean): 
 export interface CandidatePiece {
   text: string;
   hasText: boolean;
-  calls: { id: string; name: string; arguments: string }[];
+  /** `thoughtSignature`: Gemini 3's signature on the functionCall part, to be sent back with it */
+  calls: { id: string; name: string; arguments: string; thoughtSignature?: string }[];
 }
 
 /** Text (without "thought" parts, which are reasoning summaries) and function calls of a candidate.
@@ -41,10 +43,12 @@ export function readCandidate(candidate: Json, callIdPrefix: string, firstCallNo
       hasText = true;
     } else if (isObject(part['functionCall'])) {
       const fc = part['functionCall'];
+      const thoughtSignature = signatureOfPart(part);
       calls.push({
         id: str(fc['id']) ?? `${callIdPrefix}${firstCallNo + calls.length}`,
         name: str(fc['name']) ?? '',
         arguments: JSON.stringify(fc['args'] ?? {}),
+        ...(thoughtSignature ? { thoughtSignature } : {}),
       });
     }
   }

@@ -291,6 +291,31 @@ describe('gemini adapter: stream', () => {
     expect(cut.completed).toBe(false);
   });
 
+  it('reports no usage until every candidate finished: earlier usageMetadata is a running total', () => {
+    const events = fixtureText(here, 'stream.sse').trim().split('\n\n');
+    // Cut off (or left by the client) after text whose usage said promptTokenCount only / 4 of 12.
+    for (const n of [1, 2]) {
+      const cut = streamAll(events.slice(0, n).join('\n\n') + '\n\n');
+      expect(cut.completed).toBe(false);
+      expect(cut.usage).toBeNull();
+      expect(cut.chunks.some((c) => c.usage)).toBe(false);
+    }
+    const p = geminiAdapter.createStreamParser('gem-pub');
+    p.push(`${events[0]!}\n\n${events[1]!}\n\n`);
+    expect(p.usage()).toBeNull();
+    p.push(`${events[2]!}\n\n`);
+    expect(p.usage()).toMatchObject({ promptTokens: 9, completionTokens: 17 });
+
+    // Two candidates: one finished is not the final count either.
+    const r = geminiAdapter.createStreamParser('gem-pub');
+    r.push(
+      'data: {"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP","index":0},' +
+        '{"content":{"parts":[{"text":"b"}]},"index":1}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2}}\n\n',
+    );
+    expect(r.usage()).toBeNull();
+    expect(r.end().some((c) => c.usage)).toBe(false);
+  });
+
   it('is terminated once every candidate finished and the final usage came (no terminator event)', () => {
     const events = fixtureText(here, 'stream.sse').trim().split('\n\n');
     const p = geminiAdapter.createStreamParser('gem-pub', { created: 5 });
@@ -331,5 +356,107 @@ describe('gemini adapter: stream', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+// Gemini 3 signs function calls and wants the signature back on the functionCall part, else 400.
+// OpenAI tool calls carry it as Google's OpenAI-compatible endpoint does (extra_content.google).
+describe('gemini adapter: thought signatures', () => {
+  const SIG = 'CiQBjz1rX3Jd0sigParis+/A=';
+  const signed = { google: { thought_signature: SIG } };
+  const weatherCall = (id: string, city: string, extra?: unknown) => ({
+    id,
+    type: 'function',
+    function: { name: 'get_weather', arguments: JSON.stringify({ city }) },
+    ...(extra ? { extra_content: extra } : {}),
+  });
+  const history = (...assistants: unknown[][]): ChatRequest & { messages: Record<string, unknown>[] } => ({
+    model: 'g',
+    messages: [
+      { role: 'user', content: 'Weather in Paris and Oslo?' },
+      ...assistants.flatMap((calls) => [
+        { role: 'assistant', content: null, tool_calls: calls },
+        ...calls.map((c) => ({ role: 'tool', tool_call_id: (c as { id: string }).id, content: '{"t":"18C"}' })),
+      ]),
+    ],
+  });
+  const modelParts = (upstreamModel: string, req: ChatRequest) => {
+    const up = geminiAdapter.buildChatRequest(endpoint, upstreamModel, req);
+    const { contents } = JSON.parse(up.body!) as { contents: { role: string; parts: unknown[] }[] };
+    return contents.filter((c) => c.role === 'model').map((c) => c.parts);
+  };
+
+  it('keeps a functionCall part signature on the tool call (non-stream)', () => {
+    const { response } = geminiAdapter.parseChatResponse(fixtureJson(here, 'generate-response-tools-signed.json'), 'g');
+    const message = (response.choices[0] as { message: { tool_calls: unknown[] } }).message;
+    // Parallel calls: Gemini signs the first only, and the unsigned one gets no extra_content.
+    expect(message.tool_calls).toEqual([
+      weatherCall('call_resp-tools-signed_0_0', 'Paris', signed),
+      weatherCall('call_resp-tools-signed_0_1', 'Oslo'),
+    ]);
+  });
+
+  it('keeps the signature on the delta that starts the tool call (stream)', () => {
+    const ev = (parts: unknown[], finish?: string) =>
+      `data: ${JSON.stringify({
+        candidates: [{ content: { role: 'model', parts }, index: 0, ...(finish ? { finishReason: finish } : {}) }],
+        responseId: 'stream-sig',
+      })}\n\n`;
+    const { chunks } = streamAll(
+      ev([{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: SIG }]) +
+        ev([{ functionCall: { name: 'get_weather', args: { city: 'Oslo' } } }], 'STOP'),
+    );
+    expect(chunks.map((c) => (c.choices[0] as { delta: { tool_calls?: unknown } }).delta.tool_calls)).toEqual([
+      [{ index: 0, ...weatherCall('call_stream-sig_0_0', 'Paris', signed) }],
+      [{ index: 1, ...weatherCall('call_stream-sig_0_1', 'Oslo') }],
+    ]);
+  });
+
+  it('puts a returned signature back on its functionCall part, and nothing else of extra_content', () => {
+    for (const model of ['gemini-3-pro-preview', 'gemini-2.5-flash']) {
+      expect(modelParts(model, history([weatherCall('c1', 'Paris', signed), weatherCall('c2', 'Oslo')]))).toEqual([
+        [
+          { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: SIG },
+          { functionCall: { name: 'get_weather', args: { city: 'Oslo' } } },
+        ],
+      ]);
+    }
+  });
+
+  it('round-trips: the assistant message as parsed, appended to history, is sent back signed', () => {
+    const { response } = geminiAdapter.parseChatResponse(fixtureJson(here, 'generate-response-tools-signed.json'), 'g');
+    const message = (response.choices[0] as { message: { tool_calls: unknown[] } }).message;
+    const [parts] = modelParts('gemini-3-pro-preview', history(message.tool_calls));
+    expect(parts).toEqual([
+      { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: SIG },
+      { functionCall: { name: 'get_weather', args: { city: 'Oslo' } } },
+    ]);
+  });
+
+  it('on Gemini 3, gives unsigned history the documented stand-in on the first call of each step only', () => {
+    // Two steps (parallel calls, then one more call), none signed: another model's history, or a
+    // client that dropped extra_content.
+    const req = history([weatherCall('c1', 'Paris'), weatherCall('c2', 'Oslo')], [weatherCall('c3', 'Rome')]);
+    req.messages[1] = { ...req.messages[1], content: 'Checking.' };
+    const stand = { thoughtSignature: 'skip_thought_signature_validator' };
+    for (const model of ['gemini-3-pro-preview', 'models/gemini-3-flash-preview', 'gemini-3.1-pro-preview']) {
+      expect(modelParts(model, req)).toEqual([
+        [
+          { text: 'Checking.' },
+          { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, ...stand },
+          { functionCall: { name: 'get_weather', args: { city: 'Oslo' } } },
+        ],
+        [{ functionCall: { name: 'get_weather', args: { city: 'Rome' } }, ...stand }],
+      ]);
+    }
+  });
+
+  it('adds nothing to unsigned history for Gemini 2.5 and earlier', () => {
+    const req = history([weatherCall('c1', 'Paris'), weatherCall('c2', 'Oslo')], [weatherCall('c3', 'Rome')]);
+    for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.0-flash', 'gemini-1.5-pro']) {
+      const body = geminiAdapter.buildChatRequest(endpoint, model, req).body!;
+      expect(body).not.toContain('thoughtSignature');
+      expect(body).not.toContain('extra_content');
+    }
   });
 });

@@ -4,6 +4,7 @@ import { arr, isObject, num, str, type Json } from '../common/json.js';
 import { UpstreamFormatError } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
 import { finishReasonFromGemini, readCandidate, usageFromGemini } from './candidate.js';
+import { extraContentOf } from './thought-signature.js';
 
 export function parseGeminiChatResponse(
   body: unknown,
@@ -24,6 +25,7 @@ export function parseGeminiChatResponse(
         id: c.id,
         type: 'function',
         function: { name: c.name, arguments: c.arguments },
+        ...(c.thoughtSignature ? { extra_content: extraContentOf(c.thoughtSignature) } : {}),
       }));
     }
     return {

@@ -5,16 +5,21 @@
 // the final usageMetadata, so once every candidate has finished and usage was seen with or after
 // that, nothing more will come: terminated(), and the relay stops reading there instead of waiting
 // for the body's end (an upstream that keeps the connection open must not time the answer out).
+// Only that usage is the provider's word: earlier ones are running totals (the first often has
+// promptTokenCount alone), so a stream cut short or left by the client reports no usage and the
+// relay counts what it relayed with the tokenizer instead of billing 0 completion tokens.
 import type { ChatChunk, ParseContext, ProviderError, StreamParser, Usage } from '../ports.js';
 import { arr, isObject, num, safeParse, str, type Json } from '../common/json.js';
 import { SseDecoder, type SseEvent } from '../common/sse-decoder.js';
 import { errorMessageOf, isRetryableStatus } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
 import { finishReasonFromGemini, readCandidate, usageFromGemini } from './candidate.js';
+import { extraContentOf } from './thought-signature.js';
 
 class GeminiStreamParser implements StreamParser {
   private readonly sse = new SseDecoder();
   private id = 'gemini-unknown';
+  /** the latest usageMetadata; final only once `final` is set */
   private lastUsage: Usage | null = null;
   private failure: ProviderError | null = null;
   private finished = false;
@@ -35,7 +40,8 @@ class GeminiStreamParser implements StreamParser {
   }
   end(): ChatChunk[] {
     const out = this.handle(this.sse.end());
-    if (this.lastUsage && !this.usageSent && !this.failure) {
+    const usage = this.usage();
+    if (usage && !this.usageSent && !this.failure) {
       this.usageSent = true;
       out.push({
         id: this.id,
@@ -43,13 +49,13 @@ class GeminiStreamParser implements StreamParser {
         created: this.created,
         model: this.publicModel,
         choices: [],
-        usage: usageToOpenAI(this.lastUsage),
+        usage: usageToOpenAI(usage),
       });
     }
     return out;
   }
   usage(): Usage | null {
-    return this.lastUsage;
+    return this.final ? this.lastUsage : null;
   }
   error(): ProviderError | null {
     return this.failure;
@@ -98,12 +104,14 @@ class GeminiStreamParser implements StreamParser {
     }
     if (piece.hasText) delta['content'] = piece.text;
     if (piece.calls.length > 0) {
-      // Gemini sends each function call whole, so one delta carries id, name and all arguments.
+      // Gemini sends each function call whole, so one delta carries id, name, all arguments and the
+      // thought signature.
       delta['tool_calls'] = piece.calls.map((c, k) => ({
         index: before + k,
         id: c.id,
         type: 'function',
         function: { name: c.name, arguments: c.arguments },
+        ...(c.thoughtSignature ? { extra_content: extraContentOf(c.thoughtSignature) } : {}),
       }));
       this.callCount.set(index, before + piece.calls.length);
     }
