@@ -2,6 +2,7 @@
 // `x-goog-api-key` header. Base URL: https://generativelanguage.googleapis.com (/v1beta is added
 // when the URL has no version segment). Embeddings via batchEmbedContents; no legacy completions.
 import type { ProviderAdapter, ProviderEndpoint, UpstreamRequest } from '../ports.js';
+import { isObject, safeParse } from '../common/json.js';
 import { providerError } from '../common/upstream-error.js';
 import { joinUrl } from '../common/url.js';
 import { buildGeminiChatRequest, geminiBase, geminiHeaders, geminiModelPath } from './build-request.js';
@@ -31,6 +32,16 @@ export function buildGeminiEmbeddingsRequest(
   };
 }
 
+/**
+ * Gemini answers a wrong or revoked API key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID in
+ * the error's details: as a 401 the gateway treats the deployment as broken (next deployment,
+ * circuit breaker) instead of blaming the client's request.
+ */
+function badApiKey(body: string): boolean {
+  const details = (safeParse(body) as { error?: { details?: unknown } } | null)?.error?.details;
+  return Array.isArray(details) && details.some((d) => isObject(d) && d['reason'] === 'API_KEY_INVALID');
+}
+
 export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
   buildChatRequest: buildGeminiChatRequest,
@@ -39,5 +50,5 @@ export const geminiAdapter: ProviderAdapter = {
   buildEmbeddingsRequest: buildGeminiEmbeddingsRequest,
   parseEmbeddingsResponse: parseGeminiEmbeddingsResponse,
   // Gemini errors: {"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED"}}
-  parseError: (status, body) => providerError(status, body),
+  parseError: (status, body) => providerError(status === 400 && badApiKey(body) ? 401 : status, body),
 };

@@ -235,6 +235,22 @@ describe('gemini adapter: response', () => {
     expect(
       geminiAdapter.parseError(400, '{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT"}}').retryable,
     ).toBe(false);
+    // A bad API key is Gemini's 400 with reason API_KEY_INVALID: the deployment's fault (401).
+    const badKey = JSON.stringify({
+      error: {
+        code: 400,
+        message: 'API key not valid. Please pass a valid API key.',
+        status: 'INVALID_ARGUMENT',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+        ],
+      },
+    });
+    expect(geminiAdapter.parseError(400, badKey)).toEqual({
+      status: 401,
+      message: 'API key not valid. Please pass a valid API key.',
+      retryable: false,
+    });
   });
 });
 
