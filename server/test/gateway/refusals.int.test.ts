@@ -143,16 +143,19 @@ describe('rate limits', () => {
 });
 
 describe('budgets', () => {
-  it('a key with budget for N calls under 10×N concurrent calls: N successes, 402 for the rest, no provider call for them', async () => {
-    const N = 4;
-    const now = w.t.core.clock.now();
-    const ub = w.t.money.pricing.upperBound(
+  /** The reservation of one `chat` call: its prompt and its whole output allowance. */
+  const oneCallBound = () =>
+    w.t.money.pricing.upperBound(
       w.tenantId,
       'm1',
       estimatePromptTokensFast(chat as never),
       chat.max_tokens,
-      now,
+      w.t.core.clock.now(),
     );
+
+  it('a key with budget for N calls under 10×N concurrent calls: N successes, 402 for the rest, no provider call for them', async () => {
+    const N = 4;
+    const ub = oneCallBound();
     expect(ub).not.toBeNull();
     const k = await w.makeKey({ name: 'budgeted', budget: ub! * BigInt(N), budget_period: 'total' });
     mock.reset();
@@ -176,14 +179,7 @@ describe('budgets', () => {
   });
 
   it('n completions reserve n output allowances: a budget for 4 single calls refuses n: 5, never reaching the provider', async () => {
-    const now = w.t.core.clock.now();
-    const ub = w.t.money.pricing.upperBound(
-      w.tenantId,
-      'm1',
-      estimatePromptTokensFast(chat as never),
-      chat.max_tokens,
-      now,
-    );
+    const ub = oneCallBound();
     const k = await w.makeKey({ name: 'choices', budget: ub! * 4n, budget_period: 'total' });
     mock.reset();
     const auth = { authorization: `Bearer ${k.secret}` };
