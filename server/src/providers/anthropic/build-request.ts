@@ -7,6 +7,7 @@ import { endsWithVersion, joinUrl } from '../common/url.js';
 import { blocksFromContent, textOf } from './content.js';
 import { jsonToolChoice, responseFormatTool } from './json-mode.js';
 import { assistantThinkingBlocks, isThinkingOn, planThinking } from './thinking.js';
+import { isToolResultImagesCopy, nativeToolResult } from './tool-result-images.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -29,6 +30,9 @@ function toolUseBlock(call: unknown): Json | null {
 }
 
 function toolResultBlock(msg: Json): Json {
+  // A /v1/messages tool_result with images: its text and images, in the client's order.
+  const native = nativeToolResult(msg);
+  if (native) return native;
   const c = msg['content'];
   return {
     type: 'tool_result',
@@ -64,7 +68,8 @@ export function toAnthropicMessages(messages: unknown[]): { system: string | und
       add('assistant', blocks);
     } else if (role === 'tool') {
       add('user', [toolResultBlock(m)]);
-    } else {
+    } else if (!isToolResultImagesCopy(m)) {
+      // (A copy of tool_result images made for other upstreams is left out: they are in the tool_result.)
       add('user', blocksFromContent(m['content']));
     }
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProviderEndpoint, ProviderType } from '../ports.js';
 import { getProviderAdapter } from '../registry.js';
 import { NATIVE_THINKING_BLOCKS } from '../anthropic/thinking.js';
+import { NATIVE_TOOL_RESULT, TOOL_RESULT_IMAGES_COPY } from '../anthropic/tool-result-images.js';
 import { parseMessagesRequest } from './index.js';
 
 const base = { model: 'm', max_tokens: 700 };
@@ -122,5 +123,176 @@ describe('messages-api: content blocks', () => {
       },
       { role: 'tool', tool_call_id: 'toolu_1', content: '' },
     ]);
+  });
+});
+
+describe('messages-api: images in tool results (e.g. Claude Code reading a screenshot)', () => {
+  const png = { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' };
+  const pngUrl = 'data:image/png;base64,iVBORw0KGgo=';
+  const call = (id: string) => ({ type: 'tool_use', id, name: 'Read', input: { file_path: `/tmp/${id}.png` } });
+  const conversation = (...results: unknown[]) => ({
+    ...base,
+    messages: [
+      { role: 'user', content: 'What do the screenshots show?' },
+      { role: 'assistant', content: [call('toolu_1'), call('toolu_2')] },
+      { role: 'user', content: results },
+    ],
+  });
+  const withImage = {
+    type: 'tool_result',
+    tool_use_id: 'toolu_1',
+    content: [
+      { type: 'text', text: 'Read 1 image' },
+      { type: 'image', source: png },
+    ],
+  };
+  const imageOnly = { type: 'tool_result', tool_use_id: 'toolu_2', content: [{ type: 'image', source: png }] };
+  const req = conversation(withImage, imageOnly, { type: 'text', text: 'Compare them.' });
+
+  it('keeps the image: tool messages keep the text, a user message after them holds the images', () => {
+    const r = parseMessagesRequest(req);
+    if (!r.ok) throw new Error(r.error.message);
+    const copy = {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Output of tool call toolu_1:' },
+        { type: 'image_url', image_url: { url: pngUrl } },
+        { type: 'text', text: 'Output of tool call toolu_2:' },
+        { type: 'image_url', image_url: { url: pngUrl } },
+      ],
+      [TOOL_RESULT_IMAGES_COPY]: true,
+    };
+    expect(r.value.messages.slice(2)).toEqual([
+      {
+        role: 'tool',
+        tool_call_id: 'toolu_1',
+        content: 'Read 1 image',
+        [NATIVE_TOOL_RESULT]: {
+          type: 'tool_result',
+          tool_use_id: 'toolu_1',
+          content: [
+            { type: 'text', text: 'Read 1 image' },
+            { type: 'image', source: png },
+          ],
+        },
+      },
+      {
+        role: 'tool',
+        tool_call_id: 'toolu_2',
+        content: '',
+        [NATIVE_TOOL_RESULT]: {
+          type: 'tool_result',
+          tool_use_id: 'toolu_2',
+          content: [{ type: 'image', source: png }],
+        },
+      },
+      copy,
+      { role: 'user', content: 'Compare them.' },
+    ]);
+  });
+
+  it('gives an Anthropic upstream the images inside their tool_result, and no copy', () => {
+    const messages = upstreamBody('anthropic', req)['messages'];
+    expect(messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'What do the screenshots show?' }] },
+      { role: 'assistant', content: [call('toolu_1'), call('toolu_2')] },
+      {
+        role: 'user',
+        content: [
+          {
+            ...withImage,
+            content: [
+              { type: 'text', text: 'Read 1 image' },
+              { type: 'image', source: png },
+            ],
+          },
+          imageOnly,
+          { type: 'text', text: 'Compare them.' },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps is_error for an Anthropic upstream, the "Error: " text for the others', () => {
+    const failed = { ...imageOnly, is_error: true, content: [{ type: 'text', text: 'too big' }, imageOnly.content[0]] };
+    const anthropic = upstreamBody('anthropic', conversation(failed))['messages'] as { content: unknown[] }[];
+    expect(anthropic[2]!.content).toEqual([failed]);
+    const openai = upstreamBody('openai', conversation(failed))['messages'] as unknown[];
+    expect(openai[2]).toEqual({ role: 'tool', tool_call_id: 'toolu_2', content: 'Error: too big' });
+  });
+
+  it('gives OpenAI-format upstreams text-only tool messages, then a user message with the images', () => {
+    for (const type of ['openai', 'azure-openai'] as const) {
+      const messages = upstreamBody(type, req)['messages'];
+      expect(messages, type).toEqual([
+        { role: 'user', content: 'What do the screenshots show?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'toolu_1',
+              type: 'function',
+              function: { name: 'Read', arguments: '{"file_path":"/tmp/toolu_1.png"}' },
+            },
+            {
+              id: 'toolu_2',
+              type: 'function',
+              function: { name: 'Read', arguments: '{"file_path":"/tmp/toolu_2.png"}' },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'Read 1 image' },
+        { role: 'tool', tool_call_id: 'toolu_2', content: '' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Output of tool call toolu_1:' },
+            { type: 'image_url', image_url: { url: pngUrl } },
+            { type: 'text', text: 'Output of tool call toolu_2:' },
+            { type: 'image_url', image_url: { url: pngUrl } },
+          ],
+        },
+        { role: 'user', content: 'Compare them.' },
+      ]);
+    }
+  });
+
+  it('gives Gemini the function responses, then the images as inline data', () => {
+    const contents = upstreamBody('gemini', req)['contents'] as { role: string; parts: unknown[] }[];
+    expect(contents[2]).toEqual({
+      role: 'user',
+      parts: [
+        { functionResponse: { name: 'Read', response: { content: 'Read 1 image' } } },
+        { functionResponse: { name: 'Read', response: { content: '' } } },
+        { text: 'Output of tool call toolu_1:' },
+        { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
+        { text: 'Output of tool call toolu_2:' },
+        { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
+        { text: 'Compare them.' },
+      ],
+    });
+  });
+
+  it('refuses a text or image block in a tool_result missing a required field, naming it', () => {
+    for (const [block, field] of [
+      [{ type: 'image', source: { type: 'base64', media_type: 'image/png' } }, 'content.0.source.data'],
+      [{ type: 'image', source: { type: 'file', file_id: 'f' } }, 'content.0.source.type'],
+      [{ type: 'text', text: 3 }, 'content.0.text'],
+    ] as const) {
+      const r = parseMessagesRequest(conversation({ ...imageOnly, content: [block] }));
+      expect(!r.ok && r.error.field, JSON.stringify(block)).toBe(`messages.2.content.0.${field}`);
+    }
+    // Other block types inside a tool_result are still accepted (and left out).
+    const doc = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } };
+    expect(parseMessagesRequest(conversation({ ...imageOnly, content: [doc] })).ok).toBe(true);
+  });
+
+  it('leaves text-only tool results as they were', () => {
+    const text = { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'ok' }] };
+    const r = parseMessagesRequest(conversation(text));
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.messages.slice(2)).toEqual([{ role: 'tool', tool_call_id: 'toolu_1', content: 'ok' }]);
+    expect(Object.getOwnPropertySymbols(r.value.messages[2])).toEqual([]);
   });
 });

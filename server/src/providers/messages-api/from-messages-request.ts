@@ -1,6 +1,8 @@
 // Inbound Anthropic Messages request → canonical (OpenAI) chat request, so /v1/messages can be
 // served by any configured model. Tool results become `tool` messages placed right after the
 // assistant turn that called them (OpenAI's ordering rule); images become image_url parts.
+// Images inside a tool_result, which OpenAI tool messages cannot hold, follow the turn's tool
+// messages in a user message (see anthropic/tool-result-images.ts for how Anthropic gets them back).
 // Extended thinking (the `thinking` parameter, assistant thinking blocks) rides along under symbol
 // keys that only the anthropic adapter reads: Anthropic upstreams get it back unchanged, others
 // never see it.
@@ -9,23 +11,57 @@ import type { ChatRequest } from '../ports.js';
 import type { Result } from '../../shared/errors.js';
 import { str, type Json } from '../common/json.js';
 import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG, setNative } from '../anthropic/thinking.js';
-import { messagesRequestSchema, type ContentBlock, type MessagesRequest } from './schema.js';
+import { NATIVE_TOOL_RESULT, TOOL_RESULT_IMAGES_COPY } from '../anthropic/tool-result-images.js';
+import { messagesRequestSchema, type ContentBlock, type ImageBlock, type MessagesRequest } from './schema.js';
 
 export interface MessagesRequestError {
   field: string;
   message: string;
 }
 
-function imageUrlPart(block: Extract<ContentBlock, { type: 'image' }>): Json {
+type ToolResultBlock = Extract<ContentBlock, { type: 'tool_result' }>;
+
+function imageUrlPart(block: ImageBlock): Json {
   const src = block.source;
   const url = src.type === 'base64' ? `data:${src.media_type};base64,${src.data}` : src.url;
   return { type: 'image_url', image_url: { url } };
 }
 
-function toolResultText(content: Extract<ContentBlock, { type: 'tool_result' }>['content']): string {
+function toolResultText(content: ToolResultBlock['content']): string {
   if (typeof content === 'string') return content;
   if (!content) return '';
   return content.map((b) => (b.type === 'text' ? (str(b['text']) ?? '') : '')).join('');
+}
+
+function isImage(b: { type: string }): b is ImageBlock {
+  return b.type === 'image';
+}
+
+function toolResultImages(b: ToolResultBlock): ImageBlock[] {
+  return Array.isArray(b.content) ? b.content.filter(isImage) : [];
+}
+
+/** The tool_result as an Anthropic upstream gets it back: its text and images, in order. */
+function anthropicToolResult(b: ToolResultBlock): Json {
+  const content: Json[] = [];
+  for (const c of Array.isArray(b.content) ? b.content : []) {
+    if (isImage(c)) content.push({ type: 'image', source: c.source });
+    else if (c.type === 'text') content.push({ type: 'text', text: str(c['text']) ?? '' });
+  }
+  const block: Json = { type: 'tool_result', tool_use_id: b.tool_use_id, content };
+  if (b.is_error === true) block['is_error'] = true;
+  return block;
+}
+
+function toolMessage(b: ToolResultBlock, hasImages: boolean): Json {
+  const text = toolResultText(b.content);
+  const msg: Json = {
+    role: 'tool',
+    tool_call_id: b.tool_use_id,
+    content: b.is_error === true ? `Error: ${text}` : text,
+  };
+  if (hasImages) setNative(msg, NATIVE_TOOL_RESULT, anthropicToolResult(b));
+  return msg;
 }
 
 /** One text part stays a plain string (what most upstreams handle best). */
@@ -36,16 +72,25 @@ function collapse(parts: Json[]): unknown {
 
 function userMessages(content: string | ContentBlock[]): Json[] {
   if (typeof content === 'string') return [{ role: 'user', content }];
-  const tools: Json[] = [];
+  const out: Json[] = []; // the tool messages first, as OpenAI wants them right after the tool calls
+  const toolImages: Json[] = [];
   const parts: Json[] = [];
   for (const b of content) {
     if (b.type === 'tool_result') {
-      const text = toolResultText(b.content);
-      tools.push({ role: 'tool', tool_call_id: b.tool_use_id, content: b.is_error === true ? `Error: ${text}` : text });
+      const images = toolResultImages(b);
+      out.push(toolMessage(b, images.length > 0));
+      if (images.length > 0)
+        toolImages.push({ type: 'text', text: `Output of tool call ${b.tool_use_id}:` }, ...images.map(imageUrlPart));
     } else if (b.type === 'text') parts.push({ type: 'text', text: b.text });
     else if (b.type === 'image') parts.push(imageUrlPart(b));
   }
-  return parts.length > 0 ? [...tools, { role: 'user', content: collapse(parts) }] : tools;
+  if (toolImages.length > 0) {
+    const copy: Json = { role: 'user', content: toolImages };
+    setNative(copy, TOOL_RESULT_IMAGES_COPY, true);
+    out.push(copy);
+  }
+  if (parts.length > 0) out.push({ role: 'user', content: collapse(parts) });
+  return out;
 }
 
 function assistantMessage(content: string | ContentBlock[]): Json {

@@ -28,11 +28,23 @@ const imageSource = z.discriminatedUnion(
   { error: unsupportedType('image source') },
 );
 
+const imageBlock = z.looseObject({ type: z.literal('image'), source: imageSource });
+
+// Inside a tool_result, text and images are translated (and so checked); other block types pass
+// and are left out, as before.
+const toolResultContentBlock = z.union([
+  textBlock,
+  imageBlock,
+  // abort: a union settles for a branch whose only failure is a non-fatal refinement, which would
+  // hide what is wrong with a text or image block behind "invalid type".
+  z.looseObject({ type: z.string().refine((t) => t !== 'text' && t !== 'image', { abort: true }) }),
+]);
+
 const contentBlock = z.discriminatedUnion(
   'type',
   [
     textBlock,
-    z.looseObject({ type: z.literal('image'), source: imageSource }),
+    imageBlock,
     z.looseObject({
       type: z.literal('tool_use'),
       id: z.string().min(1),
@@ -42,7 +54,7 @@ const contentBlock = z.discriminatedUnion(
     z.looseObject({
       type: z.literal('tool_result'),
       tool_use_id: z.string().min(1),
-      content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
+      content: z.union([z.string(), z.array(toolResultContentBlock)]).optional(),
       is_error: z.boolean().optional(),
     }),
     // Forwarded unchanged to Anthropic upstreams only (anthropic/thinking.ts), which check them.
@@ -53,6 +65,7 @@ const contentBlock = z.discriminatedUnion(
 );
 
 export type ContentBlock = z.infer<typeof contentBlock>;
+export type ImageBlock = z.infer<typeof imageBlock>;
 
 export const messagesRequestSchema = z.looseObject({
   model: z.string().min(1),
