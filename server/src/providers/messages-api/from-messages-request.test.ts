@@ -219,6 +219,14 @@ describe('messages-api: images in tool results (e.g. Claude Code reading a scree
     expect(anthropic[2]!.content).toEqual([failed]);
     const openai = upstreamBody('openai', conversation(failed))['messages'] as unknown[];
     expect(openai[2]).toEqual({ role: 'tool', tool_call_id: 'toolu_2', content: 'Error: too big' });
+    // A text-only failure too: Anthropic gets the flag, not an "Error: " prefix.
+    for (const content of ['too big', [{ type: 'text', text: 'too big' }]]) {
+      const textOnly = { type: 'tool_result', tool_use_id: 'toolu_2', is_error: true, content };
+      const blocks = upstreamBody('anthropic', conversation(textOnly))['messages'] as { content: unknown[] }[];
+      expect(blocks[2]!.content).toEqual([textOnly]);
+      const tool = (upstreamBody('openai', conversation(textOnly))['messages'] as unknown[])[2];
+      expect(tool).toEqual({ role: 'tool', tool_call_id: 'toolu_2', content: 'Error: too big' });
+    }
   });
 
   it('gives OpenAI-format upstreams text-only tool messages, then a user message with the images', () => {

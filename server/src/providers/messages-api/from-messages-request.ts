@@ -41,10 +41,16 @@ function toolResultImages(b: ToolResultBlock): ImageBlock[] {
   return Array.isArray(b.content) ? b.content.filter(isImage) : [];
 }
 
-/** The tool_result as an Anthropic upstream gets it back: its text and images, in order. */
+/** The tool_result as an Anthropic upstream gets it back: its text and images, in order, and its
+ *  is_error flag. */
 function anthropicToolResult(b: ToolResultBlock): Json {
+  if (!Array.isArray(b.content)) {
+    const block: Json = { type: 'tool_result', tool_use_id: b.tool_use_id, content: b.content ?? '' };
+    if (b.is_error === true) block['is_error'] = true;
+    return block;
+  }
   const content: Json[] = [];
-  for (const c of Array.isArray(b.content) ? b.content : []) {
+  for (const c of b.content) {
     if (isImage(c)) content.push({ type: 'image', source: c.source });
     else if (c.type === 'text') content.push({ type: 'text', text: str(c['text']) ?? '' });
   }
@@ -60,7 +66,9 @@ function toolMessage(b: ToolResultBlock, hasImages: boolean): Json {
     tool_call_id: b.tool_use_id,
     content: b.is_error === true ? `Error: ${text}` : text,
   };
-  if (hasImages) setNative(msg, NATIVE_TOOL_RESULT, anthropicToolResult(b));
+  // Anthropic upstreams get the block itself when the text alone would lose something: images,
+  // or the is_error flag (other upstreams only see the "Error: " prefix).
+  if (hasImages || b.is_error === true) setNative(msg, NATIVE_TOOL_RESULT, anthropicToolResult(b));
   return msg;
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatChunk, ChatResponse } from '../ports.js';
 import { fixtureJson } from '../common/fixture.js';
 import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG } from '../anthropic/thinking.js';
+import { NATIVE_TOOL_RESULT } from '../anthropic/tool-result-images.js';
 import { anthropicErrorBody, chatResponseToMessage, MessagesStreamEncoder, parseMessagesRequest } from './index.js';
 
 const here = import.meta.url;
@@ -76,7 +77,15 @@ describe('messages-api: request → canonical', () => {
     expect(pick({ type: 'any' })['tool_choice']).toBe('required');
     expect(pick({ type: 'none' })['tool_choice']).toBe('none');
     expect(pick({ type: 'tool', name: 'f' })['tool_choice']).toEqual({ type: 'function', function: { name: 'f' } });
-    expect(pick({ type: 'auto' }).messages).toEqual([{ role: 'tool', tool_call_id: 't', content: 'Error: boom' }]);
+    // The "Error: " text for OpenAI-format upstreams; the block itself (is_error) for Anthropic ones.
+    expect(pick({ type: 'auto' }).messages).toEqual([
+      {
+        role: 'tool',
+        tool_call_id: 't',
+        content: 'Error: boom',
+        [NATIVE_TOOL_RESULT]: { type: 'tool_result', tool_use_id: 't', content: 'boom', is_error: true },
+      },
+    ]);
   });
 
   it('refuses invalid requests naming the field', () => {
