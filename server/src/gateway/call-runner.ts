@@ -49,7 +49,7 @@ export interface CallSpec {
   render(response: Record<string, unknown>, usage: Usage): string;
   /** Non-stream: the body the client gets, straight from the upstream's text when the client
    *  speaks the adapter's format (what render would say, without re-serialising); null: render. */
-  forward?(adapter: ProviderAdapter, text: string, json: unknown, model: string): string | null;
+  forward?(adapter: ProviderAdapter, text: string, json: unknown, model: string, usage: Usage | null): string | null;
   /** Stream: upstream bytes of this adapter → the client's SSE text. */
   transcoder(adapter: ProviderAdapter, opts: StreamOptions, ctx: ParseContext): StreamTranscoder;
   /** Tokenizer count of a non-stream response's output (provider reported no usage). */
@@ -153,7 +153,7 @@ class JsonCall extends RunningCall<Parsed> {
     const text = await r.text();
     const json: unknown = JSON.parse(text);
     const { response, usage } = this.spec.parse(adapter, json, this.model, this.parseCtx);
-    return { response, usage, forwarded: this.spec.forward?.(adapter, text, json, this.model) ?? null };
+    return { response, usage, forwarded: this.spec.forward?.(adapter, text, json, this.model, usage) ?? null };
   }
 
   async run(): Promise<void> {

@@ -76,9 +76,9 @@ class ChatCall implements CallSpec {
   render(response: Record<string, unknown>, usage: Usage): string {
     return this.dialect.response(response as ChatResponse, usage);
   }
-  forward(adapter: ProviderAdapter, text: string, json: unknown, model: string): string | null {
+  forward(adapter: ProviderAdapter, text: string, json: unknown, model: string, usage: Usage | null): string | null {
     return this.dialect === openAiDialect && speaksOpenAiStream(adapter.type)
-      ? forwardOpenAiChatResponse(text, json, model)
+      ? forwardOpenAiChatResponse(text, json, model, usage)
       : null;
   }
   transcoder(adapter: ProviderAdapter, opts: StreamOptions, ctx: ParseContext): StreamTranscoder {

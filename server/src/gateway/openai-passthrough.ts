@@ -8,7 +8,6 @@
 // writer, so both paths answer the same. Forwarded events are parsed only at the end, and only if
 // the provider never reported usage (tokenizer fallback).
 import { SseDecoder, type SseEvent } from '../providers/common/sse-decoder.js';
-import { usageFromOpenAI } from '../providers/common/usage.js';
 import type { ProviderError, StreamParser } from '../providers/ports.js';
 import type { ChatChunk, Usage } from './deps.js';
 import type { StreamWriter } from './dialect.js';
@@ -267,18 +266,22 @@ function moreModelKeys(text: string, from: number): boolean {
  * Non-stream chat: the client body as the upstream's own bytes with the model name swapped for the
  * public one, when that is what re-serialising the parsed answer (parseOpenAIChatResponse, then the
  * OpenAI dialect's JSON.stringify) would say anyway: a string id, `object: chat.completion`, a
- * `created` time, a usage object or none, one `model` key holding a plainly spelled string. Saves
- * the JSON.stringify of every answer (the body is still parsed: shape check and usage). Null: render.
+ * `created` time, a usage with counts or none, one `model` key holding a plainly spelled string.
+ * Saves the JSON.stringify of every answer (the body is still parsed: shape check and usage).
+ * `usage` is what the parse read from the body (null: none, or no counts, which the parse drops).
+ * Null: render.
  */
-export function forwardOpenAiChatResponse(text: string, json: unknown, publicModel: string): string | null {
+export function forwardOpenAiChatResponse(
+  text: string,
+  json: unknown,
+  publicModel: string,
+  usage: Usage | null,
+): string | null {
   const b = json as Record<string, unknown>;
   if (typeof b['id'] !== 'string' || b['object'] !== 'chat.completion') return null;
   const created = b['created'];
   if (typeof created !== 'number' || created === 0) return null;
-  const usage = b['usage'];
-  if (usage !== undefined && (typeof usage !== 'object' || usage === null || Array.isArray(usage))) return null;
-  // A usage object without counts is dropped by the parse (the charge is then estimated).
-  if (usage !== undefined && usageFromOpenAI(usage) === null) return null;
+  if (b['usage'] !== undefined && usage === null) return null;
   const model = b['model'];
   if (typeof model !== 'string') return null;
   const at = topLevelModelValue(text);
