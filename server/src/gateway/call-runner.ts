@@ -45,8 +45,9 @@ export interface CallSpec {
     model: string,
     ctx: ParseContext,
   ): { response: Record<string, unknown>; usage: Usage | null };
-  /** Non-stream: the body the client gets. */
-  render(response: Record<string, unknown>, usage: Usage): string;
+  /** Non-stream: the body the client gets; `usage` is what was charged (`estimated`: the provider
+   *  reported none). */
+  render(response: Record<string, unknown>, usage: Usage, estimated: boolean): string;
   /** Non-stream: the body the client gets, straight from the upstream's text when the client
    *  speaks the adapter's format (what render would say, without re-serialising); null: render. */
   forward?(adapter: ProviderAdapter, text: string, json: unknown, model: string, usage: Usage | null): string | null;
@@ -171,7 +172,7 @@ class JsonCall extends RunningCall<Parsed> {
     };
     const price = priceCall(deps, ctx, outcome);
     const answeredAt = performance.now();
-    sendJson(reply, ctx.requestId, forwarded ?? spec.render(response, usage), {
+    sendJson(reply, ctx.requestId, forwarded ?? spec.render(response, usage, reported === null), {
       cost: formatMoney(price.cost),
       provider: result.deployment.provider.id,
       rate: ctx.admission.rateHeaders,

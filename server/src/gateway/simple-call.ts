@@ -2,7 +2,7 @@
 // chat (call-runner); the adapter's optional embeddings/completions transforms decide which
 // deployments can serve them — a deployment whose adapter has none is skipped like a failure.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { usageFromOpenAI, usageToOpenAI } from '../providers/common/usage.js';
+import { usageToOpenAI } from '../providers/common/usage.js';
 import type { UpstreamRequest } from '../providers/ports.js';
 import { UpstreamFormatError } from '../providers/registry.js';
 import { attributionOf } from './attribution.js';
@@ -81,10 +81,10 @@ class SimpleCall implements CallSpec {
   parse(adapter: ProviderAdapter, json: unknown, model: string) {
     return parse(this.kind, adapter, json, model);
   }
-  /** The answer as parsed; when it carries no usable token counts (the charge was then estimated,
-   *  e.g. Gemini embeddings report none), the usage charged is written in instead. */
-  render(response: Record<string, unknown>, usage: Usage): string {
-    if (usageFromOpenAI(response['usage']) !== null) return JSON.stringify(response);
+  /** The answer as parsed; when the provider reported no usable token counts (the charge was then
+   *  estimated, e.g. Gemini embeddings report none), the usage charged is written in instead. */
+  render(response: Record<string, unknown>, usage: Usage, estimated: boolean): string {
+    if (!estimated) return JSON.stringify(response);
     const counted =
       this.kind === 'embeddings'
         ? { prompt_tokens: usage.promptTokens, total_tokens: usage.promptTokens }
