@@ -4,12 +4,10 @@ import type { OpenAIUsage, Usage } from '../ports.js';
 import { isObject, num, type Json } from './json.js';
 
 /** A token count the object gives, or null when it gives none (absent, null, not a number). */
-function countOf(u: Json, ...keys: string[]): number | null {
-  for (const k of keys) {
-    const v = u[k];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  return null;
+function countOf(u: Json, key: string, alternative?: string): number | null {
+  const v = u[key];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  return alternative === undefined ? null : countOf(u, alternative);
 }
 
 /** Null when the object reports no tokens at all (`{}`, only details, all zero): the caller then
