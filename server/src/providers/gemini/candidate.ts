@@ -2,7 +2,7 @@
 // normalised usage. Shared by the response and stream parsers.
 import type { Usage } from '../ports.js';
 import { arr, isObject, num, str, type Json } from '../common/json.js';
-import { signatureOfPart } from './thought-signature.js';
+import { extraContentOf, signatureOfPart } from './thought-signature.js';
 
 const FINISH: Record<string, string> = {
   STOP: 'stop',
@@ -27,6 +27,13 @@ export interface CandidatePiece {
   hasText: boolean;
   /** `thoughtSignature`: Gemini 3's signature on the functionCall part, to be sent back with it */
   calls: { id: string; name: string; arguments: string; thoughtSignature?: string }[];
+}
+
+/** A function call of a candidate as an OpenAI tool call (its thought signature in extra_content). */
+export function openAIToolCall(c: CandidatePiece['calls'][number]): Json {
+  const call: Json = { id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } };
+  if (c.thoughtSignature) call['extra_content'] = extraContentOf(c.thoughtSignature);
+  return call;
 }
 
 /** Text (without "thought" parts, which are reasoning summaries) and function calls of a candidate.

@@ -3,8 +3,7 @@ import type { ChatResponse, ParseContext, Usage } from '../ports.js';
 import { arr, isObject, num, str, type Json } from '../common/json.js';
 import { UpstreamFormatError } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
-import { finishReasonFromGemini, readCandidate, usageFromGemini } from './candidate.js';
-import { extraContentOf } from './thought-signature.js';
+import { finishReasonFromGemini, openAIToolCall, readCandidate, usageFromGemini } from './candidate.js';
 
 export function parseGeminiChatResponse(
   body: unknown,
@@ -21,12 +20,7 @@ export function parseGeminiChatResponse(
     const piece = readCandidate(cand, `call_${id}_${index}_`, 0);
     const message: Json = { role: 'assistant', content: piece.hasText || piece.calls.length === 0 ? piece.text : null };
     if (piece.calls.length > 0) {
-      message['tool_calls'] = piece.calls.map((c) => ({
-        id: c.id,
-        type: 'function',
-        function: { name: c.name, arguments: c.arguments },
-        ...(c.thoughtSignature ? { extra_content: extraContentOf(c.thoughtSignature) } : {}),
-      }));
+      message['tool_calls'] = piece.calls.map(openAIToolCall);
     }
     return {
       index,

@@ -13,8 +13,7 @@ import { arr, isObject, num, safeParse, str, type Json } from '../common/json.js
 import { SseDecoder, type SseEvent } from '../common/sse-decoder.js';
 import { errorMessageOf, isRetryableStatus } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
-import { finishReasonFromGemini, readCandidate, usageFromGemini } from './candidate.js';
-import { extraContentOf } from './thought-signature.js';
+import { finishReasonFromGemini, openAIToolCall, readCandidate, usageFromGemini } from './candidate.js';
 
 class GeminiStreamParser implements StreamParser {
   private readonly sse = new SseDecoder();
@@ -106,13 +105,7 @@ class GeminiStreamParser implements StreamParser {
     if (piece.calls.length > 0) {
       // Gemini sends each function call whole, so one delta carries id, name, all arguments and the
       // thought signature.
-      delta['tool_calls'] = piece.calls.map((c, k) => ({
-        index: before + k,
-        id: c.id,
-        type: 'function',
-        function: { name: c.name, arguments: c.arguments },
-        ...(c.thoughtSignature ? { extra_content: extraContentOf(c.thoughtSignature) } : {}),
-      }));
+      delta['tool_calls'] = piece.calls.map((c, k) => ({ index: before + k, ...openAIToolCall(c) }));
       this.callCount.set(index, before + piece.calls.length);
     }
     const finish = finishReasonFromGemini(cand['finishReason'], (this.callCount.get(index) ?? 0) > 0);
