@@ -46,12 +46,6 @@ const money = (v: Nano) => moneyToNumber(v, 2);
  */
 const UNKNOWN_ESTIMATE: Nano = 1n;
 
-/** The tenant's status, read as the gateway's key check reads it: only 'active' may spend. */
-async function tenantStatus(db: Kysely<Database>, tenantId: string): Promise<string | null> {
-  const row = await db.selectFrom('tenants').select('status').where('id', '=', tenantId).executeTakeFirst();
-  return row?.status ?? null;
-}
-
 export async function checkBudgetRoutes(app: FastifyInstance, ctx: CheckBudgetContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
@@ -94,8 +88,9 @@ export async function checkBudgetRoutes(app: FastifyInstance, ctx: CheckBudgetCo
 
       const refuse = (message: string) => ({ allowed: false, budget, status: user.status, message });
       if (user.status !== 'active') return refuse(`User is ${user.status}`);
-      const orgStatus = user.tenantId ? await tenantStatus(ctx.db, user.tenantId) : 'active';
-      if (orgStatus !== 'active') return refuse(`Organization is ${orgStatus ?? 'not active'}`);
+      // As the gateway's key check: only an active tenant may spend.
+      if (user.tenantId && user.tenantStatus !== 'active')
+        return refuse(`Organization is ${user.tenantStatus ?? 'not active'}`);
       if (estimate === null) return refuse(`Model ${b.model} has no price`);
       if (userBudget && userBudget.remaining < estimate) return refuse('User budget exceeded');
       if (tenantBudget && tenantBudget.remaining < estimate) return refuse('Organization budget exceeded');

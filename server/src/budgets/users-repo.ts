@@ -9,15 +9,28 @@ export interface BudgetUser {
   tenantId: string | null;
   email: string;
   status: string;
+  /** The tenant's status (null: no tenant, e.g. a platform admin): only 'active' tenants spend. */
+  tenantStatus: string | null;
 }
 
 /** By Tollgate user id, or by email (seed 003 callers know users by email). */
 export async function findUser(db: Kysely<Database>, idOrEmail: string): Promise<BudgetUser | null> {
-  const q = db.selectFrom('users').select(['id', 'tenant_id', 'email', 'status']);
+  const q = db
+    .selectFrom('users')
+    .leftJoin('tenants', 'tenants.id', 'users.tenant_id')
+    .select(['users.id', 'users.tenant_id', 'users.email', 'users.status', 'tenants.status as tenant_status']);
   const row = idOrEmail.includes('@')
-    ? await q.where('email', '=', idOrEmail.trim().toLowerCase()).executeTakeFirst()
-    : await q.where('id', '=', idOrEmail).executeTakeFirst();
-  return row ? { id: row.id, tenantId: row.tenant_id, email: row.email, status: row.status } : null;
+    ? await q.where('users.email', '=', idOrEmail.trim().toLowerCase()).executeTakeFirst()
+    : await q.where('users.id', '=', idOrEmail).executeTakeFirst();
+  return row
+    ? {
+        id: row.id,
+        tenantId: row.tenant_id,
+        email: row.email,
+        status: row.status,
+        tenantStatus: row.tenant_status,
+      }
+    : null;
 }
 
 export async function tenantExists(db: Kysely<Database>, tenantId: string): Promise<boolean> {
