@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedMockUsage, startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
 import { expectedCost, expectOneCharge, usageRecordsOf, type Rates } from './billing-check.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, twoDeployments, type World } from './world.js';
 
 const RATES: Rates = { input: '1', output: '3' };
 const pricing = { input_per_mtok: RATES.input, output_per_mtok: RATES.output };
@@ -16,27 +16,18 @@ const FAILURE_THRESHOLD = 3;
 let mock: MockUpstream;
 let w: World;
 
-const twoDeployments = (name: string) => ({
-  name,
-  deployments: [
-    { provider: 'up', model: `${name}-primary`, priority: 1 },
-    { provider: 'up', model: `${name}-secondary`, priority: 2 },
-  ],
-  pricing,
-});
-
 beforeAll(async () => {
   mock = await startMockUpstream();
   w = await createWorld({
     catalog: {
       providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
       models: [
-        twoDeployments('broken-401'),
-        twoDeployments('broken-402'),
-        twoDeployments('broken-403'),
-        twoDeployments('broken-404'),
-        twoDeployments('broken-cools'),
-        twoDeployments('bad-request'),
+        twoDeployments('broken-401', pricing),
+        twoDeployments('broken-402', pricing),
+        twoDeployments('broken-403', pricing),
+        twoDeployments('broken-404', pricing),
+        twoDeployments('broken-cools', pricing),
+        twoDeployments('bad-request', pricing),
         { name: 'single', deployments: [{ provider: 'up', model: 'one' }], pricing },
       ],
     },

@@ -8,7 +8,7 @@ import { CompletionTally, estimatePromptTokens } from '../../src/providers/token
 import { formatMoney } from '../../src/shared/money.js';
 import { expectedMockUsage, mockPieces, startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
 import { expectedCost, expectOneCharge, usageRecordsOf, type Rates } from './billing-check.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, twoDeployments, type World } from './world.js';
 
 const RATES: Rates = { input: '1', output: '3' };
 const pricing = { input_per_mtok: RATES.input, output_per_mtok: RATES.output };
@@ -17,21 +17,6 @@ const PATH = '/v1/chat/completions';
 let mock: MockUpstream;
 let w: World;
 let openai: OpenAI;
-
-/** A model with two deployments on the mock: `primary` (tried first) and `secondary`. */
-const twoDeployments = (name: string, primaryTimeoutMs?: number) => ({
-  name,
-  deployments: [
-    {
-      provider: 'up',
-      model: `${name}-primary`,
-      priority: 1,
-      ...(primaryTimeoutMs ? { timeout_ms: primaryTimeoutMs } : {}),
-    },
-    { provider: 'up', model: `${name}-secondary`, priority: 2 },
-  ],
-  pricing,
-});
 
 beforeAll(async () => {
   mock = await startMockUpstream();
@@ -43,9 +28,9 @@ beforeAll(async () => {
         { id: 'up-gemini', type: 'gemini', base_url: `${mock.url}/v1beta`, api_key: 'sk-x' },
       ],
       models: [
-        twoDeployments('fb-500'),
-        twoDeployments('fb-429'),
-        twoDeployments('fb-timeout', 300),
+        twoDeployments('fb-500', pricing),
+        twoDeployments('fb-429', pricing),
+        twoDeployments('fb-timeout', pricing, 300),
         { name: 'single', deployments: [{ provider: 'up', model: 'one' }], pricing },
         { name: 'single-claude', deployments: [{ provider: 'up-anthropic', model: 'claude-one' }], pricing },
         { name: 'single-gemini', deployments: [{ provider: 'up-gemini', model: 'gemini-one' }], pricing },

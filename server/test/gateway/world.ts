@@ -32,6 +32,24 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** A catalog model with two deployments on provider `up`: `<name>-primary` (tried first, with its
+ *  own timeout if given) and `<name>-secondary`. */
+export function twoDeployments(name: string, pricing: Record<string, string>, primaryTimeoutMs?: number) {
+  return {
+    name,
+    deployments: [
+      {
+        provider: 'up',
+        model: `${name}-primary`,
+        priority: 1,
+        ...(primaryTimeoutMs ? { timeout_ms: primaryTimeoutMs } : {}),
+      },
+      { provider: 'up', model: `${name}-secondary`, priority: 2 },
+    ],
+    pricing,
+  };
+}
+
 let seq = 0;
 
 export async function createWorld(opts: WorldOptions): Promise<World> {
