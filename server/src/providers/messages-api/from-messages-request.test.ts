@@ -148,20 +148,18 @@ describe('messages-api: images in tool results (e.g. Claude Code reading a scree
   };
   const imageOnly = { type: 'tool_result', tool_use_id: 'toolu_2', content: [{ type: 'image', source: png }] };
   const req = conversation(withImage, imageOnly, { type: 'text', text: 'Compare them.' });
+  /** The user message's parts that copy both results' images for OpenAI-format upstreams. */
+  const copiedImages = [
+    { type: 'text', text: 'Output of tool call toolu_1:' },
+    { type: 'image_url', image_url: { url: pngUrl } },
+    { type: 'text', text: 'Output of tool call toolu_2:' },
+    { type: 'image_url', image_url: { url: pngUrl } },
+  ];
 
   it('keeps the image: tool messages keep the text, a user message after them holds the images', () => {
     const r = parseMessagesRequest(req);
     if (!r.ok) throw new Error(r.error.message);
-    const copy = {
-      role: 'user',
-      content: [
-        { type: 'text', text: 'Output of tool call toolu_1:' },
-        { type: 'image_url', image_url: { url: pngUrl } },
-        { type: 'text', text: 'Output of tool call toolu_2:' },
-        { type: 'image_url', image_url: { url: pngUrl } },
-      ],
-      [TOOL_RESULT_IMAGES_COPY]: true,
-    };
+    const copy = { role: 'user', content: copiedImages, [TOOL_RESULT_IMAGES_COPY]: true };
     expect(r.value.messages.slice(2)).toEqual([
       {
         role: 'tool',
@@ -252,15 +250,7 @@ describe('messages-api: images in tool results (e.g. Claude Code reading a scree
         },
         { role: 'tool', tool_call_id: 'toolu_1', content: 'Read 1 image' },
         { role: 'tool', tool_call_id: 'toolu_2', content: '' },
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: 'Output of tool call toolu_1:' },
-            { type: 'image_url', image_url: { url: pngUrl } },
-            { type: 'text', text: 'Output of tool call toolu_2:' },
-            { type: 'image_url', image_url: { url: pngUrl } },
-          ],
-        },
+        { role: 'user', content: copiedImages },
         { role: 'user', content: 'Compare them.' },
       ]);
     }
