@@ -3,12 +3,12 @@
 // but the kernel's per-thread CPU time (/proc/<pid>/task/<tid>/stat) is exact enough over
 // thousands of requests. Warm-up load first (JIT), then a fixed number of measured requests.
 //   npx tsx bench/gateway/cpu-probe.ts [--stream] [--requests N] [--conc C] [--rounds R]
-//     [--warmup N] [--server-dir DIST] [--node-flags "..."] [--prof DIR | --perf FILE | --callgrind DIR]
+//     [--warmup N] [--server-dir DIST] [--node-flags "..."] [--prof DIR | --perf FILE | --callgrind DIR | --strace FILE | --alloc FILE]
 // Expects the compiled server (run.ts builds it; or `npm run build -w server` and the transpile
 // step of run.ts). Prints µs of CPU per request for the main thread (user, system), the busiest
 // other thread (the metering writer) and the rest (V8 helpers, libuv), per round. See README.md.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load-client.js';
 import { tollgateCall } from './tollgate-call.js';
@@ -28,6 +28,11 @@ const prof = arg('--prof', '');
 const callgrind = arg('--callgrind', '');
 // CPU-time (not wall) samples of the main thread with JIT symbols: `perf report -i <file>`.
 const perfOut = arg('--perf', '');
+// System calls per request of the main thread (strace -c; slows the server a lot: counts only).
+const straceOut = arg('--strace', '');
+// Sampling heap profile of the server over each round, collected objects included: where the
+// garbage per request comes from (bytes per request by function, and the .heapprofile file).
+const allocOut = arg('--alloc', '');
 // Another build of the server (e.g. the last commit's, for an A/B): its dist folder.
 const serverDir = arg('--server-dir', here('../../server/dist'));
 const TICK_US = 1e6 / 100; // USER_HZ
@@ -73,6 +78,40 @@ function threads(pid: number): Map<number, { name: string; us: number; user: num
     }
   }
   return out;
+}
+
+function ask<T>(child: ChildProcess, msg: object): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    child.send(msg);
+  });
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+interface HeapProfile {
+  head: HeapNode;
+}
+
+/** Bytes allocated per request: the total, and the 25 largest allocating functions (self). */
+function printAllocations(profile: HeapProfile, n: number): void {
+  const byFn = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode) => {
+    const f = node.callFrame;
+    const url = f.url.replace(/^.*node_modules\//, '').replace(/^.*\/server\/dist\//, '');
+    const key = `${f.functionName || '(anon)'} ${url}:${f.lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    node.children.forEach(walk);
+  };
+  walk(profile.head);
+  console.log(`allocated ${(total / n).toFixed(0)} bytes per request; largest (self, bytes per request):`);
+  for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`  ${(v / n).toFixed(0).padStart(7)}  ${k}`);
 }
 
 const mock = await start('mock-server.ts', []);
@@ -129,12 +168,21 @@ for (let r = 0; r < rounds; r++) {
     ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-t', String(pid), '-o', `${perfOut}.${r}`], {
         stdio: 'ignore',
       })
-    : null;
+    : straceOut
+      ? spawn('strace', ['-c', '-p', String(pid), '-o', `${straceOut}.${r}`], { stdio: 'ignore' })
+      : null;
+  if (straceOut) await new Promise((r) => setTimeout(r, 500));
+  if (allocOut) await ask(tg.child, { cmd: 'alloc-start' });
   const before = threads(pid);
   const ohBefore = callgrind ? null : await overheadBuckets();
   const res = await load(spec(requests));
   const after = threads(pid);
   const ohAfter = callgrind ? null : await overheadBuckets();
+  if (allocOut) {
+    const { profile } = await ask<{ profile: HeapProfile }>(tg.child, { cmd: 'alloc-stop' });
+    writeFileSync(`${allocOut}.${r}.heapprofile`, JSON.stringify(profile));
+    printAllocations(profile, res.requests + res.errors);
+  }
   if (rec) {
     rec.kill('SIGINT');
     await new Promise((done) => rec.once('exit', done));

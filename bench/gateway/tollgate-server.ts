@@ -6,6 +6,7 @@
 // transpiles this file to bench/gateway/dist/, then passes server/dist as <server-dir>. Without it
 // (`tsx tollgate-server.ts <mock-origin>`) the app is loaded from the TypeScript sources.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -71,6 +72,28 @@ const { secret } = await tollgate.identity.apiKeys.create(
 );
 
 process.send?.({ port: Number(new URL(address).port), secret });
+let inspector: Session | undefined;
+async function allocSampling(start: boolean): Promise<unknown> {
+  if (!inspector) {
+    inspector = new Session();
+    inspector.connect();
+  }
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      inspector!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  if (start)
+    return post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+  inspector.disconnect();
+  inspector = undefined;
+  return profile;
+}
+
 process.on('message', (m: { cmd?: string }) => {
   if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
   if (m.cmd === 'mem') {
@@ -79,5 +102,8 @@ process.on('message', (m: { cmd?: string }) => {
     process.send?.({ mem: process.memoryUsage() });
   }
   if (m.cmd === 'metrics') void tollgate.gateway.metrics.render().then((r) => process.send?.({ metrics: r.body }));
+  // Sampling heap profile of everything allocated in between, collected or not (cpu-probe --alloc).
+  if (m.cmd === 'alloc-start') void allocSampling(true).then(() => process.send?.({ ok: true }));
+  if (m.cmd === 'alloc-stop') void allocSampling(false).then((profile) => process.send?.({ profile }));
   if (m.cmd === 'stop') void tollgate.close().finally(() => process.exit(0));
 });
