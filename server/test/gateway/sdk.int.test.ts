@@ -221,6 +221,30 @@ eachDialect('SDK suite', (dialect) => {
       const { response } = await stream.withResponse();
       await expectOneCharge(w, response.headers.get('x-request-id')!, cost);
     });
+
+    it('anthropic SDK: the stop sequence that ended the answer, stream and non-stream', async () => {
+      mock.reset();
+      mock.enqueue({ stopSequence: '###' }, { stopSequence: '###' });
+      const request = { model: a.model, max_tokens: 100, messages, stop_sequences: ['###', 'END'] };
+      const whole = await anthropic.messages.create(request);
+      const streamed = await anthropic.messages.stream(request).finalMessage();
+      // Only Anthropic says which sequence matched; OpenAI and Gemini report a plain stop.
+      const expected =
+        a.provider === 'anthropic-mock'
+          ? { stop_reason: 'stop_sequence', stop_sequence: '###' }
+          : { stop_reason: 'end_turn', stop_sequence: null };
+      expect(whole).toMatchObject(expected);
+      expect(streamed).toMatchObject(expected);
+      // The sequences reached the upstream in its own wire format.
+      const sent = JSON.parse(mock.requests()[0]!.body) as Record<string, unknown>;
+      const field =
+        a.provider === 'anthropic-mock'
+          ? sent['stop_sequences']
+          : a.provider === 'gemini-mock'
+            ? (sent['generationConfig'] as Record<string, unknown>)['stopSequences']
+            : sent['stop'];
+      expect(field).toEqual(['###', 'END']);
+    });
   });
 
   describe.each(ADAPTERS.filter((a) => a.embeddings))('$provider upstream', (a) => {

@@ -38,6 +38,9 @@ export interface MockBehavior {
   garbage?: 'json' | 'sse';
   /** Report no usage (streams: no usage chunk / usage fields). */
   noUsage?: boolean;
+  /** The answer stopped at this stop sequence (Anthropic: stop_reason `stop_sequence` naming it;
+   *  OpenAI and Gemini report a plain stop, as they do). */
+  stopSequence?: string;
 }
 
 export const DEFAULT_PROMPT_TOKENS = 10;
@@ -77,7 +80,7 @@ export function parseBehaviorHeader(value: string | undefined): MockBehavior {
     const [k = '', raw] = pair.split('=').map((s) => s.trim());
     if (NUMERIC.has(k)) out[k] = Number(raw);
     else if (BOOLEAN.has(k)) out[k] = raw === undefined || raw === 'true' || raw === '1';
-    else if (k === 'text') out[k] = raw ?? '';
+    else if (k === 'text' || k === 'stopSequence') out[k] = raw ?? '';
     else if (k === 'garbage') out[k] = raw === 'sse' ? 'sse' : 'json';
   }
   return out as MockBehavior;

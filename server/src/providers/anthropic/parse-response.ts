@@ -5,7 +5,8 @@ import { arr, isObject, str, type Json } from '../common/json.js';
 import { UpstreamFormatError } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
 import { JSON_TOOL_NAME } from './json-mode.js';
-import { finishReasonFromAnthropic } from './stop-reason.js';
+import { finishReasonFromAnthropic, MATCHED_STOP_SEQUENCE, matchedStopSequence } from './stop-reason.js';
+import { setNative } from './thinking.js';
 import { usageFromAnthropic } from './usage.js';
 
 export function parseAnthropicChatResponse(
@@ -62,6 +63,8 @@ export function parseAnthropicChatResponse(
     model: publicModel,
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
   };
+  const matched = matchedStopSequence(body['stop_reason'], body['stop_sequence']);
+  if (matched !== undefined) setNative(response.choices[0]!, MATCHED_STOP_SEQUENCE, matched);
   if (usage) response.usage = usageToOpenAI(usage);
   return { response, usage };
 }

@@ -26,3 +26,14 @@ export function finishReasonFromAnthropic(stopReason: unknown): string {
 export function stopReasonFromOpenAI(finishReason: unknown): string {
   return (typeof finishReason === 'string' && TO_ANTHROPIC[finishReason]) || 'end_turn';
 }
+
+/**
+ * The stop sequence an Anthropic upstream stopped at, on the canonical choice: OpenAI's format has
+ * no field for it, so it rides under a symbol key (never serialised) for the /v1/messages surface,
+ * which answers `stop_reason: "stop_sequence"` with it as Anthropic did.
+ */
+export const MATCHED_STOP_SEQUENCE: unique symbol = Symbol.for('tollgate.anthropic.stop-sequence');
+
+export function matchedStopSequence(stopReason: unknown, stopSequence: unknown): string | undefined {
+  return stopReason === 'stop_sequence' && typeof stopSequence === 'string' ? stopSequence : undefined;
+}

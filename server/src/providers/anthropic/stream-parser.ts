@@ -13,7 +13,8 @@ import { errorMessageOf } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
 import { anthropicErrorType, statusOfAnthropicErrorType } from './parse-error.js';
 import { JSON_TOOL_NAME } from './json-mode.js';
-import { finishReasonFromAnthropic } from './stop-reason.js';
+import { finishReasonFromAnthropic, MATCHED_STOP_SEQUENCE, matchedStopSequence } from './stop-reason.js';
+import { setNative } from './thinking.js';
 import { usageFromAnthropic } from './usage.js';
 
 const RETRYABLE_TYPES = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);
@@ -170,7 +171,10 @@ class AnthropicStreamParser implements StreamParser {
         if (delta['stop_reason'] != null) {
           // Only the response_format tool was called: a finished answer, not a tool call.
           const jsonOnly = this.jsonBlock !== null && this.toolIndex.size === 0;
-          out.push(this.chunk({}, jsonOnly ? 'stop' : finishReasonFromAnthropic(delta['stop_reason'])));
+          const last = this.chunk({}, jsonOnly ? 'stop' : finishReasonFromAnthropic(delta['stop_reason']));
+          const matched = matchedStopSequence(delta['stop_reason'], delta['stop_sequence']);
+          if (matched !== undefined) setNative(last.choices[0]!, MATCHED_STOP_SEQUENCE, matched);
+          out.push(last);
         }
         return;
       }

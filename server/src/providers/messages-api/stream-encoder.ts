@@ -8,8 +8,7 @@
 import type { ChatChunk, Usage } from '../ports.js';
 import { isObject, str, type Json } from '../common/json.js';
 import { usageFromOpenAI } from '../common/usage.js';
-import { stopReasonFromOpenAI } from '../anthropic/stop-reason.js';
-import { anthropicUsageOf, messageIdOf } from './to-messages-response.js';
+import { anthropicUsageOf, messageIdOf, stopOf } from './to-messages-response.js';
 
 export interface AnthropicEvent {
   type: string;
@@ -37,7 +36,8 @@ export class MessagesStreamEncoder {
     | { kind: 'thinking'; signed: boolean }
     | { kind: 'redacted' }
     | null = null;
-  private finishReason: unknown = null;
+  /** The choice that carried the finish reason (and, from an Anthropic upstream, the stop sequence). */
+  private finishing: object = { finish_reason: null };
   private usageSeen: Usage | null = null;
   private ended = false;
   private id: string | undefined;
@@ -70,7 +70,7 @@ export class MessagesStreamEncoder {
     if (Array.isArray(delta['tool_calls'])) {
       for (const tc of delta['tool_calls']) if (isObject(tc)) this.toolDelta(out, tc);
     }
-    if (choice['finish_reason'] != null) this.finishReason = choice['finish_reason'];
+    if (choice['finish_reason'] != null) this.finishing = choice;
     return out;
   }
 
@@ -84,7 +84,7 @@ export class MessagesStreamEncoder {
     const u = anthropicUsageOf(usage ?? this.usageSeen);
     out.push({
       type: 'message_delta',
-      delta: { stop_reason: stopReasonFromOpenAI(this.finishReason), stop_sequence: null },
+      delta: stopOf(this.finishing),
       usage: u,
     });
     out.push({ type: 'message_stop' });

@@ -2,7 +2,8 @@
 import type { ChatResponse, Usage } from '../ports.js';
 import { arr, isObject, safeParse, str, type Json } from '../common/json.js';
 import { usageFromOpenAI } from '../common/usage.js';
-import { stopReasonFromOpenAI } from '../anthropic/stop-reason.js';
+import { MATCHED_STOP_SEQUENCE, stopReasonFromOpenAI } from '../anthropic/stop-reason.js';
+import { nativeOf } from '../anthropic/thinking.js';
 
 /** Anthropic's input_tokens excludes cache reads/writes; OpenAI's prompt_tokens includes them. */
 export function anthropicUsageOf(u: Usage | null): Json {
@@ -41,6 +42,13 @@ export function thinkingBlocksOf(msg: Json): Json[] {
   return out;
 }
 
+/** stop_reason and stop_sequence: the sequence an Anthropic upstream stopped at, when it said so. */
+export function stopOf(choice: object): { stop_reason: string; stop_sequence: string | null } {
+  const matched = nativeOf(choice, MATCHED_STOP_SEQUENCE);
+  if (typeof matched === 'string') return { stop_reason: 'stop_sequence', stop_sequence: matched };
+  return { stop_reason: stopReasonFromOpenAI((choice as Json)['finish_reason']), stop_sequence: null };
+}
+
 export function chatResponseToMessage(
   res: ChatResponse,
   model: string,
@@ -63,8 +71,7 @@ export function chatResponseToMessage(
     role: 'assistant',
     model,
     content,
-    stop_reason: stopReasonFromOpenAI(choice['finish_reason']),
-    stop_sequence: null,
+    ...stopOf(choice),
     usage: anthropicUsageOf(usage),
   };
 }

@@ -1,6 +1,6 @@
 // The mock's Anthropic Messages wire format. Anthropic's input_tokens excludes cache reads and
 // writes, and it reports no separate reasoning count.
-import { MOCK_TOOL_CALL, mockPieces, mockText } from '../behavior.js';
+import { MOCK_TOOL_CALL, mockPieces, mockText, type MockBehavior } from '../behavior.js';
 import type { TokenCounts } from '../../../src/pricing/ports.js';
 import { sse, type ReplyInput, type WireFormat } from './types.js';
 
@@ -24,6 +24,12 @@ const ERROR_TYPE: Record<number, string> = {
   503: 'overloaded_error',
 };
 
+function stopOf(b: MockBehavior): { stop_reason: string; stop_sequence: string | null } {
+  if (b.toolCall) return { stop_reason: 'tool_use', stop_sequence: null };
+  if (b.stopSequence !== undefined) return { stop_reason: 'stop_sequence', stop_sequence: b.stopSequence };
+  return { stop_reason: 'end_turn', stop_sequence: null };
+}
+
 export const anthropicFormat: WireFormat = {
   chat({ model, behavior, usage }: ReplyInput) {
     const content = behavior.toolCall
@@ -42,8 +48,7 @@ export const anthropicFormat: WireFormat = {
       role: 'assistant',
       model,
       content,
-      stop_reason: behavior.toolCall ? 'tool_use' : 'end_turn',
-      stop_sequence: null,
+      ...stopOf(behavior),
     };
     if (!behavior.noUsage) body['usage'] = { ...inputUsage(usage), output_tokens: usage.completionTokens };
     return body;
@@ -99,7 +104,7 @@ export const anthropicFormat: WireFormat = {
     events.push(sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'));
     const delta = {
       type: 'message_delta',
-      delta: { stop_reason: behavior.toolCall ? 'tool_use' : 'end_turn', stop_sequence: null },
+      delta: stopOf(behavior),
     };
     events.push(
       sse(behavior.noUsage ? delta : { ...delta, usage: { output_tokens: usage.completionTokens } }, 'message_delta'),
