@@ -272,7 +272,7 @@ describe('messages-api: images in tool results (e.g. Claude Code reading a scree
     });
   });
 
-  it('refuses a text or image block in a tool_result missing a required field, naming it', () => {
+  it('refuses a tool_result block that is malformed or of a type it cannot translate, naming it', () => {
     for (const [block, field] of [
       [{ type: 'image', source: { type: 'base64', media_type: 'image/png' } }, 'content.0.source.data'],
       [{ type: 'image', source: { type: 'file', file_id: 'f' } }, 'content.0.source.type'],
@@ -281,9 +281,13 @@ describe('messages-api: images in tool results (e.g. Claude Code reading a scree
       const r = parseMessagesRequest(conversation({ ...imageOnly, content: [block] }));
       expect(!r.ok && r.error.field, JSON.stringify(block)).toBe(`messages.2.content.0.${field}`);
     }
-    // Other block types inside a tool_result are still accepted (and left out).
+    // Other block types are refused by name, not left out of what the model sees.
     const doc = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } };
-    expect(parseMessagesRequest(conversation({ ...imageOnly, content: [doc] })).ok).toBe(true);
+    const r = parseMessagesRequest(conversation({ ...imageOnly, content: [{ type: 'text', text: 'a' }, doc] }));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.field).toBe('messages.2.content.0.content.1.type');
+    expect(r.error.message).toContain('tool_result content block type "document" is not supported');
   });
 
   it('leaves text-only tool results as they were', () => {

@@ -30,15 +30,11 @@ const imageSource = z.discriminatedUnion(
 
 const imageBlock = z.looseObject({ type: z.literal('image'), source: imageSource });
 
-// Inside a tool_result, text and images are translated (and so checked); other block types pass
-// and are left out, as before.
-const toolResultContentBlock = z.union([
-  textBlock,
-  imageBlock,
-  // abort: a union settles for a branch whose only failure is a non-fatal refinement, which would
-  // hide what is wrong with a text or image block behind "invalid type".
-  z.looseObject({ type: z.string().refine((t) => t !== 'text' && t !== 'image', { abort: true }) }),
-]);
+// Inside a tool_result, text and images are translated; any other block (document, search_result)
+// is a 400 like at the top level: leaving it out would answer from a tool result the model never saw.
+const toolResultContentBlock = z.discriminatedUnion('type', [textBlock, imageBlock], {
+  error: unsupportedType('tool_result content block'),
+});
 
 const contentBlock = z.discriminatedUnion(
   'type',
