@@ -46,6 +46,8 @@ afterAll(async () => {
 });
 
 const messages = [{ role: 'user' as const, content: 'hello' }];
+/** An OpenAI stream event as the client reads it: a chunk, or the error that ends the stream. */
+type StreamEvent = { choices?: { delta?: { content?: string } }[]; error?: { message: string } };
 const usage = expectedMockUsage();
 
 describe('fallback before the first byte', () => {
@@ -123,6 +125,60 @@ describe('mid-stream failure', () => {
     expect(rec.status).toBe('incomplete');
     expect(rec.usage_source).toBe('estimated');
     expect(rec.cost).toBeGreaterThan(0n);
+  });
+
+  it.each(['single', 'single-claude', 'single-gemini'])(
+    "%s: the provider's own error event after some output reaches the client after that output, billed for it",
+    async (model) => {
+      mock.reset();
+      mock.enqueue({ errorAfter: 2, chunks: 6 });
+      const body = { model, messages, stream: true };
+      const res = await request(`${w.baseUrl}${PATH}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.statusCode).toBe(200);
+      const events = (await res.body.text())
+        .split('\n\n')
+        .filter(Boolean)
+        .map((e) => JSON.parse(e.replace(/^data: /, '')) as StreamEvent);
+      const received = mockPieces({ chunks: 6 }).slice(0, 2).join('');
+      expect(
+        events
+          .slice(0, -1)
+          .map((e) => e['choices']?.[0]?.delta?.content ?? '')
+          .join(''),
+      ).toBe(received);
+      expect(events.at(-1)!['error']).toMatchObject({ message: expect.stringContaining('overloaded mid-stream') });
+      expect(mock.count()).toBe(1); // output had reached the client: no second attempt
+
+      const tally = new CompletionTally();
+      tally.add({ choices: [{ delta: { content: received } }] });
+      const estimated = {
+        ...usage,
+        promptTokens: estimatePromptTokens({ ...body }, model),
+        completionTokens: tally.tokens(model),
+      };
+      const rec = await expectOneCharge(w, String(res.headers['x-request-id']), expectedCost(estimated, RATES));
+      expect(rec.status).toBe('incomplete');
+      expect(rec.usage_source).toBe('estimated');
+    },
+  );
+
+  it('an error event before any output: the next deployment answers the whole stream, one charge', async () => {
+    mock.reset();
+    mock.enqueue({ errorAfter: 0 });
+    const res = await request(`${w.baseUrl}${PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${w.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fb-500', messages, stream: true, stream_options: { include_usage: true } }),
+    });
+    const text = await res.body.text();
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(text).not.toContain('"error"');
+    expect(mock.requests().map((r) => JSON.parse(r.body).model)).toEqual(['fb-500-primary', 'fb-500-secondary']);
+    await expectOneCharge(w, String(res.headers['x-request-id']), expectedCost(usage, RATES));
   });
 
   it.each(['single', 'single-claude', 'single-gemini'])(

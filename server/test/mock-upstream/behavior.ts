@@ -34,6 +34,9 @@ export interface MockBehavior {
   endDelayMs?: number;
   /** Streams: send this many content chunks, then cut the connection. */
   cutAfter?: number;
+  /** Streams: send this many content chunks, then the provider's mid-stream error event (an
+   *  overload, as each provider words it), then end the body. */
+  errorAfter?: number;
   /** `json`: a 200 with an invalid JSON body; `sse`: a stream whose events are not JSON. */
   garbage?: 'json' | 'sse';
   /** Report no usage (streams: no usage chunk / usage fields). */
@@ -60,6 +63,7 @@ const NUMERIC = new Set([
   'reasoningTokens',
   'stallAfter',
   'cutAfter',
+  'errorAfter',
   'endDelayMs',
 ]);
 const BOOLEAN = new Set(['toolCall', 'hang', 'noUsage']);

@@ -154,6 +154,19 @@ describe.each(PROVIDERS)('mock upstream speaks %s', (type) => {
     expect(parser.completed?.()).toBe(false);
   });
 
+  it("fails a stream mid-way with the provider's own error event: the parser reports it as retryable", async () => {
+    const res = await send(adapter.buildChatRequest(endpoint(type), 'm', chatReq(true)), {
+      'x-mock-behavior': 'errorAfter=2;chunks=5',
+    });
+    expect(res.status).toBe(200);
+    const parser = adapter.createStreamParser('public');
+    const { chunks, failed } = await readStream(res, parser);
+    expect(failed).toBe(false);
+    expect(textOf(chunks)).toBe('w0 w1');
+    expect(parser.error()).toMatchObject({ message: 'mock upstream overloaded mid-stream', retryable: true });
+    expect(parser.completed?.()).toBe(false);
+  });
+
   it('sends garbage that the adapter rejects', async () => {
     const bad = await send(adapter.buildChatRequest(endpoint(type), 'm', chatReq(false)), {
       'x-mock-behavior': 'garbage=json',

@@ -83,11 +83,16 @@ export function renderReply(
     const out = route.op === 'completions' ? openAICompletion(input) : fmt.chat(input);
     return { status: 200, headers: { ...JSON_HEADERS, ...usageHeader }, body: Buffer.from(JSON.stringify(out)) };
   }
-  const { events, lead } = b.garbage
+  const rendered = b.garbage
     ? { events: ['data: {this is not json\n\n', 'data: <html>502</html>\n\n'], lead: 0 }
     : route.op === 'completions'
       ? openAICompletionStream(input)
       : fmt.stream(input);
+  const { lead } = rendered;
+  const events =
+    b.errorAfter === undefined || b.garbage
+      ? rendered.events
+      : [...rendered.events.slice(0, lead + b.errorAfter), fmt.streamError('mock upstream overloaded mid-stream')];
   const buffers = events.map((e) => Buffer.from(e));
   return {
     status: 200,

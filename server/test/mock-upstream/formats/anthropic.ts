@@ -112,6 +112,9 @@ export const anthropicFormat: WireFormat = {
     events.push(sse({ type: 'message_stop' }, 'message_stop'));
     return { events, lead: 3 };
   },
+  streamError(message: string) {
+    return sse({ type: 'error', error: { type: 'overloaded_error', message } }, 'error');
+  },
   error(status: number, message: string) {
     return {
       type: 'error',

@@ -61,6 +61,10 @@ export const geminiFormat: WireFormat = {
     });
     return { events, lead: 0 };
   },
+  // Gemini's SSE stream carries the same error object as its error bodies.
+  streamError(message: string) {
+    return sse(geminiFormat.error(503, message));
+  },
   error(status: number, message: string) {
     return {
       error: {

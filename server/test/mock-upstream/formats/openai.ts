@@ -124,6 +124,10 @@ export const openAIFormat: WireFormat = {
     events.push('data: [DONE]\n\n');
     return { events, lead: 1 };
   },
+  // OpenAI ends a failing stream with a data line holding an error object (no event name).
+  streamError(message: string) {
+    return sse({ error: { message, type: 'server_error', param: null, code: null } });
+  },
   error(status: number, message: string) {
     const type = status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request_error';
     return { error: { message, type, param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };

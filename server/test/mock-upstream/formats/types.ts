@@ -17,6 +17,8 @@ export interface WireFormat {
    *  first `lead` events plus N more. */
   stream(input: ReplyInput): { events: string[]; lead: number };
   error(status: number, message: string): unknown;
+  /** The SSE event a stream carries when the provider fails mid-way (errorAfter). */
+  streamError(message: string): string;
 }
 
 export const sse = (data: unknown, event?: string): string =>
