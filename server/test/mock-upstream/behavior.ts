@@ -121,3 +121,6 @@ export function mockText(b: MockBehavior = {}): string {
 }
 
 export const MOCK_TOOL_CALL = { id: 'call_mock_1', name: 'get_weather', arguments: '{"city":"Paris"}' } as const;
+
+/** The thought signature the Gemini format puts on its functionCall parts, as Gemini 3 does. */
+export const MOCK_THOUGHT_SIGNATURE = 'bW9jay10aG91Z2h0LXNpZ25hdHVyZQ==';

@@ -4,6 +4,7 @@ export {
   DEFAULT_CHUNKS,
   DEFAULT_PROMPT_TOKENS,
   expectedMockUsage,
+  MOCK_THOUGHT_SIGNATURE,
   MOCK_TOOL_CALL,
   mockPieces,
   mockText,

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseBehaviorHeader, type MockBehavior } from './behavior.js';
+import { missingThoughtSignature } from './formats/gemini.js';
 import { FORMATS, JSON_HEADERS, renderReply, type Rendered } from './render.js';
 import { routeOf, type MockFormat, type MockRoute } from './routes.js';
 
@@ -164,6 +165,10 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       } catch {
         return fail(res, 400, 'mock upstream: body is not a JSON object', route.format);
       }
+    }
+    if (route.format === 'gemini' && route.pathModel?.startsWith('gemini-3')) {
+      const missing = missingThoughtSignature(body);
+      if (missing) return fail(res, 400, missing, 'gemini');
     }
     const scripted = queue.shift();
     const header = req.headers['x-mock-behavior'];

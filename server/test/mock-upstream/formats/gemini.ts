@@ -1,6 +1,6 @@
 // The mock's Gemini wire format. Gemini counts thoughts apart from candidates and has no cache
 // writes; promptTokenCount includes cached content.
-import { MOCK_TOOL_CALL, mockPieces, mockText } from '../behavior.js';
+import { MOCK_THOUGHT_SIGNATURE, MOCK_TOOL_CALL, mockPieces, mockText } from '../behavior.js';
 import type { TokenCounts } from '../../../src/pricing/ports.js';
 import { sse, type ReplyInput, type WireFormat } from './types.js';
 
@@ -34,7 +34,30 @@ const toolPart = () => ({
     name: MOCK_TOOL_CALL.name,
     args: JSON.parse(MOCK_TOOL_CALL.arguments) as unknown,
   },
+  thoughtSignature: MOCK_THOUGHT_SIGNATURE,
 });
+
+/**
+ * Gemini 3's check of a request (ai.google.dev/gemini-api/docs/thought-signatures): in the current
+ * turn (the contents after the last user message with text), the first functionCall part of each
+ * model step must carry its thoughtSignature. The message names what is wrong, or null when valid.
+ */
+export function missingThoughtSignature(body: Record<string, unknown>): string | null {
+  type Part = { text?: unknown; functionCall?: { name?: unknown }; thoughtSignature?: unknown };
+  const contents = Array.isArray(body['contents']) ? (body['contents'] as { role?: unknown; parts?: Part[] }[]) : [];
+  let start = 0;
+  contents.forEach((c, i) => {
+    if (c.role === 'user' && (c.parts ?? []).some((p) => typeof p.text === 'string')) start = i + 1;
+  });
+  for (let i = start; i < contents.length; i++) {
+    const c = contents[i]!;
+    if (c.role !== 'model') continue;
+    const first = (c.parts ?? []).find((p) => p.functionCall);
+    if (first && typeof first.thoughtSignature !== 'string')
+      return `Function call is missing a thought_signature in functionCall parts. Additional data, function call \`default_api:${String(first.functionCall?.name)}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+  }
+  return null;
+}
 
 export const geminiFormat: WireFormat = {
   chat({ model, behavior, usage }: ReplyInput) {
