@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { TENANT_ROLES } from '../http/access.js';
+import { invalid } from '../shared/errors.js';
 import { listUsage } from './usage-queries.js';
 import { usageItem, usageQuery } from './usage-schemas.js';
 import { usageScope } from './usage-scope.js';
@@ -25,6 +26,7 @@ export function usageRoutes(deps: { db: Kysely<Database> }) {
       },
       async (request) => {
         const q = request.query;
+        if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw invalid('to', 'must be after from');
         const scope = usageScope(request, q.tenant_id, q.user);
         return listUsage(deps.db, {
           ...scope,
