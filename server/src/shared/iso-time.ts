@@ -9,10 +9,17 @@ export const MAX_EPOCH_MS = 8.64e15;
 
 export const isIsoDate = (value: string): boolean => DATE.safeParse(value).success;
 
-/** Epoch ms of a real calendar date `YYYY-MM-DD` (its UTC midnight) or an ISO date-time; else null. */
+/** A date-time that names its offset (`Z`, `+02:00`, `-0500`). */
+const HAS_OFFSET = /(?:z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * Epoch ms of a real calendar date `YYYY-MM-DD` (its UTC midnight) or an ISO date-time; else null.
+ * A date-time without an offset is UTC, like a date: Date.parse would read it in the server's time
+ * zone, so the same filter would select other rows on a host with TZ set.
+ */
 export function parseIsoInstant(value: string): number | null {
   if (isIsoDate(value)) return Date.parse(`${value}T00:00:00Z`);
   if (!DATE_TIME.safeParse(value).success) return null;
-  const ms = Date.parse(value);
+  const ms = Date.parse(HAS_OFFSET.test(value) ? value : `${value}Z`);
   return Number.isFinite(ms) ? ms : null;
 }
