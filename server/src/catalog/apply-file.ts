@@ -25,7 +25,7 @@ export async function applyCatalogFile(
     // Absent in the file means "none": the file is the whole truth about what it declares.
     const r = await service.saveProvider(
       id,
-      { ...fields, api_key: fields.api_key ?? null, headers: fields.headers ?? {} },
+      { ...fields, api_key: fields.api_key ?? null, headers: fields.headers ?? {}, status: fields.status ?? 'active' },
       'file',
       systemContext,
     );

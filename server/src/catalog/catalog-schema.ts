@@ -2,7 +2,7 @@
 // schemas: one definition for validation, types and the OpenAPI document. Field names are
 // snake_case like LiteLLM's model_list, which operators already know.
 import { z } from 'zod';
-import { parseMoney } from '../shared/money.js';
+import { DECIMAL_AMOUNT, decimalTextOf } from '../shared/money.js';
 import { PROVIDER_TYPES, isSafeHttpUrl } from './provider-defaults.js';
 
 export const STRATEGIES = ['priority', 'weighted', 'lowest-cost', 'lowest-latency'] as const;
@@ -40,17 +40,24 @@ export const headersSchema = z
     'must not set Host, Content-Length, Transfer-Encoding or Connection',
   );
 
-/** A decimal price per million tokens: "0.15" (a YAML number like 0.15 is read as its decimal text). */
+/**
+ * A decimal price per million tokens: "0.15" (a YAML number like 0.15 or 1e-7 is read as its
+ * decimal text). Bounded like every API amount: a larger one would overflow the 64-bit column.
+ */
 export const decimalPriceSchema = z
   .union([z.string(), z.number()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
-  .refine((v) => {
+  .transform((v) => {
+    if (typeof v === 'string') return v.trim();
     try {
-      return parseMoney(v) >= 0n;
+      return decimalTextOf(v);
     } catch {
-      return false;
+      return String(v);
     }
-  }, 'must be a non-negative decimal with at most 9 fraction digits, e.g. "0.15"');
+  })
+  .refine(
+    (v) => DECIMAL_AMOUNT.test(v),
+    'must be a non-negative decimal below 1000000000 with at most 9 fraction digits, e.g. "0.15"',
+  );
 
 export const pricingSchema = z.strictObject({
   input_per_mtok: decimalPriceSchema,

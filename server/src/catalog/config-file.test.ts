@@ -67,6 +67,13 @@ describe('parseCatalogFile', () => {
       {},
     );
     expect(f.models[0]!.pricing).toMatchObject({ input_per_mtok: '0.15', output_per_mtok: '2' });
+    // YAML writes small numbers in exponent form too: still an exact decimal
+    const tiny = parseCatalogFile(
+      'models:\n  - name: m\n    pricing: { input_per_mtok: 1e-7, output_per_mtok: 2.5E-3 }\n',
+      'x.yaml',
+      {},
+    );
+    expect(tiny.models[0]!.pricing).toMatchObject({ input_per_mtok: '0.0000001', output_per_mtok: '0.0025' });
   });
 
   it('a missing env var names the file, the path, the line and the variable', () => {
@@ -75,6 +82,15 @@ describe('parseCatalogFile', () => {
       'tollgate.yaml: providers[0].api_key (line 6): environment variable OPENAI_API_KEY is not set',
     );
     expect(e).toBeInstanceOf(ConfigError);
+  });
+
+  it('a LiteLLM-style os.environ/VAR reference is read from the environment, and names the line when missing', () => {
+    const litellm = GOOD.replace('${OPENAI_API_KEY}', 'os.environ/OPENAI_API_KEY');
+    const f = parseCatalogFile(litellm, 'tollgate.yaml', { OPENAI_API_KEY: 'sk-test-1234567890' });
+    expect(f.providers[0]!.api_key).toBe('sk-test-1234567890');
+    expect(problemOf(litellm).message).toContain(
+      'tollgate.yaml: providers[0].api_key (line 6): environment variable OPENAI_API_KEY is not set',
+    );
   });
 
   it('${VAR:-default} avoids the error', () => {
@@ -103,6 +119,15 @@ describe('parseCatalogFile', () => {
       [
         'models:\n  - name: m\n    pricing: { input_per_mtok: "abc", output_per_mtok: "1" }\n',
         /models\[0\]\.pricing\.input_per_mtok.*non-negative decimal/,
+      ],
+      [
+        // beyond what a 64-bit nano column holds: refused here, not a database error at start-up
+        'models:\n  - name: m\n    pricing: { input_per_mtok: "99999999999", output_per_mtok: "1" }\n',
+        /models\[0\]\.pricing\.input_per_mtok \(line 3\): must be a non-negative decimal below 1000000000/,
+      ],
+      [
+        'models:\n  - name: m\n    pricing: { input_per_mtok: 1, output_per_mtok: 1.0000000001 }\n',
+        /models\[0\]\.pricing\.output_per_mtok.*at most 9 fraction digits/,
       ],
       ['models:\n  - name: m\n  - name: m\n', /models\[1\]\.name \(line 3\): duplicate model name "m"/],
       [

@@ -29,6 +29,17 @@ describe('interpolateString', () => {
     expect(interpolateString('price: $${NOT_A_VAR}', env)).toEqual({ ok: true, value: 'price: ${NOT_A_VAR}' });
     expect(interpolateString('no refs, $5', env)).toEqual({ ok: true, value: 'no refs, $5' });
   });
+
+  it("reads LiteLLM's os.environ/VAR the same as ${VAR}", () => {
+    expect(interpolateString('os.environ/KEY', env)).toEqual({ ok: true, value: 'sk-123' });
+    const r = interpolateString('os.environ/OPENAI_API_KEY', env);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toMatch(/OPENAI_API_KEY is not set/);
+    expect(interpolateString('os.environ/EMPTY', env).ok).toBe(false);
+    expect(interpolateString('os.environ/1BAD', env).ok).toBe(false);
+    // only a whole value is a reference
+    expect(interpolateString('see os.environ/KEY', env)).toEqual({ ok: true, value: 'see os.environ/KEY' });
+  });
 });
 
 describe('interpolateTree', () => {

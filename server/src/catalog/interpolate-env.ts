@@ -1,7 +1,9 @@
 // ${VAR} interpolation for the operator file, applied to string values of the parsed YAML tree (so
 // an error can name the exact path). `${VAR:-default}` supplies a default when VAR is unset or
 // empty; `$${` writes a literal `${`. A missing variable without a default is an error: silently
-// sending an empty API key upstream would only fail later and less clearly.
+// sending an empty API key upstream would only fail later and less clearly. A whole value written
+// LiteLLM's way, `os.environ/VAR`, is read the same as `${VAR}`: operators copy model_list files,
+// and that text sent upstream as an API key would only fail later as a provider's 401.
 
 export type YamlPath = readonly (string | number)[];
 
@@ -12,11 +14,20 @@ export interface InterpolationProblem {
 
 const PATTERN = /\$\$\{|\$\{([^}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LITELLM_REF = /^\s*os\.environ\/(.*?)\s*$/;
 
 export function interpolateString(
   value: string,
   env: Readonly<Record<string, string | undefined>>,
 ): { ok: true; value: string } | { ok: false; message: string } {
+  const litellm = LITELLM_REF.exec(value);
+  if (litellm) {
+    const name = litellm[1]!;
+    if (!NAME.test(name)) return { ok: false, message: `"${value.trim()}" is not a valid variable reference` };
+    const v = env[name];
+    if (v !== undefined && v !== '') return { ok: true, value: v };
+    return { ok: false, message: `environment variable ${name} is not set (set it, or write \${${name}:-default})` };
+  }
   let problem: string | null = null;
   const out = value.replace(PATTERN, (match, expr: string | undefined) => {
     if (match === '$${') return '${';

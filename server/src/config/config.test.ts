@@ -32,6 +32,9 @@ describe('loadConfig', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', BILLING_API_KEY: '' }).DATABASE_URL).toBeUndefined();
+    // blank numbers too: whitespace must not coerce to 0 (PORT 0 listens on a random port)
+    const c = loadConfig({ PORT: ' ', CIRCUIT_BREAKER_COOLDOWN_MS: '  ', UPSTREAM_MAX_RETRIES: '\t' });
+    expect([c.PORT, c.CIRCUIT_BREAKER_COOLDOWN_MS, c.UPSTREAM_MAX_RETRIES]).toEqual([8080, 30_000, 2]);
   });
 
   it('every setting is documented in tollgate.example.env', () => {

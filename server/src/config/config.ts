@@ -95,7 +95,10 @@ export class ConfigError extends Error {}
 
 /** Validate the environment; a bad value throws a ConfigError naming each variable and the problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const known = Object.fromEntries(Object.keys(configSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  // Blank means unset (a `PORT=` or `PORT= ` line in .env): a blank number would coerce to 0.
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape).map((k) => [k, env[k]?.trim() === '' ? undefined : env[k]]),
+  );
   const parsed = configSchema.safeParse(known);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);

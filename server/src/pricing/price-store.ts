@@ -119,17 +119,24 @@ export function createPriceStore(
     const effectiveFrom = input.effectiveFrom ?? at;
     if (!Number.isSafeInteger(effectiveFrom)) throw invalid('effective_from', 'must be a valid time');
 
-    let q = db.selectFrom('model_prices').selectAll().where('model', '=', model);
+    // A no-op when the version in force at effectiveFrom already has these rates: the timeline would
+    // not change. (Not "the latest version": with a later one scheduled, re-applying the config
+    // file's unchanged price would otherwise add a redundant version at every start.)
+    let q = db
+      .selectFrom('model_prices')
+      .selectAll()
+      .where('model', '=', model)
+      .where('effective_from', '<=', BigInt(effectiveFrom));
     q = deploymentId ? q.where('deployment_id', '=', deploymentId) : q.where('deployment_id', 'is', null);
-    const latestRow = await q
+    const inForceRow = await q
       .orderBy('effective_from', 'desc')
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (latestRow) {
-      const latest = toVersion(rowToRaw(latestRow));
-      if (latest.price.effectiveFrom <= effectiveFrom && sameRates(latest, rates)) return latest.price;
+    if (inForceRow) {
+      const inForce = toVersion(rowToRaw(inForceRow));
+      if (sameRates(inForce, rates)) return inForce.price;
     }
 
     const raw: RawPrice = {

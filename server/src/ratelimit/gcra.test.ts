@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adjustTat, gcra } from './gcra.js';
+import { adjustTat, gcra, rescaleTat } from './gcra.js';
 import { formatResetDuration, rateLimitHeaders } from './headers.js';
 
 const lim = { limit: 60, windowMs: 60_000 };
@@ -21,6 +21,14 @@ describe('GCRA maths', () => {
 
   it('a cost above the limit can never pass', () => {
     expect(gcra(undefined, 61, lim, 0).retryAfterMs).toBe(Infinity);
+  });
+
+  it('a changed limit keeps the units used, up to a full bucket', () => {
+    // 30 of 60 used (TAT 30 s ahead): 30 of 120 is 15 s ahead, 30 of 40 is 45 s ahead
+    expect(rescaleTat(30_000, 60, { limit: 120, windowMs: 60_000 }, 0)).toBe(15_000);
+    expect(rescaleTat(30_000, 60, { limit: 40, windowMs: 60_000 }, 0)).toBe(45_000);
+    expect(rescaleTat(30_000, 60, { limit: 10, windowMs: 60_000 }, 0)).toBe(60_000);
+    expect(rescaleTat(5_000, 60, { limit: 10, windowMs: 60_000 }, 9_000)).toBe(5_000);
   });
 
   it('adjustments move the TAT but never before now', () => {

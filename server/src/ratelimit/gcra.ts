@@ -55,3 +55,13 @@ export function adjustTat(tat: number | undefined, delta: number, lim: GcraLimit
   const base = Math.max(tat ?? nowMs, nowMs);
   return Math.max(nowMs, base + (delta * lim.windowMs) / lim.limit);
 }
+
+/**
+ * A stored TAT re-expressed under a changed limit: the units already used stay used, up to a full
+ * bucket under the new limit. A TAT is time, not units, so read as-is, raising rpm 10 → 1000 after
+ * 10 requests would count 1000 used (refused at once), and lowering 1000 → 10 would forget most.
+ */
+export function rescaleTat(tat: number, fromLimit: number, lim: GcraLimit, nowMs: number): number {
+  if (fromLimit === lim.limit || tat <= nowMs) return tat;
+  return Math.min(nowMs + lim.windowMs, nowMs + ((tat - nowMs) * fromLimit) / lim.limit);
+}

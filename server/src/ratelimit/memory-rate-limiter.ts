@@ -1,11 +1,17 @@
 // The in-process RateLimiter: GCRA state per (subject, requests|tokens) in a Map. A check counts
 // against every rule or none (all-or-nothing). Idle subjects — whose bucket is full again — carry
-// no information and are evicted, so memory stays bounded by the number of active subjects.
-import { adjustTat, gcra, type GcraLimit, type GcraResult } from './gcra.js';
+// no information and are evicted, so memory stays bounded by the number of active subjects. Each
+// state remembers the limit it was counted under, so a limit changed by an operator keeps the usage.
+import { adjustTat, gcra, rescaleTat, type GcraLimit, type GcraResult } from './gcra.js';
 import { rateLimitHeaders, type DimensionState } from './headers.js';
 import type { RateLimitDecision, RateLimitRule, RateLimiter } from './ports.js';
 
 const MINUTE = 60_000;
+
+interface Bucket {
+  tat: number;
+  limit: number;
+}
 
 export interface MemoryRateLimiterOptions {
   /** Evict idle subjects once the map holds this many entries (and every sweepEvery checks). */
@@ -14,7 +20,7 @@ export interface MemoryRateLimiterOptions {
 }
 
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly tat = new Map<string, number>();
+  private readonly buckets = new Map<string, Bucket>();
   private ops = 0;
   private readonly maxEntries: number;
   private readonly sweepEvery: number;
@@ -26,14 +32,14 @@ export class MemoryRateLimiter implements RateLimiter {
 
   check(rules: readonly RateLimitRule[], tokens: number, nowMs: number): RateLimitDecision {
     this.maybeSweep(nowMs);
-    const updates: [string, number][] = [];
+    const updates: [string, Bucket][] = [];
     let req: DimensionState | null = null;
     let tok: DimensionState | null = null;
     let refusedRetry = 0;
     let refused = false;
     const consider = (key: string, cost: number, lim: GcraLimit, dim: 'r' | 't') => {
-      const r: GcraResult = gcra(this.tat.get(key), cost, lim, nowMs);
-      if (r.allowed) updates.push([key, r.tat]);
+      const r: GcraResult = gcra(this.tatOf(key, lim, nowMs), cost, lim, nowMs);
+      if (r.allowed) updates.push([key, { tat: r.tat, limit: lim.limit }]);
       else {
         refused = true;
         refusedRetry = Math.max(refusedRetry, r.retryAfterMs);
@@ -49,7 +55,7 @@ export class MemoryRateLimiter implements RateLimiter {
       if (rule.tpm !== null && rule.tpm > 0)
         consider(`${rule.subject}|t`, Math.max(0, tokens), { limit: rule.tpm, windowMs: MINUTE }, 't');
     }
-    if (!refused) for (const [k, v] of updates) this.tat.set(k, v);
+    if (!refused) for (const [k, v] of updates) this.buckets.set(k, v);
     const retryAfterSeconds = refused
       ? Number.isFinite(refusedRetry)
         ? Math.max(1, Math.ceil(refusedRetry / 1000))
@@ -63,21 +69,28 @@ export class MemoryRateLimiter implements RateLimiter {
     for (const rule of rules) {
       if (rule.tpm === null || rule.tpm <= 0) continue;
       const key = `${rule.subject}|t`;
-      this.tat.set(key, adjustTat(this.tat.get(key), delta, { limit: rule.tpm, windowMs: MINUTE }, nowMs));
+      const lim = { limit: rule.tpm, windowMs: MINUTE };
+      this.buckets.set(key, { tat: adjustTat(this.tatOf(key, lim, nowMs), delta, lim, nowMs), limit: lim.limit });
     }
+  }
+
+  /** The stored TAT under `limit` (rescaled when the rule's limit changed since it was stored). */
+  private tatOf(key: string, lim: GcraLimit, nowMs: number): number | undefined {
+    const b = this.buckets.get(key);
+    return b && rescaleTat(b.tat, b.limit, lim, nowMs);
   }
 
   /** Subjects currently tracked (tests: memory stays bounded). */
   size(): number {
-    return this.tat.size;
+    return this.buckets.size;
   }
 
   /** Drop every subject whose bucket is full again (TAT in the past): it holds no state. */
   sweep(nowMs: number): void {
-    for (const [k, v] of this.tat) if (v <= nowMs) this.tat.delete(k);
+    for (const [k, v] of this.buckets) if (v.tat <= nowMs) this.buckets.delete(k);
   }
 
   private maybeSweep(nowMs: number): void {
-    if (++this.ops % this.sweepEvery === 0 || this.tat.size >= this.maxEntries) this.sweep(nowMs);
+    if (++this.ops % this.sweepEvery === 0 || this.buckets.size >= this.maxEntries) this.sweep(nowMs);
   }
 }

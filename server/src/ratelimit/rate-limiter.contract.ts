@@ -60,6 +60,29 @@ export function rateLimiterContract(name: string, make: () => RateLimiter | Prom
       expect(d.headers['x-ratelimit-reset-requests']).toBe('30s');
     });
 
+    it('a limit changed by the operator keeps what was already used in the window', async () => {
+      const rl = await make();
+      for (let i = 0; i < 10; i++) expect((await rl.check([rpm('key:up', 10)], 0, T0)).allowed).toBe(true);
+      expect((await rl.check([rpm('key:up', 10)], 0, T0)).allowed).toBe(false);
+      // raised to 100: 10 used, so 89 left after this one (not "100 used")
+      const raised = await rl.check([rpm('key:up', 100)], 0, T0);
+      expect(raised.allowed).toBe(true);
+      expect(raised.headers['x-ratelimit-remaining-requests']).toBe('89');
+
+      for (let i = 0; i < 50; i++) expect((await rl.check([rpm('key:down', 100)], 0, T0)).allowed).toBe(true);
+      // lowered to 10 with 50 used this minute: the bucket is full, not fresh; the next in 60 s / 10
+      const lowered = await rl.check([rpm('key:down', 10)], 0, T0);
+      expect(lowered.allowed).toBe(false);
+      expect(lowered.headers['x-ratelimit-remaining-requests']).toBe('0');
+      expect(lowered.retryAfterSeconds).toBe(6);
+
+      const tpm = (n: number): RateLimitRule[] => [{ subject: 'user:tpm', rpm: null, tpm: n }];
+      expect((await rl.check(tpm(1000), 1000, T0)).allowed).toBe(true);
+      await rl.adjustTokens(tpm(2000), -500, T0); // limit raised during the call; it used 500
+      const d = await rl.check(tpm(2000), 0, T0);
+      expect(d.headers['x-ratelimit-remaining-tokens']).toBe('1500');
+    });
+
     it('allows everything when no rule has a limit', async () => {
       const rl = await make();
       const d = await rl.check([{ subject: 'key:n', rpm: null, tpm: null }], 10_000, T0);

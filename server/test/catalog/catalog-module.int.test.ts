@@ -170,6 +170,16 @@ eachDialect('catalog module', (dialect) => {
     expect(book.priceAt('gpt-4o-mini', core.clock.now())!.outputPerMTok).toBe(parseMoney('0.70'));
   });
 
+  it('removing `status: disabled` from a provider in the file turns it back on at the next start', async () => {
+    const disabled = FILE.replace('    type: echo\n', '    type: echo\n    status: disabled\n');
+    const m0 = await start(writeConfig(disabled));
+    expect((await m0.service.getProvider('demo')).status).toBe('disabled');
+    expect(m0.registry.resolve('echo')!.deployments).toHaveLength(0);
+    const m = await start(writeConfig(FILE));
+    expect((await m.service.getProvider('demo')).status).toBe('active');
+    expect(m.registry.resolve('echo')!.deployments).toHaveLength(1);
+  });
+
   it('a model naming an unknown provider fails start-up with the path in the file', async () => {
     const bad = writeConfig('models:\n  - name: m\n    deployments:\n      - { provider: ghost, model: x }\n');
     await expect(start(bad)).rejects.toThrow(CatalogFileError);

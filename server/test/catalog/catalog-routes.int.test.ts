@@ -192,6 +192,22 @@ eachDialect('catalog admin routes', (dialect) => {
         'pricing.input_per_mtok',
       ],
       ['/api/v1/admin/models', { name: 'm4', kinds: ['images'] }, 'kinds.0'],
+      // too large for the price columns: a 400 before anything is written, not a 500 after the model was
+      [
+        '/api/v1/admin/models',
+        { name: 'm5', pricing: { input_per_mtok: '1', output_per_mtok: '99999999999' } },
+        'pricing.output_per_mtok',
+      ],
+      [
+        '/api/v1/admin/models',
+        {
+          name: 'm6',
+          deployments: [
+            { provider: 'p', model: 'u', pricing: { input_per_mtok: '12345678901', output_per_mtok: '1' } },
+          ],
+        },
+        'deployments.0.pricing.input_per_mtok',
+      ],
     ];
     for (const [url, payload, field] of cases) {
       const res = await call('POST', url, root, payload);
@@ -199,6 +215,7 @@ eachDialect('catalog admin routes', (dialect) => {
       expect(res.body!['error'].code).toBe('validation_error');
       expect(res.body!['error'].field).toBe(field);
     }
+    expect((await call('GET', '/api/v1/admin/models/m5')).status).toBe(404);
     const bad = await app.app.inject({
       method: 'POST',
       url: '/api/v1/admin/providers',

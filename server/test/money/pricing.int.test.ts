@@ -60,6 +60,22 @@ eachDialect('price store', (dialect) => {
     expect(catalog.versionsOf('gpt-x', null)).toHaveLength(before);
   });
 
+  it('the rates already in force are a no-op even while a later version is scheduled (a re-applied config file)', async () => {
+    const now = clock.now();
+    const inForce = await store.setPrice({ model: 'gpt-sched', inputPerMTok: '2.50', outputPerMTok: '10' });
+    await store.setPrice({
+      model: 'gpt-sched',
+      inputPerMTok: '3',
+      outputPerMTok: '12',
+      effectiveFrom: now + 86_400_000,
+    });
+    const same = await store.setPrice({ model: 'gpt-sched', inputPerMTok: '2.5', outputPerMTok: '10' });
+    expect(same.id).toBe(inForce.id);
+    expect(catalog.versionsOf('gpt-sched', null)).toHaveLength(2);
+    expect(catalog.priceAt('gpt-sched', now)!.id).toBe(inForce.id);
+    expect(catalog.priceAt('gpt-sched', now + 86_400_000)!.inputPerMTok).toBe(3_000_000_000n);
+  });
+
   it('stores optional rates as entered and resolves fallbacks', async () => {
     const p = await store.setPrice({
       model: 'claude-x',
