@@ -43,6 +43,10 @@ const caller = {
   user: { id: 'usr_t' },
 } as unknown as GatewayCaller;
 
+/** The caller with other key limits. */
+const callerWith = (limits: { rpm?: number | null; tpm?: number | null }) =>
+  ({ ...caller, key: { ...caller.key, ...limits } }) as GatewayCaller;
+
 const input = (over: Partial<AdmitInput>): AdmitInput => ({
   caller,
   requestId: 'req_t',
@@ -92,11 +96,20 @@ describe('admit: the reservation covers every completion asked for', () => {
     expect(seen.reserved).toEqual([110n, 810n, 1210n]);
   });
 
-  it('counts every completion against tpm up front', async () => {
+  it('counts every completion asked for against tpm up front', async () => {
     const { d, seen } = deps([dep('a')]);
     const r = await admit(d, input({ kind: 'completions', requestedOutput: 16, outputChoices: 5 }));
     expect(r.ok && r.value.countedTokens).toBe(10 + 80);
     expect(seen.tpmTokens).toEqual([90]);
+  });
+
+  it('counts only the prompt against tpm when no cap was asked for, and never more than the tightest tpm', async () => {
+    const { d, seen } = deps([{ ...dep('a'), maxOutputTokens: 400 }]);
+    const uncapped = await admit(d, input({ requestedOutput: null, outputChoices: 3 }));
+    expect(uncapped.ok && uncapped.value.countedTokens).toBe(10);
+    const huge = await admit(d, input({ requestedOutput: 100_000, caller: callerWith({ tpm: 1000 }) }));
+    expect(huge.ok && huge.value.countedTokens).toBe(1000);
+    expect(seen.tpmTokens).toEqual([10, 1000]);
   });
 
   it('embeddings reserve no output whatever the choices', async () => {

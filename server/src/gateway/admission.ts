@@ -73,6 +73,12 @@ export function outputChoices(kind: EndpointKind, body: Record<string, unknown>)
   return Math.min(MAX_CHOICES, Math.max(n, positiveIntOrOne(body['best_of'])) * promptCount(body['prompt']));
 }
 
+function tightestTpm(rules: readonly RateLimitRule[]): number {
+  let min = Infinity;
+  for (const r of rules) if (r.tpm !== null && r.tpm > 0 && r.tpm < min) min = r.tpm;
+  return min;
+}
+
 /** Rate-limit rules for a caller: the key's own rpm/tpm, and the tenant's from settings.rate_limit. */
 export function rateLimitRules(caller: GatewayCaller): RateLimitRule[] {
   // Identity's key cache hands out the same caller object until the key, user or tenant changes.
@@ -158,7 +164,11 @@ export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit
   }
 
   const rules = rateLimitRules(caller);
-  const countedTokens = input.promptTokens + maxOut;
+  // tpm counts what the caller asked for, as OpenAI's limiter does: the prompt, plus max_tokens for
+  // each completion when given (never the default cap, which would make a key whose tpm is below it
+  // refuse every uncapped call); the real count replaces it after the call. And never more than the
+  // tightest tpm: a call larger than a minute's tokens waits for a full bucket instead of forever.
+  const countedTokens = Math.min(input.promptTokens + (input.requestedOutput ?? 0) * choices, tightestTpm(rules));
   let rateHeaders: Record<string, string> | null = null;
   if (rules.length > 0) {
     const d = deps.rateLimiter.check(rules, countedTokens, input.nowMs);

@@ -140,6 +140,27 @@ describe('rate limits', () => {
     expect(third.json?.['error']).toMatchObject({ type: 'rate_limit_error' });
     expect(mock.count()).toBe(0);
   });
+
+  it('a tpm below the default output cap still serves uncapped calls, counted at their real size', async () => {
+    // No max_tokens: the reservation holds the default cap (4096 tokens), but tpm counts the
+    // prompt up front and the real usage after, so a 1,000-tpm key makes many small calls.
+    const k = await w.makeKey({ name: 'few-tokens', tpm: 1000 });
+    const h = { authorization: `Bearer ${k.secret}` };
+    const uncapped = { model: 'm1', messages: [{ role: 'user', content: 'hi' }] };
+    for (let i = 0; i < 5; i++) expect((await post('/v1/chat/completions', uncapped, h)).status).toBe(200);
+    const last = await post('/v1/chat/completions', uncapped, h);
+    expect(last.status).toBe(200);
+    // Five calls of the mock's 10 + 3 tokens are counted, not five default caps.
+    expect(Number(last.headers['x-ratelimit-remaining-tokens'])).toBeGreaterThan(1000 - 6 * 13 - 20);
+    // A call asking for more than a minute's tokens goes when the bucket is full, not never.
+    const k2 = await w.makeKey({ name: 'big-ask', tpm: 1000 });
+    const big = await post(
+      '/v1/chat/completions',
+      { ...uncapped, max_tokens: 5000 },
+      { authorization: `Bearer ${k2.secret}` },
+    );
+    expect(big.status).toBe(200);
+  });
 });
 
 describe('budgets', () => {
