@@ -4,7 +4,19 @@ import { tenantSchema } from '../tenants/tenant-schemas.js';
 import { passwordSchema } from '../users/password.js';
 import { emailSchema, userSchema } from '../users/user-schemas.js';
 
-export const loginBodySchema = z.object({ email: emailSchema, password: z.string().min(1).max(256) });
+/**
+ * Sign-in checks an address that already exists, so only its rough shape is checked here: the
+ * strict emailSchema (a dotted domain) would lock out accounts such as the generated first admin,
+ * admin@localhost.
+ */
+const signInEmail = z
+  .string()
+  .trim()
+  .max(254)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+  .transform((e) => e.toLowerCase());
+
+export const loginBodySchema = z.object({ email: signInEmail, password: z.string().min(1).max(256) });
 
 export const loginResultSchema = z.object({
   token: z.string(),
@@ -24,7 +36,11 @@ export const registerBodySchema = z.object({
   email: emailSchema,
   password: passwordSchema,
   description: short(2000).optional(),
-  website: z.url().max(500).optional(),
+  // Shown as a link wherever the organisation is listed: web addresses only (no javascript: or data:).
+  website: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) address' })
+    .max(500)
+    .optional(),
   phone: short(50).optional(),
   address: z.record(z.string(), short(500)).optional(),
 });

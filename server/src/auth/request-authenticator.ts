@@ -64,7 +64,11 @@ export function createRequestAuthenticator(deps: {
 }): SessionAuthenticator {
   const cacheMs = deps.cacheMs ?? 5_000;
   const cache = new Map<string, CacheEntry>();
+  // Bumped by every invalidation. A session check that read the database while one arrived may
+  // hold the state from before it (a logout or suspension mid-query): it is used once, not cached.
+  let generation = 0;
   const dropWhere = (pred: (p: UserPrincipal) => boolean) => {
+    generation++;
     for (const [sid, e] of cache) if (!e.principal || pred(e.principal)) cache.delete(sid);
   };
   deps.bus.subscribe('user.changed', ({ userId }) => dropWhere((p) => p.userId === userId));
@@ -105,14 +109,20 @@ export function createRequestAuthenticator(deps: {
     const hit = cache.get(sid);
     if (hit && hit.until > now)
       return hit.principal && hit.principal.userId === userId ? { principal: hit.principal, sid } : null;
+    const seen = generation;
     const principal = await loadSession(sid, userId, now);
-    if (cache.size > 10_000) cache.clear();
-    cache.set(sid, { principal, until: now + cacheMs });
+    if (generation === seen) {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(sid, { principal, until: now + cacheMs });
+    }
     return principal ? { principal, sid } : null;
   }
 
   return {
-    forgetSession: (sid) => void cache.delete(sid),
+    forgetSession: (sid) => {
+      generation++;
+      cache.delete(sid);
+    },
     forgetUser: (userId) => dropWhere((p) => p.userId === userId),
     principalFromToken,
 

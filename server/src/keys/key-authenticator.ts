@@ -43,11 +43,16 @@ export function createKeyAuthenticator(deps: {
   // real ones (which would turn every real request into a query).
   const unknown = new Map<string, number>();
   const maxUnknown = Math.max(1, Math.floor(deps.cache.maxEntries / 5));
+  // Bumped by every invalidation. A lookup that read the database while one arrived may hold the
+  // state from before it (a key revoked mid-query): its answer is used once but never cached.
+  let generation = 0;
   const drop = (pred: (e: Entry) => boolean) => {
+    generation++;
     for (const [h, e] of cache) if (pred(e)) cache.delete(h);
   };
   const unsubs = [
     deps.bus.subscribe('key.changed', ({ keyId, keyHash }) => {
+      generation++;
       if (keyHash) {
         cache.delete(keyHash);
         unknown.delete(keyHash);
@@ -146,8 +151,9 @@ export function createKeyAuthenticator(deps: {
         cache.set(hash, hit);
         return judge(hit, now);
       }
+      const seen = generation;
       const entry = await load(hash);
-      remember(hash, entry, now);
+      if (generation === seen) remember(hash, entry, now);
       return judge(entry, now);
     },
     touch(keyId, atMs) {

@@ -9,6 +9,7 @@ import { notFound } from '../shared/errors.js';
 import {
   ownTenantPatchSchema,
   ownTenantUpdateSchema,
+  PLATFORM_SETTINGS,
   TENANT_STATUSES,
   TENANT_TYPES,
   tenantCreateSchema,
@@ -131,12 +132,15 @@ export function tenantRoutes(tenants: TenantService) {
         config: { access: { roles: ['tenant_admin'] } },
         schema: {
           tags,
-          summary: "Edit the caller's own tenant (name, domain, settings)",
+          summary: "Edit the caller's own tenant (name, domain, settings; `settings.rate_limit` is the platform's)",
           body: ownTenantUpdateSchema,
           response: { 200: tenantSchema },
         },
       },
-      async (req) => tenants.update(tenantScope(userOf(req)) ?? '', req.body, requestContext(req)),
+      async (req) =>
+        tenants.update(tenantScope(userOf(req)) ?? '', req.body, requestContext(req), {
+          keepSettings: PLATFORM_SETTINGS,
+        }),
     );
 
     r.patch(
@@ -145,13 +149,17 @@ export function tenantRoutes(tenants: TenantService) {
         config: { access: { roles: ['tenant_admin'] } },
         schema: {
           tags,
-          summary: "Edit the caller's own tenant; `settings` is a JSON Merge Patch (RFC 7396)",
+          summary:
+            "Edit the caller's own tenant; `settings` is a JSON Merge Patch (RFC 7396); `settings.rate_limit` is the platform's",
           body: ownTenantPatchSchema,
           response: { 200: tenantSchema },
         },
       },
       async (req) =>
-        tenants.update(tenantScope(userOf(req)) ?? '', req.body, requestContext(req), { mergeSettings: true }),
+        tenants.update(tenantScope(userOf(req)) ?? '', req.body, requestContext(req), {
+          mergeSettings: true,
+          keepSettings: PLATFORM_SETTINGS,
+        }),
     );
   };
 }

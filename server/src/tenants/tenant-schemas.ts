@@ -30,6 +30,13 @@ function settingsFit(v: Record<string, unknown>, ctx: z.RefinementCtx): boolean 
   return problem === null;
 }
 
+/** The tenant-wide limit the gateway enforces: whole requests and tokens per minute, as on keys
+ *  (a fractional or zero limit would refuse every call). */
+const tenantRateLimitSchema = z.strictObject({
+  rpm: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
+  tpm: z.number().int().min(1).max(1_000_000_000_000).nullable().optional(),
+});
+
 export const tenantSettingsSchema = z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
   if (!settingsFit(v, ctx)) return;
   if (v['timezone'] !== undefined && (typeof v['timezone'] !== 'string' || !isTimeZone(v['timezone'])))
@@ -38,6 +45,17 @@ export const tenantSettingsSchema = z.record(z.string(), z.unknown()).superRefin
       path: ['timezone'],
       message: 'must be an IANA time zone name such as "Europe/Paris" (budget periods reset at its midnight)',
     });
+  if (v['rate_limit'] !== undefined && v['rate_limit'] !== null) {
+    const r = tenantRateLimitSchema.safeParse(v['rate_limit']);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rate_limit', ...(issue?.path ?? [])],
+        message: issue?.message ?? 'invalid',
+      });
+    }
+  }
   if (v['provider'] !== undefined) {
     const r = tenantProviderPreferencesSchema.safeParse(v['provider']);
     if (!r.success)
@@ -75,6 +93,12 @@ export const tenantUpdateSchema = z.object({
   settings: tenantSettingsSchema.optional(),
 });
 export type TenantUpdate = z.infer<typeof tenantUpdateSchema>;
+
+/**
+ * Settings only a platform admin may change: the tenant-wide rate limit (`rate_limit: {rpm, tpm}`,
+ * enforced by the gateway) is part of what the tenant is sold, not the tenant's own preference.
+ */
+export const PLATFORM_SETTINGS: readonly string[] = ['rate_limit'];
 
 /** What a tenant admin may change about their own tenant. */
 export const ownTenantUpdateSchema = tenantUpdateSchema.pick({ name: true, domain: true, settings: true });

@@ -11,7 +11,7 @@ import { randomToken } from '../identity/crypto.js';
 import { iso, parseJsonObject } from '../identity/json.js';
 import { toPage, type Page } from '../identity/pagination.js';
 import type { TenantInfo } from '../identity/ports.js';
-import { conflict, invalid, notFound } from '../shared/errors.js';
+import { conflict, forbidden, invalid, notFound } from '../shared/errors.js';
 import { nextId } from '../identity/monotonic-id.js';
 import { mergePatch } from './settings-patch.js';
 import { slugCandidate, slugify } from './slug.js';
@@ -33,6 +33,16 @@ export interface TenantListQuery {
   cursor?: string;
 }
 
+export interface TenantUpdateOptions {
+  /** `settings` is a JSON Merge Patch (PATCH) rather than the whole new object (PUT). */
+  mergeSettings?: boolean;
+  /**
+   * Settings keys this caller may not change (a tenant admin editing their own tenant): kept as
+   * stored when the new settings leave them out; a different value is refused with 403.
+   */
+  keepSettings?: readonly string[];
+}
+
 export interface TenantService {
   create(input: TenantCreate, ctx: ActionContext): Promise<Tenant>;
   getById(id: string): Promise<Tenant | null>;
@@ -43,7 +53,7 @@ export interface TenantService {
    * PUT replaces `settings` whole; with `mergeSettings` (PATCH) `settings` is a JSON Merge Patch
    * (RFC 7396) over the stored settings: only the keys sent change, `null` removes one.
    */
-  update(id: string, patch: TenantUpdate, ctx: ActionContext, opts?: { mergeSettings?: boolean }): Promise<Tenant>;
+  update(id: string, patch: TenantUpdate, ctx: ActionContext, opts?: TenantUpdateOptions): Promise<Tenant>;
   /** DELETE: status=deleted. */
   deactivate(id: string, ctx: ActionContext): Promise<Tenant>;
   /** Count of users that hold a seat (not suspended). */
@@ -68,9 +78,19 @@ export function toTenant(r: Selectable<TenantsTable>): Tenant {
 }
 
 /** The settings JSON to write: the new object (PUT) or the merge of a patch (PATCH), validated whole. */
-function settingsToStore(stored: string, settings: Record<string, unknown>, opts: { mergeSettings?: boolean }): string {
-  if (!opts.mergeSettings) return JSON.stringify(settings);
-  const merged = tenantSettingsSchema.safeParse(mergePatch(parseJsonObject(stored), settings));
+function settingsToStore(stored: string, settings: Record<string, unknown>, opts: TenantUpdateOptions): string {
+  const keep = opts.keepSettings ?? [];
+  if (!opts.mergeSettings && keep.length === 0) return JSON.stringify(settings);
+  const before = parseJsonObject(stored);
+  const next = opts.mergeSettings ? mergePatch(before, settings) : { ...settings };
+  for (const k of keep) {
+    if (k in settings && JSON.stringify(next[k]) !== JSON.stringify(before[k]))
+      throw forbidden(`settings.${k} is set by the platform operator`);
+    if (before[k] === undefined) delete next[k];
+    else next[k] = before[k];
+  }
+  if (!opts.mergeSettings) return JSON.stringify(next);
+  const merged = tenantSettingsSchema.safeParse(next);
   if (!merged.success) {
     const issue = merged.error.issues[0];
     throw invalid(['settings', ...(issue?.path ?? [])].join('.'), issue?.message ?? 'invalid settings');
@@ -110,7 +130,13 @@ export function createTenantService(deps: {
 
   return {
     async create(raw, ctx) {
-      const input = tenantCreateSchema.parse(raw);
+      // Callers other than the route (registration) pass unvalidated input: refuse it as a 400.
+      const parsed = tenantCreateSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw invalid(issue?.path.join('.') || 'body', issue?.message ?? 'invalid tenant');
+      }
+      const input = parsed.data;
       const now = deps.now();
       const explicitSlug = input.slug !== undefined;
       let slug = input.slug ?? (await freeSlug(slugify(input.name)));
@@ -213,7 +239,9 @@ export function createTenantService(deps: {
           .updateTable('tenants')
           .set({ ...values, updated_at: deps.now() })
           .where('id', '=', id);
-        const compareAndSet = opts.mergeSettings === true && patch.settings !== undefined;
+        // Also when keeping keys: the stored ones must not be overwritten by a stale read.
+        const compareAndSet =
+          (opts.mergeSettings === true || (opts.keepSettings?.length ?? 0) > 0) && patch.settings !== undefined;
         if (compareAndSet) query = query.where('settings', '=', storedSettings);
         let updated: bigint;
         try {

@@ -13,6 +13,7 @@ import { toPage, type Page } from '../identity/pagination.js';
 import type { Role, UserInfo } from '../identity/ports.js';
 import { AppError, conflict, invalid, notFound } from '../shared/errors.js';
 import { nextId } from '../identity/monotonic-id.js';
+import type { Tenant } from '../tenants/tenant-schemas.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 import { hashPassword } from './password.js';
 import { isPlatformRole, sameRoleClass } from './role-rules.js';
@@ -87,6 +88,12 @@ export function createUserService(deps: {
     return row;
   }
 
+  async function assertSeatFree(tenant: Tenant | null): Promise<void> {
+    if (tenant && tenant.max_users !== null && (await deps.tenants.seatCount(tenant.id)) >= tenant.max_users) {
+      throw new AppError('unprocessable', `tenant has reached its limit of ${tenant.max_users} users`);
+    }
+  }
+
   return {
     async create(input, ctx) {
       const email = input.email.trim().toLowerCase();
@@ -96,9 +103,7 @@ export function createUserService(deps: {
       if (input.tenantId) {
         const tenant = await deps.tenants.getById(input.tenantId);
         if (!tenant || tenant.status === 'deleted') throw notFound('tenant');
-        if (tenant.max_users !== null && (await deps.tenants.seatCount(tenant.id)) >= tenant.max_users) {
-          throw new AppError('unprocessable', `tenant has reached its limit of ${tenant.max_users} users`);
-        }
+        await assertSeatFree(tenant);
       }
       const now = deps.now();
       const row = {
@@ -185,6 +190,10 @@ export function createUserService(deps: {
       }
       if (patch.status === 'active' && before.status === 'pending') {
         throw invalid('status', 'a pending user becomes active by accepting the invite');
+      }
+      // A suspended person holds no seat: taking one back obeys the limit just as creating does.
+      if (patch.status === 'active' && before.status === 'suspended' && before.tenant_id) {
+        await assertSeatFree(await deps.tenants.getById(before.tenant_id));
       }
       const values: Record<string, unknown> = {};
       if (patch.name !== undefined) values['name'] = patch.name;

@@ -2,9 +2,11 @@
 // Registration and provision-user: onboarding.int.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
+import { createRequestAuthenticator } from '../../src/auth/request-authenticator.js';
+import { GENERATED_ADMIN_EMAIL } from '../../src/auth/super-admin.js';
 import { systemContext } from '../../src/identity/context.js';
 import { createTestApp, SUPER_ADMIN, type TestApp } from '../support/app.js';
-import { bearer, login, makePerson, makeTenant, PASSWORD } from './helpers.js';
+import { bearer, holdLookups, login, makePerson, makeTenant, PASSWORD } from './helpers.js';
 
 const clock = new ManualClock();
 let t: TestApp;
@@ -40,6 +42,16 @@ describe('login', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json().user.email).toBe(SUPER_ADMIN.email);
+  });
+
+  it('the generated first admin (admin@localhost, no dotted domain) can sign in over HTTP', async () => {
+    await t.identity.users.create(
+      { email: GENERATED_ADMIN_EMAIL, role: 'platform_admin', tenantId: null, password: PASSWORD },
+      systemContext,
+    );
+    const res = await post('/api/v1/auth/login', { email: GENERATED_ADMIN_EMAIL, password: PASSWORD });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().user).toMatchObject({ email: GENERATED_ADMIN_EMAIL, role: 'platform_admin' });
   });
 
   it('refuses a wrong password and an unknown email with the same 401', async () => {
@@ -179,6 +191,24 @@ describe('session tokens', () => {
     expect((await me(bearer(other.token))).statusCode).toBe(200);
     // It needs a session: without one it is 401.
     expect((await post('/api/v1/auth/logout-all', {})).statusCode).toBe(401);
+  });
+
+  it('a person suspended while their session check reads the database is not cached as still valid', async () => {
+    const tenant = await makeTenant(t, 'Race Co');
+    const p = await makePerson(t, 'tenant_user', tenant.id);
+    const { db, read, release } = holdLookups(t.core.db.kysely);
+    const auth = createRequestAuthenticator({
+      db,
+      bus: t.core.bus,
+      now: () => clock.now(),
+      jwtSecret: t.core.secrets.jwtSecret,
+    });
+    const inFlight = auth.principalFromToken(p.token);
+    await read; // the check holds the person as they were before the suspension
+    await t.identity.users.suspend(p.id, systemContext);
+    release();
+    await inFlight; // began before the suspension: either answer is fair for this one request
+    expect(await auth.principalFromToken(p.token)).toBeNull();
   });
 
   it('a suspended person is refused at once on the next request (bus invalidation)', async () => {

@@ -58,3 +58,33 @@ export async function world(t: TestApp) {
     userB: await makePerson(t, 'tenant_user', b.id),
   };
 }
+
+/**
+ * A database whose first `executeTakeFirst` (a cache's lookup) hands back its row only after
+ * `release()`: `read` settles once the row was read, so a test can change things mid-lookup.
+ */
+export function holdLookups<D extends object>(db: D): { db: D; read: Promise<void>; release: () => void } {
+  let rowRead!: () => void;
+  const read = new Promise<void>((r) => (rowRead = r));
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const held = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(obj, prop) {
+        const v: unknown = Reflect.get(obj, prop);
+        if (typeof v !== 'function') return v;
+        if (prop === 'executeTakeFirst')
+          return async (...args: unknown[]) => {
+            const row: unknown = await (v as (...a: unknown[]) => Promise<unknown>).apply(obj, args);
+            rowRead();
+            await gate;
+            return row;
+          };
+        return (...args: unknown[]) => {
+          const out: unknown = (v as (...a: unknown[]) => unknown).apply(obj, args);
+          return typeof out === 'object' && out !== null ? held(out) : out;
+        };
+      },
+    });
+  return { db: held(db), read, release };
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../../src/identity/context.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, makePerson, makeTenant, type Person } from './helpers.js';
+import { bearer, holdLookups, makePerson, makeTenant, type Person } from './helpers.js';
 
 const clock = new ManualClock();
 let t: TestApp;
@@ -163,6 +163,29 @@ describe('KeyAuthenticator', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().status).toBe('revoked');
     expect(await t.identity.keys.authenticate(secret)).toEqual({ ok: false, reason: 'revoked' });
+  });
+
+  it('a key revoked while its lookup is reading the database is not cached as still valid', async () => {
+    const { createKeyAuthenticator } = await import('../../src/keys/key-authenticator.js');
+    const { key, secret } = await createKey(user, { name: 'revoked mid-lookup' });
+    const { db, read, release } = holdLookups(t.core.db.kysely);
+    const auth = createKeyAuthenticator({
+      db,
+      bus: t.core.bus,
+      now: () => clock.now(),
+      lastUsed: t.identity.lastUsed,
+      cache: { ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 100 },
+    });
+    try {
+      const inFlight = auth.authenticate(secret);
+      await read; // the lookup holds the row as it was before the revoke
+      await t.identity.apiKeys.revoke(key.id, systemContext);
+      release();
+      await inFlight; // began before the revoke: either answer is fair for this one call
+      expect(await auth.authenticate(secret)).toEqual({ ok: false, reason: 'revoked' });
+    } finally {
+      await auth.close();
+    }
   });
 
   it('refuses an expired key once its time passes (cached or not)', async () => {

@@ -67,6 +67,14 @@ describe('registration', () => {
     }
   });
 
+  it('a profile too large for the tenant settings is a 400, not a 500, and leaves nothing behind', async () => {
+    const address = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`line${i}`, 'x'.repeat(500)]));
+    const res = await post('/api/v1/auth/register', { ...company, email: 'big@acme.example', address });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error.code).toBe('validation_error');
+    expect(await t.identity.users.findByEmail('big@acme.example')).toBeNull();
+  });
+
   it('REGISTRATION_ENABLED=false answers 403', async () => {
     const t2 = await createTestApp('sqlite', { REGISTRATION_ENABLED: 'false' });
     try {

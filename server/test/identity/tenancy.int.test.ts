@@ -200,6 +200,53 @@ eachDialect('tenancy', (dialect) => {
       expect(results.map((r) => r.statusCode)).toEqual(keys.map(() => 200));
       expect((await t.identity.tenants.getById(w.a.id))?.settings).toEqual(Object.fromEntries(keys.map((k) => [k, k])));
     });
+
+    it("a tenant admin cannot lift or wipe the tenant's rate limit the platform admin set", async () => {
+      const limit = { rpm: 100, tpm: 50_000 };
+      const set = await call(w.root.token, 'PATCH', `/api/v1/admin/tenants/${w.a.id}`, {
+        settings: { rate_limit: limit },
+      });
+      expect(set.statusCode, set.body).toBe(200);
+      const stored = async () => (await t.identity.tenants.getById(w.a.id))?.settings['rate_limit'];
+
+      // Replacing the settings whole (PUT) for another reason keeps the limit.
+      const put = await call(w.adminA.token, 'PUT', '/api/v1/tenant', { settings: { provider: { sort: 'price' } } });
+      expect(put.statusCode, put.body).toBe(200);
+      expect(put.json().settings).toEqual({ provider: { sort: 'price' }, rate_limit: limit });
+      // Sending it back unchanged (read, edit, write) is fine.
+      const same = await call(w.adminA.token, 'PUT', '/api/v1/tenant', { settings: { ...put.json().settings } });
+      expect(same.statusCode, same.body).toBe(200);
+
+      for (const [method, settings] of [
+        ['PATCH', { rate_limit: null }],
+        ['PATCH', { rate_limit: { rpm: 1_000_000 } }],
+        ['PUT', { rate_limit: { rpm: 1_000_000 } }],
+      ] as const) {
+        const res = await call(w.adminA.token, method, '/api/v1/tenant', { settings });
+        expect(res.statusCode, `${method} ${JSON.stringify(settings)}`).toBe(403);
+      }
+      expect(await stored()).toEqual(limit);
+
+      await call(w.root.token, 'PATCH', `/api/v1/admin/tenants/${w.a.id}`, { settings: { rate_limit: null } });
+      expect(await stored()).toBeUndefined();
+    });
+
+    it('a tenant rate limit is whole requests and tokens per minute: anything else is a 400 naming it', async () => {
+      for (const [rateLimit, field] of [
+        [{ rpm: 0.5 }, 'settings.rate_limit.rpm'],
+        [{ tpm: 0 }, 'settings.rate_limit.tpm'],
+        [{ rpm: '100' }, 'settings.rate_limit.rpm'],
+        [{ rpn: 100 }, 'settings.rate_limit'],
+        [100, 'settings.rate_limit'],
+      ] as const) {
+        const res = await call(w.root.token, 'PATCH', `/api/v1/admin/tenants/${w.a.id}`, {
+          settings: { rate_limit: rateLimit },
+        });
+        expect(res.statusCode, JSON.stringify(rateLimit)).toBe(400);
+        expect(res.json().error.field, JSON.stringify(rateLimit)).toBe(field);
+      }
+      expect((await t.identity.tenants.getById(w.a.id))?.settings['rate_limit']).toBeUndefined();
+    });
   });
 
   describe('people and role rules', () => {
@@ -257,6 +304,28 @@ eachDialect('tenancy', (dialect) => {
         (await call(w.root.token, 'POST', '/api/v1/users', { email: 'two@example.com', tenant_id: small.id }))
           .statusCode,
       ).toBe(422);
+    });
+
+    it('re-activating a suspended person takes a seat: the limit holds', async () => {
+      const small = await t.identity.tenants.create({ name: 'Tiny', max_users: 1 }, systemContext);
+      const first = await t.identity.users.create(
+        { email: 'tiny-1@example.com', role: 'tenant_user', tenantId: small.id, password: 'long-enough-1' },
+        systemContext,
+      );
+      expect((await call(w.root.token, 'DELETE', `/api/v1/users/${first.id}`)).statusCode).toBe(200);
+      const second = await call(w.root.token, 'POST', '/api/v1/users', {
+        email: 'tiny-2@example.com',
+        tenant_id: small.id,
+      });
+      expect(second.statusCode, second.body).toBe(201);
+      const back = await call(w.root.token, 'PUT', `/api/v1/users/${first.id}`, { status: 'active' });
+      expect(back.statusCode, back.body).toBe(422);
+      expect(back.json().error.code).toBe('unprocessable');
+      expect((await t.identity.users.getById(first.id))?.status).toBe('suspended');
+      expect(await t.identity.tenants.seatCount(small.id)).toBe(1);
+      // With the seat freed again, re-activation works.
+      await call(w.root.token, 'DELETE', `/api/v1/users/${second.json().user.id}`);
+      expect((await call(w.root.token, 'PUT', `/api/v1/users/${first.id}`, { status: 'active' })).statusCode).toBe(200);
     });
   });
 });
