@@ -73,7 +73,7 @@ function deps(maxRetries = 0, firstByteTimeoutMs = 5000) {
     settings: { upstreamTimeoutMs: 10_000, firstByteTimeoutMs, maxRetries, defaultMaxOutputTokens: 100 },
     clock: { now: () => 0 },
     log: pino({ level: 'silent' }),
-    planner: { plan: () => [], record },
+    planner: { plan: () => [], claim: () => true, record },
     adapterFor: () => adapter,
     upstream: new UpstreamClient(),
     metrics: createGatewayMetrics(),
@@ -111,6 +111,19 @@ describe('runAttempts', () => {
       { id: 'a', ok: false },
       { id: 'b', ok: true },
     ]);
+  });
+
+  it('passes over a fallback it can no longer claim (circuit opened, trial taken) and not only for this pass', async () => {
+    const { d, records } = deps(1);
+    const claims: string[] = [];
+    d.planner.claim = (id) => (claims.push(id), id !== 'b');
+    hits.length = 0;
+    const r = await run(d, [dep('a', '500'), dep('b', 'ok'), dep('c', '503')]);
+    // b is never sent to; c fails; the retry pass goes back to a and c only.
+    expect(r.ok).toBe(false);
+    expect(claims).toEqual(['b', 'c']);
+    expect(hits).toEqual(['/500', '/503', '/500']);
+    expect(records.map((x) => x.id)).toEqual(['a', 'c', 'a']);
   });
 
   it('falls back on a first-byte timeout and on a refused connection', async () => {

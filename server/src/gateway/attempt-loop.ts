@@ -179,6 +179,12 @@ export async function runAttempts<T>(deps: GatewayDeps, input: AttemptInput<T>):
   for (let i = 0; i < total; i++) {
     const deployment = plan[i % plan.length]!;
     if (skipped.has(deployment.id)) continue;
+    // A fallback's circuit may have opened (or its half-open trial gone to another call) since the
+    // plan was made; the plan's first deployment was claimed with the plan.
+    if (i > 0 && i < plan.length && !deps.planner.claim(deployment.id, deps.clock.now())) {
+      skipped.add(deployment.id);
+      continue;
+    }
     if (i >= plan.length && last) {
       await delay(deps.retryDelayMs(i - plan.length, last.retryAfterMs), signal);
       if (signal.aborted) break;

@@ -40,16 +40,24 @@ export class CircuitBreaker {
   }
 
   /**
+   * Could an attempt go to this deployment now, without taking anything? Closed: yes. Open: no.
+   * Half-open: yes while no trial is out. The planner asks this of fallbacks, which may never be
+   * tried; the attempt that does go there claims the trial with `admit`.
+   */
+  available(id: string, nowMs: number): boolean {
+    const state = this.state(id, nowMs);
+    if (state !== 'half-open') return state === 'closed';
+    const since = this.entries.get(id)?.trialSince ?? null;
+    return since === null || nowMs - since >= this.opts.cooldownMs;
+  }
+
+  /**
    * May an attempt go to this deployment now? Closed: yes. Open: no. Half-open: yes for the first
    * caller only (the trial), until the trial reports or its lease of one cool-down runs out.
    */
   admit(id: string, nowMs: number): boolean {
-    const state = this.state(id, nowMs);
-    if (state === 'closed') return true;
-    if (state === 'open') return false;
-    const e = this.entry(id);
-    if (e.trialSince !== null && nowMs - e.trialSince < this.opts.cooldownMs) return false;
-    e.trialSince = nowMs;
+    if (!this.available(id, nowMs)) return false;
+    if (this.state(id, nowMs) === 'half-open') this.entry(id).trialSince = nowMs;
     return true;
   }
 

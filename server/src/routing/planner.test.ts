@@ -104,6 +104,24 @@ describe('RoutingPlanner circuit breaker', () => {
     expect(ids(p.plan(entry(), null, clock.now()))).toEqual(['a', 'b', 'c']);
   });
 
+  it("a half-open fallback's trial is taken only by the call that tries it", () => {
+    const clock = new ManualClock();
+    const p = planner();
+    const failB = () => p.record('b', { ok: false, latencyMs: 5, retryable: true }, clock.now());
+    failB();
+    failB();
+    expect(ids(p.plan(entry(), null, clock.now()))).toEqual(['a', 'c']);
+    clock.advance(10_000);
+    // b is half-open and second: plans include it, and calls whose primary answers leave its trial.
+    for (let i = 0; i < 3; i++) expect(ids(p.plan(entry(), null, clock.now()))).toEqual(['a', 'b', 'c']);
+    // The call that falls back to it takes the trial; a concurrent one may not have it too.
+    expect(p.claim('b', clock.now())).toBe(true);
+    expect(p.claim('b', clock.now())).toBe(false);
+    expect(ids(p.plan(entry(), null, clock.now()))).toEqual(['a', 'c']);
+    p.record('b', { ok: true, latencyMs: 50, retryable: false }, clock.now());
+    expect(ids(p.plan(entry(), null, clock.now()))).toEqual(['a', 'b', 'c']);
+  });
+
   it('when every candidate is open, tries only the least recently failed one', () => {
     const clock = new ManualClock();
     const p = planner();

@@ -64,12 +64,22 @@ export class RoutingPlanner implements RoutePlanner {
     const ctx = this.context(nowMs);
     const ordered = applyPreferences(orderByStrategy(entry.deployments, this.strategyFor(entry), ctx), prefs, ctx);
     if (ordered.length === 0) return [];
-    const admitted = ordered.filter((d) => this.breaker.admit(d.id, nowMs));
-    if (admitted.length > 0) return admitted;
+    // The first deployment will be tried, so it takes a half-open circuit's trial now; fallbacks
+    // only when the attempt loop reaches them (claim), or a call that never needs its fallback
+    // would hold that deployment's trial, keeping it out of plans for another cool-down.
+    const admitted = ordered.filter((d) => this.breaker.available(d.id, nowMs));
+    if (admitted.length > 0) {
+      this.breaker.admit(admitted[0]!.id, nowMs);
+      return admitted;
+    }
     // Every candidate is cooling down: refusing outright helps no one, so try the one whose
     // last failure is oldest (most likely to have recovered).
     const lastFailure = (d: Deployment): number => this.breaker.lastFailureAt(d.id) ?? Number.NEGATIVE_INFINITY;
     return [ordered.reduce((best, d) => (lastFailure(d) < lastFailure(best) ? d : best))];
+  }
+
+  claim(deploymentId: string, nowMs: number): boolean {
+    return this.breaker.admit(deploymentId, nowMs);
   }
 
   record(deploymentId: string, outcome: AttemptOutcome, nowMs: number): void {

@@ -48,6 +48,11 @@ export interface ModelRegistry {
 export interface RoutePlanner {
   /** Deployments to try, in order (already filtered by preferences and open circuits). */
   plan(entry: ModelEntry, prefs: ProviderPreferences | null, nowMs: number): Deployment[];
+  /**
+   * Before a fallback (not the plan's first deployment) is tried: may it still be? False when its
+   * circuit opened since the plan, or another call took its half-open trial.
+   */
+  claim(deploymentId: string, nowMs: number): boolean;
   /** Feed back an attempt's outcome: latency for lowest-latency, failures for the breaker. */
   record(deploymentId: string, outcome: AttemptOutcome, nowMs: number): void;
 }
