@@ -132,15 +132,8 @@ export function authRoutes(deps: AuthRouteDeps) {
         },
       },
       async (req, reply) => {
-        const authz = req.headers.authorization;
-        const bearer = authz && /^bearer\s+/i.test(authz) ? authz.replace(/^bearer\s+/i, '').trim() : undefined;
-        const jwt = bearer ?? cookieValue(req, SESSION_COOKIE);
-        let sid: string | null = null;
-        if (jwt) {
-          // An expired or unknown token is ignored: the refresh token (body or cookie) still ends the session.
-          const found = await deps.authenticator.principalFromToken(jwt).catch(() => null);
-          if (found) sid = found.sid;
-        }
+        // An expired or unknown token is ignored: the refresh token (body or cookie) still ends the session.
+        let sid = (await deps.authenticator.sessionOf(req).catch(() => null))?.sid ?? null;
         const refresh = req.body?.refreshToken ?? cookieValue(req, REFRESH_COOKIE);
         if (sid) await deps.sessions.revoke(sid);
         if (refresh) sid = (await deps.sessions.revokeByRefreshToken(refresh)) ?? sid;

@@ -21,6 +21,8 @@ export interface SessionAuthenticator extends RequestAuthenticator {
   forgetUser(userId: string): void;
   /** Resolve a raw session JWT (used by logout, which is public). */
   principalFromToken(token: string): Promise<{ principal: UserPrincipal; sid: string } | null>;
+  /** The session a request carries (bearer JWT, else the session cookie); null if none is valid. */
+  sessionOf(request: FastifyRequest): Promise<{ principal: UserPrincipal; sid: string } | null>;
 }
 
 interface CacheEntry {
@@ -97,6 +99,14 @@ export function createRequestAuthenticator(deps: {
     return { kind: 'user', userId: row.user_id, tenantId: row.tenant_id, role: row.role as Role, email: row.email };
   }
 
+  /** The session of a request's JWT (bearer, else the session cookie); null if none is valid. */
+  async function sessionOf(request: FastifyRequest): Promise<{ principal: UserPrincipal; sid: string } | null> {
+    const authz = header(request, 'authorization');
+    const bearer = authz && /^bearer\s+/i.test(authz) ? authz.replace(/^bearer\s+/i, '').trim() : undefined;
+    const token = bearer ?? cookieValue(request, SESSION_COOKIE);
+    return token ? principalFromToken(token) : null;
+  }
+
   async function principalFromToken(token: string): Promise<{ principal: UserPrincipal; sid: string } | null> {
     const now = deps.now();
     const verified = await verifySessionJwt(token, deps.jwtSecret, now);
@@ -139,11 +149,8 @@ export function createRequestAuthenticator(deps: {
           ? { kind: 'service', service: 'billing' }
           : null;
       }
-      const authz = header(request, 'authorization');
-      const bearer = authz && /^bearer\s+/i.test(authz) ? authz.replace(/^bearer\s+/i, '').trim() : undefined;
-      const token = bearer ?? cookieValue(request, SESSION_COOKIE);
-      if (!token) return null;
-      return (await principalFromToken(token))?.principal ?? null;
+      return (await sessionOf(request))?.principal ?? null;
     },
+    sessionOf,
   };
 }

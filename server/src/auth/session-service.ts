@@ -16,7 +16,8 @@ export interface SessionService {
   rotate(refreshToken: string): Promise<{ sid: string; userId: string; refreshToken: string } | null>;
   revoke(sid: string): Promise<void>;
   revokeByRefreshToken(refreshToken: string): Promise<string | null>;
-  revokeAllForUser(userId: string): Promise<void>;
+  /** End every session of the person, but `exceptSid` (the one changing its password) when given. */
+  revokeAllForUser(userId: string, exceptSid?: string): Promise<void>;
 }
 
 export function createSessionService(deps: {
@@ -89,13 +90,14 @@ export function createSessionService(deps: {
       return row.id;
     },
 
-    async revokeAllForUser(userId) {
-      await db
+    async revokeAllForUser(userId, exceptSid) {
+      let q = db
         .updateTable('sessions')
         .set({ revoked_at: deps.now() })
         .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .execute();
+        .where('revoked_at', 'is', null);
+      if (exceptSid) q = q.where('id', '!=', exceptSid);
+      await q.execute();
     },
   };
 }

@@ -98,7 +98,7 @@ export async function createIdentityModule(core: Core): Promise<IdentityModule> 
 
   const routePlugins = [
     tenantRoutes(tenants),
-    userRoutes({ users, invites, tenants }),
+    userRoutes({ users, invites, tenants, sessions, authenticator }),
     authRoutes({
       login,
       sessions,

@@ -3,6 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { SessionAuthenticator } from '../auth/request-authenticator.js';
+import type { SessionService } from '../auth/session-service.js';
 import { ADMINS, ALL_ROLES, tenantScope, userOf } from '../http/access.js';
 import { requestContext } from '../identity/context.js';
 import { pageOf, pageQuery } from '../identity/pagination.js';
@@ -34,7 +36,14 @@ export function canSee(p: UserPrincipal, u: User): boolean {
   return u.id === p.userId;
 }
 
-export function userRoutes(deps: { users: UserService; invites: InviteService; tenants: TenantService }) {
+export function userRoutes(deps: {
+  users: UserService;
+  invites: InviteService;
+  tenants: TenantService;
+  /** A password change ends the person's other sessions (a stolen session does not survive it). */
+  sessions: Pick<SessionService, 'revokeAllForUser'>;
+  authenticator: Pick<SessionAuthenticator, 'sessionOf' | 'forgetUser'>;
+}) {
   const { users, invites, tenants } = deps;
 
   async function visible(p: UserPrincipal, id: string): Promise<User> {
@@ -188,7 +197,7 @@ export function userRoutes(deps: { users: UserService; invites: InviteService; t
         config: { access: { roles: ALL_ROLES } },
         schema: {
           tags,
-          summary: 'Change your password',
+          summary: 'Change your password (your other sessions are signed out)',
           body: z.object({ current_password: z.string().min(1).max(256), new_password: passwordSchema }),
           response: { 200: z.object({ message: z.string() }) },
         },
@@ -200,7 +209,11 @@ export function userRoutes(deps: { users: UserService; invites: InviteService; t
           throw new AppError('validation_error', 'current_password: is not correct', { field: 'current_password' });
         }
         await users.setPassword(p.userId, req.body.new_password, requestContext(req));
-        return { message: 'password changed' };
+        // Every other session of the person ends (JWTs and refresh tokens); this one stays.
+        const current = await deps.authenticator.sessionOf(req);
+        await deps.sessions.revokeAllForUser(p.userId, current?.sid);
+        deps.authenticator.forgetUser(p.userId);
+        return { message: 'password changed; your other sessions were signed out' };
       },
     );
   };

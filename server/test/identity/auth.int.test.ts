@@ -193,6 +193,27 @@ describe('session tokens', () => {
     expect((await post('/api/v1/auth/logout-all', {})).statusCode).toBe(401);
   });
 
+  it('a password change signs out every other session of the person, and keeps the one that changed it', async () => {
+    const tenant = await makeTenant(t, 'Password Co');
+    const p = await makePerson(t, 'tenant_user', tenant.id);
+    const other = await makePerson(t, 'tenant_user', tenant.id);
+    const laptop = (await post('/api/v1/auth/login', { email: p.email, password: PASSWORD })).json();
+    const stolen = (await post('/api/v1/auth/login', { email: p.email, password: PASSWORD })).json();
+    expect((await me(bearer(stolen.token))).statusCode).toBe(200); // cached as valid
+    const changed = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/me/password',
+      headers: bearer(laptop.token),
+      payload: { current_password: PASSWORD, new_password: 'a-whole-new-password-1' },
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect((await me(bearer(stolen.token))).statusCode).toBe(401);
+    expect((await post('/api/v1/auth/refresh', { refreshToken: stolen.refreshToken })).statusCode).toBe(401);
+    expect((await me(bearer(laptop.token))).statusCode).toBe(200);
+    expect((await post('/api/v1/auth/refresh', { refreshToken: laptop.refreshToken })).statusCode).toBe(200);
+    expect((await me(bearer(other.token))).statusCode).toBe(200);
+  });
+
   it('a person suspended while their session check reads the database is not cached as still valid', async () => {
     const tenant = await makeTenant(t, 'Race Co');
     const p = await makePerson(t, 'tenant_user', tenant.id);
