@@ -5,9 +5,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ADMINS, tenantScope, userOf } from '../http/access.js';
 import { pageQuery } from '../identity/pagination.js';
+import { invalid } from '../shared/errors.js';
+import { instantParam } from '../shared/iso-time.js';
 import { auditPageSchema, type AuditService } from './audit-service.js';
-
-const when = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
 
 export function auditRoutes(audit: AuditService) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -25,8 +25,10 @@ export function auditRoutes(audit: AuditService) {
             actor_id: z.string().min(1).max(100).optional(),
             target_type: z.string().min(1).max(100).optional(),
             target_id: z.string().min(1).max(100).optional(),
-            from: when.optional(),
-            to: when.optional(),
+            from: instantParam(false).optional().describe('inclusive: epoch ms, YYYY-MM-DD or ISO date-time'),
+            to: instantParam(true)
+              .optional()
+              .describe('epoch ms or ISO date-time (exclusive), or YYYY-MM-DD (inclusive day)'),
             ...pageQuery,
           }),
           response: { 200: auditPageSchema },
@@ -34,6 +36,7 @@ export function auditRoutes(audit: AuditService) {
       },
       async (req) => {
         const q = req.query;
+        if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw invalid('to', 'must be after from');
         return audit.list({
           tenantId: tenantScope(userOf(req), q.tenant_id),
           limit: q.limit,

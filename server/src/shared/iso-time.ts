@@ -23,3 +23,23 @@ export function parseIsoInstant(value: string): number | null {
   const ms = Date.parse(HAS_OFFSET.test(value) ? value : `${value}Z`);
   return Number.isFinite(ms) ? ms : null;
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A query parameter naming an instant: epoch milliseconds, a date or an ISO date-time, as epoch ms.
+ * As an upper bound (`endOfDay`), a date-only value includes its whole UTC day.
+ */
+export const instantParam = (endOfDay: boolean) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .transform((v, ctx) => {
+      const ms = /^\d+$/.test(v) ? Number(v) : parseIsoInstant(v);
+      if (ms === null || ms > MAX_EPOCH_MS) {
+        ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an ISO date' });
+        return z.NEVER;
+      }
+      return endOfDay && isIsoDate(v) ? ms + DAY_MS : ms;
+    });

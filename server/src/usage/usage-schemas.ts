@@ -1,33 +1,13 @@
 // Schemas of the usage and consumption routes (validation, serialisation and OpenAPI at once).
 import { z } from 'zod';
-import { isIsoDate, MAX_EPOCH_MS, parseIsoInstant } from '../shared/iso-time.js';
+import { instantParam } from '../shared/iso-time.js';
 
-const DAY_MS = 86_400_000;
-
-/**
- * An instant as epoch milliseconds or an ISO date / date-time. As an upper bound (`endOfDay`), a
- * date-only value includes its whole UTC day, as the transaction and consumption filters do.
- */
-const instantOf = (endOfDay: boolean) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .transform((v, ctx) => {
-      const ms = /^\d+$/.test(v) ? Number(v) : parseIsoInstant(v);
-      if (ms === null || ms > MAX_EPOCH_MS) {
-        ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an ISO date' });
-        return z.NEVER;
-      }
-      return endOfDay && isIsoDate(v) ? ms + DAY_MS : ms;
-    });
-
-export const instant = instantOf(false);
+export const instant = instantParam(false);
 
 export const usageQuery = z.object({
   tenant_id: z.string().min(1).max(100).optional(),
   from: instant.optional().describe('inclusive: epoch ms, YYYY-MM-DD or ISO date-time'),
-  to: instantOf(true).optional().describe('epoch ms or ISO date-time (exclusive), or YYYY-MM-DD (inclusive day)'),
+  to: instantParam(true).optional().describe('epoch ms or ISO date-time (exclusive), or YYYY-MM-DD (inclusive day)'),
   model: z.string().min(1).max(200).optional(),
   user: z.string().min(1).max(100).optional(),
   key: z.string().min(1).max(100).optional(),

@@ -80,6 +80,19 @@ eachDialect('tenancy', (dialect) => {
       expect(all.items.length).toBeGreaterThan(0);
       expect(all.items.every((e: { tenant_id: string }) => e.tenant_id === w.b.id)).toBe(true);
     });
+
+    it('audit date filters: a date-only `to` includes its day, as in usage and transactions; reversed is a 400', async () => {
+      const audit = (query: string) => call(w.root.token, 'GET', `/api/v1/audit?tenant_id=${w.b.id}&${query}`);
+      const today = new Date().toISOString().slice(0, 10);
+      const all = (await audit('limit=200')).json().items.length;
+      expect(all).toBeGreaterThan(0);
+      expect((await audit(`from=${today}&to=${today}&limit=200`)).json().items).toHaveLength(all);
+      expect((await audit(`from=0&to=${Date.now() + 60_000}&limit=200`)).json().items).toHaveLength(all);
+      expect((await audit('to=2000-01-01')).json().items).toEqual([]);
+      const reversed = await audit('from=2025-03-15&to=2025-03-01');
+      expect(reversed.statusCode).toBe(400);
+      expect(reversed.json().error.field).toBe('to');
+    });
   });
 
   describe('tenants life cycle', () => {
