@@ -6,21 +6,18 @@ import { z } from 'zod';
 import { ADMINS, tenantScope, userOf } from '../http/access.js';
 import { pageOf, pageQuery } from '../identity/pagination.js';
 import { invalid } from '../shared/errors.js';
-import { parseIsoInstant } from '../shared/iso-time.js';
+import { parseIsoBound } from '../shared/iso-time.js';
 import { listTransactions } from './ledger-queries.js';
 import { requireTenant, type MoneyRoutesContext } from './money-routes-context.js';
 import { TRANSACTION_KINDS } from './transaction-rules.js';
 import { transactionSchema, transactionView } from './transaction-schemas.js';
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
 /** A date (whole UTC day) or an ISO date-time. `end` makes a date-only value include its whole day. */
 function parseBound(field: string, value: string | undefined, end: boolean): number | undefined {
   if (value === undefined) return undefined;
-  const ms = parseIsoInstant(value);
+  const ms = parseIsoBound(value, end);
   if (ms === null) throw invalid(field, 'must be a date (YYYY-MM-DD) or an ISO date-time');
-  return end && DATE_ONLY.test(value) ? ms + DAY_MS : ms;
+  return ms;
 }
 
 export function transactionRoutes(ctx: MoneyRoutesContext) {

@@ -26,6 +26,12 @@ export function parseIsoInstant(value: string): number | null {
 
 const DAY_MS = 86_400_000;
 
+/** parseIsoInstant as a range bound: as an upper bound (`endOfDay`) a date includes its whole UTC day. */
+export function parseIsoBound(value: string, endOfDay: boolean): number | null {
+  const ms = parseIsoInstant(value);
+  return ms !== null && endOfDay && isIsoDate(value) ? ms + DAY_MS : ms;
+}
+
 /**
  * A query parameter naming an instant: epoch milliseconds, a date or an ISO date-time, as epoch ms.
  * As an upper bound (`endOfDay`), a date-only value includes its whole UTC day.
@@ -36,10 +42,10 @@ export const instantParam = (endOfDay: boolean) =>
     .trim()
     .min(1)
     .transform((v, ctx) => {
-      const ms = /^\d+$/.test(v) ? Number(v) : parseIsoInstant(v);
+      const ms = /^\d+$/.test(v) ? Number(v) : parseIsoBound(v, endOfDay);
       if (ms === null || ms > MAX_EPOCH_MS) {
         ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an ISO date' });
         return z.NEVER;
       }
-      return endOfDay && isIsoDate(v) ? ms + DAY_MS : ms;
+      return ms;
     });
