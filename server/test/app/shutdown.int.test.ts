@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
-import { createWorld } from '../gateway/world.js';
+import { createWorld, mockProvider } from '../gateway/world.js';
 
 let mock: MockUpstream;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(async () => mock?.close());
 
 const catalog = () => ({
-  providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+  providers: [mockProvider(mock, 'openai', 'up')],
   models: [
     {
       name: 'slow',

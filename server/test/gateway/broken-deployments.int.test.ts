@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedMockUsage, startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
 import { expectedCost, expectOneCharge, usageRecordsOf, type Rates } from './billing-check.js';
-import { createWorld, twoDeployments, type World } from './world.js';
+import { createWorld, mockProvider, twoDeployments, type World } from './world.js';
 
 const RATES: Rates = { input: '1', output: '3' };
 const pricing = { input_per_mtok: RATES.input, output_per_mtok: RATES.output };
@@ -20,7 +20,7 @@ beforeAll(async () => {
   mock = await startMockUpstream();
   w = await createWorld({
     catalog: {
-      providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+      providers: [mockProvider(mock, 'openai', 'up')],
       models: [
         twoDeployments('broken-401', pricing),
         twoDeployments('broken-402', pricing),

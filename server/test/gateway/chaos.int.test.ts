@@ -14,7 +14,7 @@ import { preloadTokenizer } from '../../src/providers/tokenizer/index.js';
 import { parseMoney } from '../../src/shared/money.js';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
 import { eachDialect, TEST_PG_URL } from '../support/db.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, mockProvider, type World } from './world.js';
 import { seededRandom } from '../support/seeded-random.js';
 import {
   post,
@@ -46,7 +46,7 @@ eachDialect('gateway chaos reconciliation', (dialect) => {
     const deployment = (model: string) => ({ provider: 'up', model, timeout_ms: 400 });
     w = await createWorld({
       catalog: {
-        providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+        providers: [mockProvider(mock, 'openai', 'up')],
         models: [
           { name: 'chaos', deployments: [deployment('primary'), deployment('secondary')], pricing: CHAOS_PRICING },
         ],
@@ -86,7 +86,7 @@ eachDialect('gateway chaos reconciliation', (dialect) => {
   it('a client that leaves while its call waits for the wallet: no upstream call, no charge', async () => {
     const v = await createWorld({
       catalog: {
-        providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+        providers: [mockProvider(mock, 'openai', 'up')],
         models: [{ name: 'chaos', deployments: [{ provider: 'up', model: 'primary' }], pricing: CHAOS_PRICING }],
       },
       dialect,

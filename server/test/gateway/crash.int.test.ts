@@ -20,6 +20,7 @@ import { createTestDb, eachDialect, type TestDb } from '../support/db.js';
 import type { CrashMoney, FirstReady, RestartReady } from './crash-gateway-child.js';
 import { expectBooksReconcile, walletRow } from './books.js';
 import { fireCall, planCall, until, type Call } from './crash-support.js';
+import { mockProvider } from './world.js';
 
 const script = join(import.meta.dirname, 'crash-gateway-child.ts');
 const CONCURRENCY = 20;
@@ -103,7 +104,7 @@ eachDialect('gateway crash: kill -9 mid-load, restart, reconcile', (dialect) => 
     writeFileSync(
       join(dataDir, 'tollgate.yaml'),
       stringify({
-        providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+        providers: [mockProvider(mock, 'openai', 'up')],
         models: [{ name: 'crash', deployments: [{ provider: 'up', model: 'gpt-4o-mini' }], pricing }],
       }),
     );

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eachDialect } from '../support/db.js';
 import { expectedMockUsage, startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
 import { expectedCost, expectOneCharge } from './billing-check.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, mockProvider, type World } from './world.js';
 
 const RATES = { input: '1', output: '2' };
 
@@ -18,10 +18,7 @@ eachDialect('gateway storage', (dialect) => {
     w = await createWorld({
       dialect,
       catalog: {
-        providers: [
-          { id: 'demo', type: 'echo' },
-          { id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk' },
-        ],
+        providers: [{ id: 'demo', type: 'echo' }, mockProvider(mock, 'openai', 'up', 'sk')],
         models: [
           {
             name: 'echo-1',

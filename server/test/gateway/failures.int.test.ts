@@ -8,7 +8,7 @@ import { CompletionTally, estimatePromptTokens } from '../../src/providers/token
 import { formatMoney } from '../../src/shared/money.js';
 import { expectedMockUsage, mockPieces, startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
 import { expectedCost, expectOneCharge, usageRecordsOf, type Rates } from './billing-check.js';
-import { createWorld, twoDeployments, type World } from './world.js';
+import { createWorld, mockProvider, twoDeployments, type World } from './world.js';
 
 const RATES: Rates = { input: '1', output: '3' };
 const pricing = { input_per_mtok: RATES.input, output_per_mtok: RATES.output };
@@ -23,9 +23,9 @@ beforeAll(async () => {
   w = await createWorld({
     catalog: {
       providers: [
-        { id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' },
-        { id: 'up-anthropic', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'sk-x' },
-        { id: 'up-gemini', type: 'gemini', base_url: `${mock.url}/v1beta`, api_key: 'sk-x' },
+        mockProvider(mock, 'openai', 'up'),
+        mockProvider(mock, 'anthropic', 'up-anthropic'),
+        mockProvider(mock, 'gemini', 'up-gemini'),
       ],
       models: [
         twoDeployments('fb-500', pricing),

@@ -13,7 +13,7 @@ import {
   startMockUpstream,
   type MockUpstream,
 } from '../mock-upstream/index.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, mockProvider, type World } from './world.js';
 
 let mock: MockUpstream;
 let w: World;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   mock = await startMockUpstream();
   w = await createWorld({
     catalog: {
-      providers: [{ id: 'google', type: 'gemini', base_url: `${mock.url}/v1beta`, api_key: 'k' }],
+      providers: [mockProvider(mock, 'gemini', 'google', 'k')],
       models: [
         {
           name: 'gemini-3-pro',

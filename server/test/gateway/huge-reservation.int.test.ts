@@ -4,7 +4,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, mockProvider, type World } from './world.js';
 
 let mock: MockUpstream;
 let w: World;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   mock = await startMockUpstream();
   w = await createWorld({
     catalog: {
-      providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+      providers: [mockProvider(mock, 'openai', 'up')],
       models: [
         {
           name: 'm1',

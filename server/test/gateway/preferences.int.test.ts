@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemContext } from '../../src/identity/context.js';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, mockProvider, type World } from './world.js';
 
 let mock: MockUpstream;
 let w: World;
@@ -16,10 +16,7 @@ beforeAll(async () => {
   mock = await startMockUpstream({ apiKey: 'sk-mock' });
   w = await createWorld({
     catalog: {
-      providers: [
-        { id: 'alpha', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-mock' },
-        { id: 'beta', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'sk-mock' },
-      ],
+      providers: [mockProvider(mock, 'openai', 'alpha', 'sk-mock'), mockProvider(mock, 'anthropic', 'beta', 'sk-mock')],
       models: [
         {
           name: 'duo',

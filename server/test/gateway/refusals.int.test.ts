@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../../src/identity/context.js';
 import { estimatePromptTokensFast } from '../../src/providers/tokenizer/index.js';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, mockProvider, type World } from './world.js';
 
 let mock: MockUpstream;
 let w: World;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   mock = await startMockUpstream();
   w = await createWorld({
     catalog: {
-      providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+      providers: [mockProvider(mock, 'openai', 'up')],
       models: [
         { name: 'm1', deployments: [{ provider: 'up', model: 'u1' }], pricing },
         { name: 'm2', deployments: [{ provider: 'up', model: 'u2' }], pricing },
@@ -214,7 +214,7 @@ describe('budgets', () => {
   it('an empty wallet refuses with 402 insufficient_quota', async () => {
     const poor = await createWorld({
       catalog: {
-        providers: [{ id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' }],
+        providers: [mockProvider(mock, 'openai', 'up')],
         models: [{ name: 'm1', deployments: [{ provider: 'up', model: 'u1' }], pricing }],
       },
     });

@@ -17,7 +17,7 @@ import {
 import { expectedCost, expectOneCharge, usageRecordsOf, type Rates } from './billing-check.js';
 import { ADMIN_SECRET_KEY } from '../support/app.js';
 import { eachDialect } from '../support/db.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, mockProvider, type World } from './world.js';
 
 const RATES: Rates = { input: '0.15', output: '0.60' };
 const MULTIPLIER = '1.25';
@@ -46,10 +46,10 @@ eachDialect('SDK suite', (dialect) => {
     w = await createWorld({
       catalog: {
         providers: [
-          { id: 'openai-mock', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-mock' },
+          mockProvider(mock, 'openai', 'openai-mock', 'sk-mock'),
           { id: 'azure-mock', type: 'azure-openai', base_url: mock.url, api_key: 'sk-mock', api_version: '2024-10-21' },
-          { id: 'anthropic-mock', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'sk-mock' },
-          { id: 'gemini-mock', type: 'gemini', base_url: `${mock.url}/v1beta`, api_key: 'sk-mock' },
+          mockProvider(mock, 'anthropic', 'anthropic-mock', 'sk-mock'),
+          mockProvider(mock, 'gemini', 'gemini-mock', 'sk-mock'),
         ],
         models: [
           ...ADAPTERS.map((a) => ({

@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedMockUsage, mockText, startMockUpstream, type MockUpstream } from '../mock-upstream/index.js';
 import { expectedCost, expectOneCharge, usageRecordsOf, type Rates } from './billing-check.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, mockProvider, type World } from './world.js';
 
 const RATES: Rates = { input: '1', output: '3' };
 const pricing = { input_per_mtok: RATES.input, output_per_mtok: RATES.output };
@@ -135,8 +135,8 @@ beforeAll(async () => {
       providers: [
         { id: 'scripted', type: 'openai', base_url: `${scripted.url}/v1`, api_key: 'sk-x' },
         { id: 'scripted-anthropic', type: 'anthropic', base_url: `${scripted.url}/v1`, api_key: 'sk-x' },
-        { id: 'up', type: 'openai', base_url: `${mock.url}/v1`, api_key: 'sk-x' },
-        { id: 'up-anthropic', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'sk-x' },
+        mockProvider(mock, 'openai', 'up'),
+        mockProvider(mock, 'anthropic', 'up-anthropic'),
       ],
       // One model per case: the deployments' circuit breakers never carry over between cases.
       models: [

@@ -32,6 +32,14 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** The mock upstream's base URL as a provider of `type` expects it (see mock-upstream/README.md). */
+const MOCK_PATH: Record<string, string> = { openai: '/v1', anthropic: '/v1', gemini: '/v1beta', 'azure-openai': '' };
+
+/** A catalog provider entry served by the mock upstream. */
+export function mockProvider(mock: { url: string }, type: string, id: string, apiKey = 'sk-x') {
+  return { id, type, base_url: `${mock.url}${MOCK_PATH[type] ?? ''}`, api_key: apiKey };
+}
+
 /** A catalog model with two deployments on provider `up`: `<name>-primary` (tried first, with its
  *  own timeout if given) and `<name>-secondary`. */
 export function twoDeployments(name: string, pricing: Record<string, string>, primaryTimeoutMs?: number) {
