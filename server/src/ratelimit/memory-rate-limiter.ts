@@ -32,14 +32,15 @@ export class MemoryRateLimiter implements RateLimiter {
 
   check(rules: readonly RateLimitRule[], tokens: number, nowMs: number): RateLimitDecision {
     this.maybeSweep(nowMs);
-    const updates: [string, Bucket][] = [];
+    // Allowed updates as flat (key, tat, limit) triples, stored only if every rule allows.
+    const updates: (string | number)[] = [];
     let req: DimensionState | null = null;
     let tok: DimensionState | null = null;
     let refusedRetry = 0;
     let refused = false;
     const consider = (key: string, cost: number, lim: GcraLimit, dim: 'r' | 't') => {
       const r: GcraResult = gcra(this.tatOf(key, lim, nowMs), cost, lim, nowMs);
-      if (r.allowed) updates.push([key, { tat: r.tat, limit: lim.limit }]);
+      if (r.allowed) updates.push(key, r.tat, lim.limit);
       else {
         refused = true;
         refusedRetry = Math.max(refusedRetry, r.retryAfterMs);
@@ -55,7 +56,9 @@ export class MemoryRateLimiter implements RateLimiter {
       if (rule.tpm !== null && rule.tpm > 0)
         consider(`${rule.subject}|t`, Math.max(0, tokens), { limit: rule.tpm, windowMs: MINUTE }, 't');
     }
-    if (!refused) for (const [k, v] of updates) this.buckets.set(k, v);
+    if (!refused)
+      for (let i = 0; i < updates.length; i += 3)
+        this.store(updates[i] as string, updates[i + 1] as number, updates[i + 2] as number);
     const retryAfterSeconds = refused
       ? Number.isFinite(refusedRetry)
         ? Math.max(1, Math.ceil(refusedRetry / 1000))
@@ -70,8 +73,17 @@ export class MemoryRateLimiter implements RateLimiter {
       if (rule.tpm === null || rule.tpm <= 0) continue;
       const key = `${rule.subject}|t`;
       const lim = { limit: rule.tpm, windowMs: MINUTE };
-      this.buckets.set(key, { tat: adjustTat(this.tatOf(key, lim, nowMs), delta, lim, nowMs), limit: lim.limit });
+      this.store(key, adjustTat(this.tatOf(key, lim, nowMs), delta, lim, nowMs), lim.limit);
     }
+  }
+
+  /** Record a subject's bucket, reusing its object (no allocation per call in the steady state). */
+  private store(key: string, tat: number, limit: number): void {
+    const b = this.buckets.get(key);
+    if (b) {
+      b.tat = tat;
+      b.limit = limit;
+    } else this.buckets.set(key, { tat, limit });
   }
 
   /** The stored TAT under `limit` (rescaled when the rule's limit changed since it was stored). */
