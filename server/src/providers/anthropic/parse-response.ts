@@ -1,12 +1,11 @@
 // Anthropic Message → canonical chat.completion. Thinking blocks become LiteLLM's `reasoning_content`
 // and `thinking_blocks` (see thinking.ts); the response_format tool becomes content (json-mode.ts).
 import type { ChatResponse, ParseContext, Usage } from '../ports.js';
-import { arr, isObject, str, type Json } from '../common/json.js';
+import { arr, isObject, setNative, str, type Json } from '../common/json.js';
 import { UpstreamFormatError } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
 import { JSON_TOOL_NAME } from './json-mode.js';
 import { finishReasonFromAnthropic, MATCHED_STOP_SEQUENCE, matchedStopSequence } from './stop-reason.js';
-import { setNative } from './thinking.js';
 import { usageFromAnthropic } from './usage.js';
 
 export function parseAnthropicChatResponse(

@@ -7,14 +7,13 @@
 // non-stream answer (a client's JSON.parse of "" fails); message_delta → finish_reason and final
 // usage; message_stop → the usage chunk (choices: []) OpenAI sends with include_usage.
 import type { ChatChunk, ParseContext, ProviderError, StreamParser, Usage } from '../ports.js';
-import { isObject, num, safeParse, str, type Json } from '../common/json.js';
+import { isObject, num, safeParse, setNative, str, type Json } from '../common/json.js';
 import { SseDecoder, type SseEvent } from '../common/sse-decoder.js';
 import { errorMessageOf } from '../common/upstream-error.js';
 import { usageToOpenAI } from '../common/usage.js';
 import { anthropicErrorType, statusOfAnthropicErrorType } from './parse-error.js';
 import { JSON_TOOL_NAME } from './json-mode.js';
 import { finishReasonFromAnthropic, MATCHED_STOP_SEQUENCE, matchedStopSequence } from './stop-reason.js';
-import { setNative } from './thinking.js';
 import { usageFromAnthropic } from './usage.js';
 
 const RETRYABLE_TYPES = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);

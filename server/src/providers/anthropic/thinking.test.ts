@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { ChatChunk, ChatRequest, ProviderEndpoint } from '../ports.js';
 import { fixtureJson, fixtureText, splitBytes } from '../common/fixture.js';
 import { anthropicAdapter } from './adapter.js';
-import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG, setNative } from './thinking.js';
+import { setNative } from '../common/json.js';
+import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG } from './thinking.js';
 
 const here = import.meta.url;
 const endpoint: ProviderEndpoint = { id: 'a', type: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKey: 'k' };

@@ -7,7 +7,7 @@
 // keys instead: JSON.stringify never writes symbol keys, so an OpenAI-compatible upstream (which
 // gets the canonical body as is, and may reject unknown fields) never sees them, while this adapter
 // restores them unchanged for an Anthropic upstream.
-import { arr, isObject, str, type Json } from '../common/json.js';
+import { arr, isObject, nativeOf, str, type Json } from '../common/json.js';
 
 /** Anthropic's `thinking` request object of a /v1/messages call (on the canonical request). */
 export const NATIVE_THINKING_CONFIG: unique symbol = Symbol.for('tollgate.anthropic.thinking');
@@ -17,16 +17,6 @@ export const NATIVE_THINKING_BLOCKS: unique symbol = Symbol.for('tollgate.anthro
 /** `reasoning_effort` → `budget_tokens` (LiteLLM's budgets; Anthropic's minimum budget is 1024). */
 export const THINKING_BUDGETS: Record<string, number> = { minimal: 1024, low: 1024, medium: 2048, high: 4096 };
 export const MIN_THINKING_BUDGET = 1024;
-
-type SymbolBag = Record<symbol, unknown>;
-
-export function nativeOf(o: object, key: symbol): unknown {
-  return (o as SymbolBag)[key];
-}
-
-export function setNative(o: object, key: symbol, value: unknown): void {
-  (o as SymbolBag)[key] = value;
-}
 
 /** Blocks Anthropic accepts back: thinking with its signature, redacted_thinking with its data.
  *  A block with no signature was not produced by Anthropic (it would be refused). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setNative } from './thinking.js';
+import { setNative } from '../common/json.js';
 import { toAnthropicMessages } from './build-request.js';
 import { NATIVE_TOOL_RESULT, TOOL_RESULT_IMAGES_COPY } from './tool-result-images.js';
 

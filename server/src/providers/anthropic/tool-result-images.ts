@@ -7,8 +7,7 @@
 //   (LiteLLM's convention), for every other upstream. It is marked so that this adapter, which
 //   already has the images in the tool_result, leaves it out.
 // Symbol keys are never serialised (see thinking.ts), so OpenAI-format upstreams see neither.
-import { isObject, type Json } from '../common/json.js';
-import { nativeOf } from './thinking.js';
+import { isObject, nativeOf, type Json } from '../common/json.js';
 
 /** The Anthropic tool_result block of a canonical tool message whose result holds images. */
 export const NATIVE_TOOL_RESULT: unique symbol = Symbol.for('tollgate.anthropic.tool-result');

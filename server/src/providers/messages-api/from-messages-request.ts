@@ -9,8 +9,8 @@
 import type { z } from 'zod';
 import type { ChatRequest } from '../ports.js';
 import type { Result } from '../../shared/errors.js';
-import { str, type Json } from '../common/json.js';
-import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG, setNative } from '../anthropic/thinking.js';
+import { setNative, str, type Json } from '../common/json.js';
+import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG } from '../anthropic/thinking.js';
 import { NATIVE_TOOL_RESULT, TOOL_RESULT_IMAGES_COPY } from '../anthropic/tool-result-images.js';
 import { messagesRequestSchema, type ContentBlock, type ImageBlock, type MessagesRequest } from './schema.js';
 

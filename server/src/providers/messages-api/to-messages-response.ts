@@ -1,9 +1,8 @@
 // Canonical chat.completion → Anthropic Message (the non-stream /v1/messages answer).
 import type { ChatResponse, Usage } from '../ports.js';
-import { arr, isObject, safeParse, str, type Json } from '../common/json.js';
+import { arr, isObject, nativeOf, safeParse, str, type Json } from '../common/json.js';
 import { usageFromOpenAI } from '../common/usage.js';
 import { MATCHED_STOP_SEQUENCE, stopReasonFromOpenAI } from '../anthropic/stop-reason.js';
-import { nativeOf } from '../anthropic/thinking.js';
 
 /** Anthropic's input_tokens excludes cache reads/writes; OpenAI's prompt_tokens includes them. */
 export function anthropicUsageOf(u: Usage | null): Json {
