@@ -105,26 +105,41 @@ function buildRules(caller: GatewayCaller): RateLimitRule[] {
   return rules;
 }
 
-export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit> {
-  const { caller, model } = input;
+/** The model a caller names, if it exists, this key may use it, and it serves `kind`. */
+export function modelFor(
+  deps: GatewayDeps,
+  caller: GatewayCaller,
+  model: string,
+  kind: EndpointKind,
+): { ok: true; value: ModelEntry } | { ok: false; error: GatewayError } {
   const entry = deps.registry.resolve(model);
-  if (!entry) {
-    return refuse(modelNotFound(model));
-  }
+  if (!entry) return { ok: false, error: modelNotFound(model) };
   const allowed = caller.key.allowedModels;
   if (allowed !== null && !allowed.includes(entry.name)) {
-    return refuse(gatewayError(403, 'model_not_allowed', `This API key may not use the model \`${model}\`.`, 'model'));
+    return {
+      ok: false,
+      error: gatewayError(403, 'model_not_allowed', `This API key may not use the model \`${model}\`.`, 'model'),
+    };
   }
-  if (!entry.kinds.includes(input.kind)) {
-    return refuse(
-      gatewayError(
+  if (!entry.kinds.includes(kind)) {
+    return {
+      ok: false,
+      error: gatewayError(
         400,
         'model_not_supported',
-        `The model \`${model}\` does not serve ${input.kind} requests.`,
+        `The model \`${model}\` does not serve ${kind} requests.`,
         'model',
       ),
-    );
+    };
   }
+  return { ok: true, value: entry };
+}
+
+export async function admit(deps: GatewayDeps, input: AdmitInput): Promise<Admit> {
+  const { caller, model } = input;
+  const known = modelFor(deps, caller, model, input.kind);
+  if (!known.ok) return known;
+  const entry = known.value;
   const prefs = preferencesFor(caller, input.requestPreferences);
   if (!prefs.ok) return refuse(prefs.error);
 

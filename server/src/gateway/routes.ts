@@ -5,10 +5,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newId } from '../shared/ids.js';
 import { jsonTextDeeperThan } from '../shared/json-depth.js';
-import { parseMessagesRequest } from '../providers/messages-api/index.js';
+import { parseCountTokensRequest, parseMessagesRequest } from '../providers/messages-api/index.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import { attributionOf, badAttributionHeader } from './attribution.js';
 import { handleChatCall } from './chat-call.js';
+import { handleCountTokens } from './count-tokens.js';
 import type { GatewayDeps } from './deps.js';
 import { gatewayError, modelNotFound, toGatewayError, type ErrorFlavor } from './gateway-error.js';
 import { authenticateRequest } from './key-auth.js';
@@ -125,6 +126,25 @@ export function gatewayRoutes(deps: GatewayDeps) {
           preferences: body['provider'],
           attribution: attributionOf(request.headers, { metadata: body['metadata'], user: c.value['user'] }),
         });
+        return reply;
+      },
+    );
+
+    scope.post(
+      '/v1/messages/count_tokens',
+      {
+        ...post,
+        config: { access: 'gateway', gatewayFlavor: 'anthropic' },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Anthropic token counting: the input tokens of a Messages request (not billed)',
+        },
+      },
+      async (request, reply) => {
+        const c = parseCountTokensRequest(request.body);
+        if (!c.ok)
+          return sendError(reply, 'anthropic', gatewayError(400, 'invalid_value', c.error.message, c.error.field));
+        await handleCountTokens(deps, request, reply, c.value);
         return reply;
       },
     );

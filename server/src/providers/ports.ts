@@ -121,6 +121,11 @@ export interface ProviderAdapter {
   ): { response: Record<string, unknown>; usage: Usage | null };
   /** Legacy completions stream (`text_completion` chunks). */
   createCompletionsStreamParser?(publicModel: string): StreamParser<Record<string, unknown>>;
+  /** The provider's own count of a chat request's input tokens (Anthropic's count_tokens), where it
+   *  has one; the gateway estimates with the tokenizer otherwise. */
+  buildCountTokensRequest?(p: ProviderEndpoint, upstreamModel: string, req: ChatRequest): UpstreamRequest;
+  /** The 2xx body of a count request → input tokens (throws UpstreamFormatError on garbage). */
+  parseCountTokensResponse?(body: unknown): number;
   parseError(status: number, body: string): ProviderError;
   /** Set only for network-free providers (echo): the gateway calls this instead of the network
    *  and feeds the result through the same parse/stream path as a real upstream's answer. */

@@ -176,6 +176,20 @@ eachDialect('gateway hostile values', (dialect) => {
     await expectMeteredOrRefused(url, await call(url, body));
   });
 
+  // Token counting meters nothing: a 200 with a count, or a 4xx in Anthropic's envelope.
+  it.each([
+    ['deep system and tools', { system: D, tools: [{ name: 'f', input_schema: { type: 'object', p: D } }] }],
+    ['10 000 messages', { messages: Array(10_000).fill(user('x')[0]) }],
+    ['a 2 MB message', { messages: user('word '.repeat(400_000)) }],
+    ['NUL and a lone surrogate', { messages: user('\u0000\ud800') }],
+    ['thinking budget 2^63', { thinking: { type: 'enabled', budget_tokens: 2 ** 63 } }],
+  ])('/v1/messages/count_tokens: %s', async (_what, extra) => {
+    const res = await call('/v1/messages/count_tokens', { model: 'echo-1', messages: user('hi'), ...extra });
+    expect(problemsOf('/v1/messages/count_tokens', res, OK_OR_REFUSED)).toEqual([]);
+    if (res.statusCode === 200) expect(res.json<{ input_tokens: number }>().input_tokens).toBeGreaterThan(0);
+    else expect(res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
+
   it.each(HEADER_CASES)('%s: %j is refused with a 400 naming the header', async (header, value) => {
     const res = await call('/v1/chat/completions', chat({}), { [header]: value });
     await expectMeteredOrRefused('/v1/chat/completions', res);

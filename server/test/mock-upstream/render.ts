@@ -14,6 +14,7 @@ export const FORMATS: Record<MockFormat, WireFormat> = {
   gemini: geminiFormat,
 };
 export const JSON_HEADERS = { 'content-type': 'application/json' };
+const COUNT_TOKENS_FIELDS = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers']);
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
 export interface Rendered {
@@ -56,6 +57,14 @@ export function renderReply(
         }),
       ),
     };
+  }
+  if (route.op === 'count-tokens') {
+    // Anthropic's token counting takes only these fields and refuses any other (max_tokens, stream…).
+    const extra = Object.keys(body).find((k) => !COUNT_TOKENS_FIELDS.has(k));
+    const out = extra
+      ? fmt.error(400, `${extra}: Extra inputs are not permitted`)
+      : { input_tokens: usage.promptTokens };
+    return { status: extra ? 400 : 200, headers: JSON_HEADERS, body: Buffer.from(JSON.stringify(out)) };
   }
   if (route.op === 'embeddings' || route.op === 'gemini-embed') {
     const dims = typeof body['dimensions'] === 'number' ? body['dimensions'] : 8;

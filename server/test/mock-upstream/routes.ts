@@ -1,7 +1,7 @@
 // Which wire format and operation a mock request path asks for.
 
 export type MockFormat = 'openai' | 'azure' | 'anthropic' | 'gemini';
-export type MockOp = 'chat' | 'embeddings' | 'completions' | 'models' | 'gemini-embed';
+export type MockOp = 'chat' | 'embeddings' | 'completions' | 'models' | 'gemini-embed' | 'count-tokens';
 
 export interface MockRoute {
   format: MockFormat;
@@ -31,6 +31,8 @@ export function routeOf(method: string, path: string): MockRoute | null {
       return { format: 'openai', op: 'completions' };
     case '/v1/messages':
       return { format: 'anthropic', op: 'chat' };
+    case '/v1/messages/count_tokens':
+      return { format: 'anthropic', op: 'count-tokens' };
   }
   const g = GEMINI.exec(path);
   if (g) {

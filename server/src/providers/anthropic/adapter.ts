@@ -2,6 +2,7 @@
 // Base URL: https://api.anthropic.com (with or without /v1). No embeddings or legacy completions.
 import type { ProviderAdapter } from '../ports.js';
 import { buildAnthropicChatRequest } from './build-request.js';
+import { buildAnthropicCountTokensRequest, parseAnthropicCountTokensResponse } from './count-tokens.js';
 import { parseAnthropicError } from './parse-error.js';
 import { parseAnthropicChatResponse } from './parse-response.js';
 import { createAnthropicStreamParser } from './stream-parser.js';
@@ -11,5 +12,7 @@ export const anthropicAdapter: ProviderAdapter = {
   buildChatRequest: buildAnthropicChatRequest,
   parseChatResponse: parseAnthropicChatResponse,
   createStreamParser: createAnthropicStreamParser,
+  buildCountTokensRequest: buildAnthropicCountTokensRequest,
+  parseCountTokensResponse: parseAnthropicCountTokensResponse,
   parseError: parseAnthropicError,
 };

@@ -12,7 +12,13 @@ import type { Result } from '../../shared/errors.js';
 import { setNative, str, type Json } from '../common/json.js';
 import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG } from '../anthropic/thinking.js';
 import { NATIVE_TOOL_RESULT, TOOL_RESULT_IMAGES_COPY } from '../anthropic/tool-result-images.js';
-import { messagesRequestSchema, type ContentBlock, type ImageBlock, type MessagesRequest } from './schema.js';
+import {
+  countTokensRequestSchema,
+  messagesRequestSchema,
+  type ContentBlock,
+  type ImageBlock,
+  type MessagesRequest,
+} from './schema.js';
 
 export interface MessagesRequestError {
   field: string;
@@ -120,7 +126,7 @@ function assistantMessage(content: string | ContentBlock[]): Json {
   return msg;
 }
 
-export function messagesToChatRequest(m: MessagesRequest): ChatRequest {
+export function messagesToChatRequest(m: MessagesRequest | CountTokensRequest): ChatRequest {
   const messages: Json[] = [];
   if (typeof m.system === 'string' && m.system.length > 0) messages.push({ role: 'system', content: m.system });
   else if (Array.isArray(m.system) && m.system.length > 0)
@@ -132,7 +138,8 @@ export function messagesToChatRequest(m: MessagesRequest): ChatRequest {
   // max_tokens, the field every OpenAI-compatible server reads (Ollama, LM Studio and others ignore
   // max_completion_tokens); the openai adapter renames it for OpenAI's reasoning models, which
   // refuse it (openAIBody).
-  const req: ChatRequest = { model: m.model, messages, max_tokens: m.max_tokens };
+  const req: ChatRequest = { model: m.model, messages };
+  if (m.max_tokens !== undefined) req.max_tokens = m.max_tokens;
   if (m.stop_sequences && m.stop_sequences.length > 0) req['stop'] = m.stop_sequences;
   if (m.temperature !== undefined) req['temperature'] = m.temperature;
   if (m.top_p !== undefined) req['top_p'] = m.top_p;
@@ -179,7 +186,21 @@ function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: str
 
 /** Validate and translate; failures name the offending field (`messages.0.content.1.text`). */
 export function parseMessagesRequest(body: unknown): Result<ChatRequest, MessagesRequestError> {
-  const parsed = messagesRequestSchema.safeParse(body);
+  return parseWith(messagesRequestSchema, body);
+}
+
+/** The body of POST /v1/messages/count_tokens: as parseMessagesRequest, `max_tokens` optional. */
+export function parseCountTokensRequest(body: unknown): Result<ChatRequest, MessagesRequestError> {
+  return parseWith(countTokensRequestSchema, body);
+}
+
+type CountTokensRequest = z.infer<typeof countTokensRequestSchema>;
+
+function parseWith(
+  schema: typeof messagesRequestSchema | typeof countTokensRequestSchema,
+  body: unknown,
+): Result<ChatRequest, MessagesRequestError> {
+  const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const issue = first ? innermost(first) : { path: [], message: 'invalid' };

@@ -105,3 +105,8 @@ export const messagesRequestSchema = z.looseObject({
 });
 
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
+
+/** POST /v1/messages/count_tokens: a Messages request without `max_tokens` (nothing is generated). */
+export const countTokensRequestSchema = messagesRequestSchema.extend({
+  max_tokens: messagesRequestSchema.shape.max_tokens.optional(),
+});
