@@ -4,7 +4,8 @@
 import type { ChatRequest, ProviderEndpoint, UpstreamRequest } from '../ports.js';
 import { arr, isObject, safeParse, str, type Json } from '../common/json.js';
 import { endsWithVersion, joinUrl } from '../common/url.js';
-import { blocksFromContent, textOf } from './content.js';
+import { cacheControlOf, nativeTextBlocks, withCacheControl } from './cache-control.js';
+import { blocksFromContent } from './content.js';
 import { jsonToolChoice, responseFormatTool } from './json-mode.js';
 import { assistantThinkingBlocks, isThinkingOn, planThinking } from './thinking.js';
 import { isToolResultImagesCopy, nativeToolResult } from './tool-result-images.js';
@@ -21,29 +22,37 @@ function toolUseBlock(call: unknown): Json | null {
   if (!isObject(call) || !isObject(call['function'])) return null;
   const fn = call['function'];
   const args = safeParse(str(fn['arguments']) ?? '{}');
-  return {
-    type: 'tool_use',
-    id: str(call['id']) ?? '',
-    name: str(fn['name']) ?? '',
-    input: isObject(args) ? args : {},
-  };
+  return withCacheControl(
+    { type: 'tool_use', id: str(call['id']) ?? '', name: str(fn['name']) ?? '', input: isObject(args) ? args : {} },
+    call,
+  );
 }
 
 function toolResultBlock(msg: Json): Json {
   // A /v1/messages tool_result with images: its text and images, in the client's order.
   const native = nativeToolResult(msg);
-  if (native) return native;
+  if (native) return withCacheControl({ ...native }, msg);
   const c = msg['content'];
-  return {
-    type: 'tool_result',
-    tool_use_id: str(msg['tool_call_id']) ?? '',
-    content: typeof c === 'string' ? c : blocksFromContent(c),
-  };
+  return withCacheControl(
+    {
+      type: 'tool_result',
+      tool_use_id: str(msg['tool_call_id']) ?? '',
+      content: typeof c === 'string' ? c : blocksFromContent(c),
+    },
+    msg,
+  );
+}
+
+/** The system prompt: one string, or text blocks when one of them is a cache breakpoint. */
+function systemOf(blocks: Json[]): string | Json[] | undefined {
+  if (blocks.length === 0) return undefined;
+  if (blocks.some((b) => cacheControlOf(b))) return blocks;
+  return blocks.map((b) => b['text'] as string).join('\n\n');
 }
 
 /** Returns the system prompt and the alternating turns. */
-export function toAnthropicMessages(messages: unknown[]): { system: string | undefined; turns: Turn[] } {
-  const system: string[] = [];
+export function toAnthropicMessages(messages: unknown[]): { system: string | Json[] | undefined; turns: Turn[] } {
+  const system: Json[] = [];
   const turns: Turn[] = [];
   const add = (role: Turn['role'], blocks: Json[]): void => {
     if (blocks.length === 0) return;
@@ -56,11 +65,18 @@ export function toAnthropicMessages(messages: unknown[]): { system: string | und
     if (!isObject(m)) continue;
     const role = m['role'];
     if (role === 'system' || role === 'developer') {
-      const t = textOf(m['content']);
-      if (t) system.push(t);
+      // Each system message one block (its text parts joined), unless its blocks carry breakpoints.
+      const native = nativeTextBlocks(m);
+      if (native) {
+        system.push(...native);
+        continue;
+      }
+      const blocks = blocksFromContent(m['content']).filter((b) => b['type'] === 'text' && b['text'] !== '');
+      if (blocks.some((b) => cacheControlOf(b))) system.push(...blocks);
+      else if (blocks.length > 0) system.push({ type: 'text', text: blocks.map((b) => b['text']).join('\n') });
     } else if (role === 'assistant') {
       // Earlier thinking goes back first in its turn, as Anthropic requires (signatures intact).
-      const blocks = [...assistantThinkingBlocks(m), ...blocksFromContent(m['content'])];
+      const blocks = [...assistantThinkingBlocks(m), ...(nativeTextBlocks(m) ?? blocksFromContent(m['content']))];
       for (const call of arr(m['tool_calls'])) {
         const b = toolUseBlock(call);
         if (b) blocks.push(b);
@@ -73,7 +89,7 @@ export function toAnthropicMessages(messages: unknown[]): { system: string | und
       add('user', blocksFromContent(m['content']));
     }
   }
-  return { system: system.length > 0 ? system.join('\n\n') : undefined, turns };
+  return { system: systemOf(system), turns };
 }
 
 function toolsOf(tools: unknown): Json[] | undefined {
@@ -86,7 +102,7 @@ function toolsOf(tools: unknown): Json[] | undefined {
       input_schema: isObject(fn['parameters']) ? fn['parameters'] : { type: 'object', properties: {} },
     };
     if (typeof fn['description'] === 'string') tool['description'] = fn['description'];
-    out.push(tool);
+    out.push(withCacheControl(tool, t));
   }
   return out.length > 0 ? out : undefined;
 }

@@ -1,5 +1,7 @@
-// OpenAI message content parts → Anthropic content blocks (text, images from data URLs or URLs).
+// OpenAI message content parts → Anthropic content blocks (text, images from data URLs or URLs),
+// with their prompt-caching breakpoints (cache-control.ts).
 import { isObject, str, type Json } from '../common/json.js';
+import { withCacheControl } from './cache-control.js';
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 
@@ -26,11 +28,11 @@ export function blocksFromContent(content: unknown): Json[] {
   for (const part of content) {
     if (!isObject(part)) continue;
     if (part['type'] === 'text' && typeof part['text'] === 'string') {
-      blocks.push({ type: 'text', text: part['text'] });
+      blocks.push(withCacheControl({ type: 'text', text: part['text'] }, part));
     } else if (part['type'] === 'image_url') {
       const iu = part['image_url'];
       const url = typeof iu === 'string' ? iu : isObject(iu) ? str(iu['url']) : undefined;
-      if (url) blocks.push(imageBlockFromUrl(url));
+      if (url) blocks.push(withCacheControl(imageBlockFromUrl(url), part));
     }
   }
   return blocks;

@@ -3,13 +3,14 @@
 // assistant turn that called them (OpenAI's ordering rule); images become image_url parts.
 // Images inside a tool_result, which OpenAI tool messages cannot hold, follow the turn's tool
 // messages in a user message (see anthropic/tool-result-images.ts for how Anthropic gets them back).
-// Extended thinking (the `thinking` parameter, assistant thinking blocks) rides along under symbol
-// keys that only the anthropic adapter reads: Anthropic upstreams get it back unchanged, others
-// never see it.
+// Extended thinking (the `thinking` parameter, assistant thinking blocks) and prompt-caching
+// breakpoints (`cache_control`, anthropic/cache-control.ts) ride along under symbol keys that only
+// the anthropic adapter reads: Anthropic upstreams get them back unchanged, others never see them.
 import type { z } from 'zod';
 import type { ChatRequest } from '../ports.js';
 import type { Result } from '../../shared/errors.js';
 import { setNative, str, type Json } from '../common/json.js';
+import { hasCacheControl, keepCacheControl, keepTextBlocks } from '../anthropic/cache-control.js';
 import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG } from '../anthropic/thinking.js';
 import { NATIVE_TOOL_RESULT, TOOL_RESULT_IMAGES_COPY } from '../anthropic/tool-result-images.js';
 import {
@@ -30,8 +31,11 @@ type ToolResultBlock = Extract<ContentBlock, { type: 'tool_result' }>;
 function imageUrlPart(block: ImageBlock): Json {
   const src = block.source;
   const url = src.type === 'base64' ? `data:${src.media_type};base64,${src.data}` : src.url;
-  return { type: 'image_url', image_url: { url } };
+  return keepCacheControl({ type: 'image_url', image_url: { url } }, block);
 }
+
+const textPart = (block: { text: string } & Record<string, unknown>): Json =>
+  keepCacheControl({ type: 'text', text: block.text }, block);
 
 function toolResultText(content: ToolResultBlock['content']): string {
   if (typeof content === 'string') return content;
@@ -67,20 +71,24 @@ function anthropicToolResult(b: ToolResultBlock): Json {
 
 function toolMessage(b: ToolResultBlock, hasImages: boolean): Json {
   const text = toolResultText(b.content);
-  const msg: Json = {
-    role: 'tool',
-    tool_call_id: b.tool_use_id,
-    content: b.is_error === true ? `Error: ${text}` : text,
-  };
+  const msg: Json = keepCacheControl(
+    {
+      role: 'tool',
+      tool_call_id: b.tool_use_id,
+      content: b.is_error === true ? `Error: ${text}` : text,
+    },
+    b,
+  );
   // Anthropic upstreams get the block itself when the text alone would lose something: images,
   // or the is_error flag (other upstreams only see the "Error: " prefix).
   if (hasImages || b.is_error === true) setNative(msg, NATIVE_TOOL_RESULT, anthropicToolResult(b));
   return msg;
 }
 
-/** One text part stays a plain string (what most upstreams handle best). */
+/** One text part stays a plain string (what most upstreams handle best), unless it is a cache
+ *  breakpoint. */
 function collapse(parts: Json[]): unknown {
-  if (parts.length === 1 && parts[0]!['type'] === 'text') return parts[0]!['text'];
+  if (parts.length === 1 && parts[0]!['type'] === 'text' && !hasCacheControl(parts[0]!)) return parts[0]!['text'];
   return parts;
 }
 
@@ -95,7 +103,7 @@ function userMessages(content: string | ContentBlock[]): Json[] {
       out.push(toolMessage(b, images.length > 0));
       if (images.length > 0)
         toolImages.push({ type: 'text', text: `Output of tool call ${b.tool_use_id}:` }, ...images.map(imageUrlPart));
-    } else if (b.type === 'text') parts.push({ type: 'text', text: b.text });
+    } else if (b.type === 'text') parts.push(textPart(b));
     else if (b.type === 'image') parts.push(imageUrlPart(b));
   }
   if (toolImages.length > 0) {
@@ -110,16 +118,23 @@ function userMessages(content: string | ContentBlock[]): Json[] {
 function assistantMessage(content: string | ContentBlock[]): Json {
   if (typeof content === 'string') return { role: 'assistant', content };
   let text = '';
+  const texts: Extract<ContentBlock, { type: 'text' }>[] = [];
   const calls: Json[] = [];
   const thinking: Json[] = [];
   for (const b of content) {
-    if (b.type === 'text') text += b.text;
-    else if (b.type === 'thinking' || b.type === 'redacted_thinking') thinking.push(b);
+    if (b.type === 'text') {
+      text += b.text;
+      texts.push(b);
+    } else if (b.type === 'thinking' || b.type === 'redacted_thinking') thinking.push(b);
     else if (b.type === 'tool_use') {
-      calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } });
+      const call = { id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } };
+      calls.push(keepCacheControl(call, b));
     }
   }
-  const msg: Json = { role: 'assistant', content: text.length > 0 || calls.length === 0 ? text : null };
+  const msg: Json = keepTextBlocks(
+    { role: 'assistant', content: text.length > 0 || calls.length === 0 ? text : null },
+    texts,
+  );
   if (calls.length > 0) msg['tool_calls'] = calls;
   // Unchanged, for an Anthropic upstream only (symbol key: never serialised for other upstreams).
   if (thinking.length > 0) setNative(msg, NATIVE_THINKING_BLOCKS, thinking);
@@ -130,7 +145,7 @@ export function messagesToChatRequest(m: MessagesRequest | CountTokensRequest): 
   const messages: Json[] = [];
   if (typeof m.system === 'string' && m.system.length > 0) messages.push({ role: 'system', content: m.system });
   else if (Array.isArray(m.system) && m.system.length > 0)
-    messages.push({ role: 'system', content: m.system.map((b) => b.text).join('\n') });
+    messages.push(keepTextBlocks({ role: 'system', content: m.system.map((b) => b.text).join('\n') }, m.system));
   for (const msg of m.messages) {
     if (msg.role === 'user') messages.push(...userMessages(msg.content));
     else messages.push(assistantMessage(msg.content));
@@ -144,10 +159,19 @@ export function messagesToChatRequest(m: MessagesRequest | CountTokensRequest): 
   if (m.temperature !== undefined) req['temperature'] = m.temperature;
   if (m.top_p !== undefined) req['top_p'] = m.top_p;
   if (m.tools && m.tools.length > 0) {
-    req['tools'] = m.tools.map((t) => ({
-      type: 'function',
-      function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
-    }));
+    req['tools'] = m.tools.map((t) =>
+      keepCacheControl(
+        {
+          type: 'function',
+          function: {
+            name: t.name,
+            ...(t.description ? { description: t.description } : {}),
+            parameters: t.input_schema,
+          },
+        },
+        t,
+      ),
+    );
   }
   const tc = m.tool_choice;
   if (tc) {

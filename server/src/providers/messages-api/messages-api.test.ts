@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import type { ChatChunk, ChatResponse } from '../ports.js';
 import { fixtureJson } from '../common/fixture.js';
+import { NATIVE_TEXT_BLOCKS } from '../anthropic/cache-control.js';
 import { NATIVE_THINKING_BLOCKS, NATIVE_THINKING_CONFIG } from '../anthropic/thinking.js';
 import { NATIVE_TOOL_RESULT } from '../anthropic/tool-result-images.js';
 import { anthropicErrorBody, chatResponseToMessage, MessagesStreamEncoder, parseMessagesRequest } from './index.js';
@@ -17,7 +18,15 @@ describe('messages-api: request → canonical', () => {
       model: 'claude-sonnet-4-5',
       max_tokens: 1024,
       messages: [
-        { role: 'system', content: 'You are terse.\nAnswer in English.' },
+        {
+          role: 'system',
+          content: 'You are terse.\nAnswer in English.',
+          // The prompt-caching breakpoint, for Anthropic upstreams (the content stays one string).
+          [NATIVE_TEXT_BLOCKS]: [
+            { type: 'text', text: 'You are terse.' },
+            { type: 'text', text: 'Answer in English.', cache_control: { type: 'ephemeral' } },
+          ],
+        },
         {
           role: 'user',
           content: [
