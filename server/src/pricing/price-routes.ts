@@ -56,15 +56,15 @@ export function priceRoutes(ctx: MoneyRoutesContext) {
         config: { access: { roles: PLATFORM } },
         schema: {
           tags,
-          summary: 'Add a price version (identical to the latest version: no change)',
+          summary: 'Add a price version (201); rates equal to the version in force then: no change (200)',
           body: priceInputSchema,
-          response: { 201: adminPriceSchema },
+          response: { 201: adminPriceSchema, 200: adminPriceSchema },
         },
       },
       async (req, reply) => {
         const b = req.body;
         const user = userOf(req);
-        const price = await ctx.prices.setPrice(
+        const { version, created } = await ctx.prices.addPriceVersion(
           {
             model: b.model,
             deploymentId: b.deployment_id ?? null,
@@ -78,12 +78,13 @@ export function priceRoutes(ctx: MoneyRoutesContext) {
           },
           user.userId,
         );
-        const version = ctx.catalog.versionsOf(price.model, price.deploymentId).find((v) => v.price.id === price.id)!;
+        // Unchanged (the version in force already has these rates): nothing was written or audited.
+        if (!created) return reply.status(200).send(adminPriceView(version));
         await audit(ctx, req, {
           tenantId: null,
           action: 'price.set',
           targetType: 'model_price',
-          targetId: price.id,
+          targetId: version.price.id,
           changes: { after: adminPriceView(version) },
         });
         return reply.status(201).send(adminPriceView(version));

@@ -11,7 +11,7 @@ import { newId } from '../shared/ids.js';
 import { MoneyFormatError, parseMoney, type Nano } from '../shared/money.js';
 import type { ModelPrice, PriceInput, PriceWriter } from './ports.js';
 import type { InMemoryPriceCatalog } from './price-catalog.js';
-import { sameRates, toVersion, type MultiplierVersion, type RawPrice } from './price-rules.js';
+import { sameRates, toVersion, type MultiplierVersion, type PriceVersion, type RawPrice } from './price-rules.js';
 
 export interface MultiplierInput {
   tenantId: string;
@@ -21,6 +21,11 @@ export interface MultiplierInput {
 }
 
 export interface PriceStore extends PriceWriter {
+  /**
+   * setPrice for the admin route: the version in force afterwards, read from the database (this
+   * process's catalog may not hold a version another process wrote yet), and whether it is new.
+   */
+  addPriceVersion(input: PriceInput, actorId?: string | null): Promise<{ version: PriceVersion; created: boolean }>;
   setMultiplier(input: MultiplierInput, actorId?: string | null): Promise<MultiplierVersion>;
   /** Reload the catalog from the database. */
   reload(): Promise<void>;
@@ -103,7 +108,10 @@ export function createPriceStore(
     }
   }
 
-  async function setPrice(input: PriceInput, actorId?: string | null): Promise<ModelPrice> {
+  async function addPriceVersion(
+    input: PriceInput,
+    actorId?: string | null,
+  ): Promise<{ version: PriceVersion; created: boolean }> {
     const model = input.model.trim();
     if (!model || model.length > 200) throw invalid('model', 'must be 1–200 characters');
     const deploymentId = input.deploymentId?.trim() || null;
@@ -136,7 +144,7 @@ export function createPriceStore(
       .executeTakeFirst();
     if (inForceRow) {
       const inForce = toVersion(rowToRaw(inForceRow));
-      if (sameRates(inForce, rates)) return inForce.price;
+      if (sameRates(inForce, rates)) return { version: inForce, created: false };
     }
 
     const raw: RawPrice = {
@@ -166,7 +174,11 @@ export function createPriceStore(
       })
       .execute();
     await changed();
-    return toVersion(raw).price;
+    return { version: toVersion(raw), created: true };
+  }
+
+  async function setPrice(input: PriceInput, actorId?: string | null): Promise<ModelPrice> {
+    return (await addPriceVersion(input, actorId)).version.price;
   }
 
   async function setMultiplier(input: MultiplierInput, actorId?: string | null): Promise<MultiplierVersion> {
@@ -204,5 +216,5 @@ export function createPriceStore(
     });
   }
 
-  return { setPrice, setMultiplier, reload, listen };
+  return { setPrice, addPriceVersion, setMultiplier, reload, listen };
 }

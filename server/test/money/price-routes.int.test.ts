@@ -1,6 +1,9 @@
 // Price and multiplier routes through the real HTTP stack and identity: happy
 // paths, validation naming the field, roles, tenancy.
 import { describe, expect, it } from 'vitest';
+import { InProcessBus } from '../../src/bus/bus.js';
+import { InMemoryPriceCatalog } from '../../src/pricing/price-catalog.js';
+import { createPriceStore } from '../../src/pricing/price-store.js';
 import { eachDialect } from '../support/db.js';
 import { moneyRoutesFixture } from './money-routes-fixture.js';
 
@@ -47,6 +50,36 @@ eachDialect('money routes: prices and multipliers', (dialect) => {
       const history = await f.call('root', { method: 'GET', url: '/api/v1/admin/prices?history=true&model=gpt-test' });
       expect(history.json().items.map((p: { input_per_mtok: string }) => p.input_per_mtok)).toEqual(['2.50', '3.00']);
       expect(f.t.money.pricing.priceAt('gpt-test', now)?.id).toBe(v1.json().id);
+    });
+
+    it('re-posting the rates in force is a 200 no-op: no new version, no audit entry', async () => {
+      const body = { model: 'gpt-same', input_per_mtok: '1', output_per_mtok: '2' };
+      const first = await f.call('root', { method: 'POST', url: '/api/v1/admin/prices', payload: body });
+      expect(first.statusCode, first.body).toBe(201);
+      const again = await f.call('root', { method: 'POST', url: '/api/v1/admin/prices', payload: body });
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json()).toEqual(first.json());
+      const audit = await f.t.identity.audit.list({ tenantId: null, action: 'price.set', limit: 50 });
+      expect(audit.items.filter((e) => e.target_id === first.json().id)).toHaveLength(1);
+      expect(f.t.money.pricing.versionsOf('gpt-same', null)).toHaveLength(1);
+    });
+
+    it('re-posting a version another process wrote (not in this catalog yet) answers it, not a 500', async () => {
+      const other = createPriceStore(f.t.db.kysely, new InMemoryPriceCatalog(), new InProcessBus(), () =>
+        f.t.clock.now(),
+      );
+      const written = await other.setPrice(
+        { model: 'gpt-elsewhere', inputPerMTok: '3', outputPerMTok: '4', effectiveFrom: 0 },
+        null,
+      );
+      expect(f.t.money.pricing.versionsOf('gpt-elsewhere', null)).toHaveLength(0);
+      const res = await f.call('root', {
+        method: 'POST',
+        url: '/api/v1/admin/prices',
+        payload: { model: 'gpt-elsewhere', input_per_mtok: '3.00', output_per_mtok: '4' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ id: written.id, input_per_mtok: '3.00', output_per_mtok: '4.00' });
     });
 
     it('price writes: roles and validation naming the field', async () => {
