@@ -60,7 +60,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
 
   const identity = await createIdentityModule(core);
   const money = await createMoneyModule(core, { identity });
-  const budgets = await createBudgetsModule(core, { money });
+  const budgets = await createBudgetsModule(core, { money, identity });
   const metering = await createMeteringModule(core, { identity, money, budgets });
   const catalog = await createCatalogModule(core, { money, identity, env: opts.env ?? {} });
   const gateway = await createGatewayModule(core, { identity, money, budgets, metering, catalog });

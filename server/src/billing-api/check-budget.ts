@@ -22,12 +22,13 @@ export interface CheckBudgetContext {
   now: () => number;
 }
 
+// The estimate fields are optional; null (a caller's None) counts as absent.
 const body = z.object({
   user_id: z.string().trim().min(1).max(320),
   model: z.string().trim().min(1).max(200),
-  tokens_input: z.number().int().min(0).max(100_000_000).optional(),
-  tokens_output: z.number().int().min(0).max(100_000_000).optional(),
-  cost_estimate: z.number().min(0).max(1_000_000_000).optional(),
+  tokens_input: z.number().int().min(0).max(100_000_000).nullish(),
+  tokens_output: z.number().int().min(0).max(100_000_000).nullish(),
+  cost_estimate: z.number().min(0).max(1_000_000_000).nullish(),
 });
 
 const response = z.object({
@@ -67,8 +68,8 @@ export async function checkBudgetRoutes(app: FastifyInstance, ctx: CheckBudgetCo
       const now = ctx.now();
 
       let estimate: Nano | null = UNKNOWN_ESTIMATE;
-      if (b.cost_estimate !== undefined) estimate = moneyFromNumber(b.cost_estimate);
-      else if (b.tokens_input !== undefined || b.tokens_output !== undefined) {
+      if (b.cost_estimate != null) estimate = moneyFromNumber(b.cost_estimate);
+      else if (b.tokens_input != null || b.tokens_output != null) {
         const catalog = ctx.pricing();
         estimate =
           user.tenantId && catalog

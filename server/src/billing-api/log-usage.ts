@@ -19,13 +19,14 @@ export const logUsageBody = z.object({
   request_id: z.string().trim().min(1).max(200),
   tokens_input: tokens,
   tokens_output: tokens,
+  // Null counts as absent: LiteLLM's response_cost is None for a model it has no price for.
   cost_total: z
     .number()
     .min(0)
     .max(1e9)
-    .optional()
-    .describe('Customer cost in currency units; absent = priced from the catalog'),
-  response_time: z.number().min(0).max(1e9).optional().describe('Milliseconds'),
+    .nullish()
+    .describe('Customer cost in currency units; absent or null = priced from the catalog'),
+  response_time: z.number().min(0).max(1e9).nullish().describe('Milliseconds'),
 });
 
 const LOGGED = 'Usage logged and budget updated successfully';
@@ -59,7 +60,7 @@ export function logUsageRoutes(deps: LogUsageDeps) {
         if (!user.tenant_id)
           throw new AppError('unprocessable', 'user_id: the user belongs to no tenant', { field: 'user_id' });
         let cost: string | null = null;
-        if (b.cost_total !== undefined) {
+        if (b.cost_total != null) {
           try {
             cost = moneyFromNumber(b.cost_total).toString();
           } catch (e) {
@@ -69,7 +70,7 @@ export function logUsageRoutes(deps: LogUsageDeps) {
           }
         }
         const now = deps.clock.now();
-        const latency = b.response_time === undefined ? null : Math.round(b.response_time);
+        const latency = b.response_time == null ? null : Math.round(b.response_time);
         const outcome = await deps.pipeline.ingest({
           event: {
             requestId: b.request_id,

@@ -15,7 +15,7 @@ import { LeasedBudgetService } from './budget-service.js';
 import { BudgetStore } from './budget-store.js';
 import { DefinitionCache } from './definition-cache.js';
 import type { SpendRecorder } from './ports.js';
-import { budgetRoutes } from './routes.js';
+import { budgetRoutes, type BudgetAudit } from './routes.js';
 import { CounterSpendRecorder } from './spend-recorder.js';
 
 export interface BudgetsModule extends Module {
@@ -57,7 +57,13 @@ export function createBudgetServices(
   return { store, definitions, budgets, spend };
 }
 
-export async function createBudgetsModule(core: Core, _deps: { money: MoneyModule }): Promise<BudgetsModule> {
+export interface BudgetsDeps {
+  money: MoneyModule;
+  /** For audit entries of budget changes; optional so the module works without identity. */
+  identity?: { audit?: BudgetAudit };
+}
+
+export async function createBudgetsModule(core: Core, deps: BudgetsDeps): Promise<BudgetsModule> {
   const { config } = core;
   const parts = createBudgetServices(core, {
     leaseTtlSeconds: config.LEASE_TTL_SECONDS,
@@ -93,14 +99,15 @@ export async function createBudgetsModule(core: Core, _deps: { money: MoneyModul
     store,
     tick,
     routes: async (app: FastifyInstance) => {
-      await budgetRoutes(app, { admin, db: core.db.kysely });
+      const audit = deps.identity?.audit ?? null;
+      await budgetRoutes(app, { admin, db: core.db.kysely, audit });
       await checkBudgetRoutes(app, {
         admin,
         db: core.db.kysely,
-        pricing: () => _deps.money.pricing,
+        pricing: () => deps.money.pricing,
         now: () => core.clock.now(),
       });
-      await resetBudgetsRoutes(app, { admin });
+      await resetBudgetsRoutes(app, { admin, audit });
     },
     async start() {
       const every = Math.max(250, Math.min(5000, (config.LEASE_TTL_SECONDS * 1000) / 3));

@@ -1,24 +1,53 @@
 // Budget routes (admin API): tenant and agent budgets of a tenant, a user's budget, my budget.
 // Tenant admins act within their tenant; platform admins name the tenant; another tenant's ids
-// answer 404.
-import type { FastifyInstance } from 'fastify';
+// answer 404. Every change is written to the audit log (identity's, when wired in).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AuditInput } from '../audit/audit-service.js';
 import type { Database } from '../db/schema.js';
 import { ADMINS, TENANT_ROLES, tenantScope, userOf } from '../http/access.js';
 import type { UserPrincipal } from '../identity/ports.js';
 import { AppError, invalid, notFound } from '../shared/errors.js';
-import { parseMoney } from '../shared/money.js';
-import { budgetScopeKey, type BudgetAdmin } from './budget-admin.js';
+import { formatMoney, parseMoney } from '../shared/money.js';
+import { budgetScopeKey, type BudgetAdmin, type BudgetState } from './budget-admin.js';
 import { budgetSchema, budgetView, decimalMoney, periodSchema, userBudgetSchema, userBudgetView } from './schemas.js';
 import { findUser, tenantExists, type BudgetUser } from './users-repo.js';
 
 const tags = ['budgets'];
 
+export interface BudgetAudit {
+  record(input: AuditInput): Promise<void>;
+}
+
 export interface BudgetRoutesContext {
   admin: BudgetAdmin;
   db: Kysely<Database>;
+  /** The audit log; absent when the budgets module is built without identity. */
+  audit?: BudgetAudit | null;
+}
+
+/** What an audit entry shows of a budget: its definition, not the spend that moves all the time. */
+const definitionOf = (s: BudgetState | null) => (s ? { limit: formatMoney(s.limit), period: s.period } : null);
+
+async function auditBudget(
+  ctx: BudgetRoutesContext,
+  req: FastifyRequest,
+  action: 'budget.set' | 'budget.remove',
+  target: { scopeKey: string; tenantId: string | null },
+  before: BudgetState | null,
+  after: BudgetState | null,
+): Promise<void> {
+  await ctx.audit?.record({
+    actor: userOf(req),
+    tenantId: target.tenantId,
+    action,
+    targetType: 'budget',
+    targetId: target.scopeKey,
+    changes: { before: definitionOf(before), after: definitionOf(after) },
+    ip: req.ip,
+  });
 }
 
 /** The user a caller may see: own tenant only (404 otherwise); tenant users only themselves. */
@@ -86,11 +115,15 @@ export async function budgetRoutes(app: FastifyInstance, ctx: BudgetRoutesContex
       const { scope, agent, limit, period } = req.body;
       if (scope === 'agent' && !agent) throw invalid('agent', 'is required for an agent budget');
       const subject = scope === 'agent' ? agent! : tenantId;
+      const scopeKey = budgetScopeKey(scope, tenantId, subject);
+      const before = await ctx.admin.state(scopeKey);
       if (limit === null) {
-        await ctx.admin.remove(budgetScopeKey(scope, tenantId, subject));
+        if (await ctx.admin.remove(scopeKey))
+          await auditBudget(ctx, req, 'budget.remove', { scopeKey, tenantId }, before, null);
         return { budget: null };
       }
       const state = await ctx.admin.set({ kind: scope, tenantId, subject, limit: parseMoney(limit), period });
+      await auditBudget(ctx, req, 'budget.set', { scopeKey, tenantId }, before, state);
       return { budget: budgetView(state) };
     },
   );
@@ -130,6 +163,8 @@ export async function budgetRoutes(app: FastifyInstance, ctx: BudgetRoutesContex
     },
     async (req) => {
       const user = await visibleUser(ctx, userOf(req), req.params.id, true);
+      const scopeKey = budgetScopeKey('user', user.tenantId, user.id);
+      const before = await ctx.admin.state(scopeKey);
       const state = await ctx.admin.set({
         kind: 'user',
         tenantId: user.tenantId,
@@ -137,7 +172,29 @@ export async function budgetRoutes(app: FastifyInstance, ctx: BudgetRoutesContex
         limit: parseMoney(req.body.total),
         period: req.body.period,
       });
+      await auditBudget(ctx, req, 'budget.set', { scopeKey, tenantId: user.tenantId }, before, state);
       return userBudgetView(user.id, state);
+    },
+  );
+
+  r.delete(
+    '/api/v1/users/:id/budget',
+    {
+      config: { access: { roles: ADMINS } },
+      schema: {
+        tags,
+        summary: "Remove a user's budget (the user is then limited by the tenant budget and wallet only)",
+        params: userParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (req, reply) => {
+      const user = await visibleUser(ctx, userOf(req), req.params.id, true);
+      const scopeKey = budgetScopeKey('user', user.tenantId, user.id);
+      const before = await ctx.admin.state(scopeKey);
+      if (!before || !(await ctx.admin.remove(scopeKey))) throw new AppError('not_found', 'this user has no budget');
+      await auditBudget(ctx, req, 'budget.remove', { scopeKey, tenantId: user.tenantId }, before, null);
+      return reply.status(204).send(null);
     },
   );
 

@@ -33,8 +33,15 @@ export async function findUser(db: Kysely<Database>, idOrEmail: string): Promise
     : null;
 }
 
+/** A tenant the admin API may name: a deleted one is not found (as in the money routes). */
 export async function tenantExists(db: Kysely<Database>, tenantId: string): Promise<boolean> {
-  return !!(await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst());
+  const row = await db
+    .selectFrom('tenants')
+    .select('id')
+    .where('id', '=', tenantId)
+    .where('status', '!=', 'deleted')
+    .executeTakeFirst();
+  return !!row;
 }
 
 /** What the wallet can still cover: balance (+ credit limit when postpaid) − reserved. */

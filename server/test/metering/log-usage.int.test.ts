@@ -76,6 +76,35 @@ eachDialect('seed 003 log-usage and usage routes', (dialect) => {
       expect(counter.spent).toBe(50_000_000n);
     });
 
+    it('null cost_total / response_time (a LiteLLM callback whose response_cost is None) count as absent', async () => {
+      // In a tenant of its own: this file's other checks count the calls and charges of theirs.
+      const nullCo = (await t.identity.tenants.create({ name: 'Null Co' }, systemContext)).id;
+      const other = await t.identity.users.create(
+        { email: 'nulls@null.test', role: 'tenant_user', tenantId: nullCo, password: 'user-password-123' },
+        systemContext,
+      );
+      const report = {
+        user_id: other.id,
+        model: 'gpt-4o',
+        request_id: 'ext_null_cost',
+        tokens_input: 1000,
+        tokens_output: 500,
+      };
+      const res = await log({ ...report, cost_total: null, response_time: null });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual(LOGGED);
+      const rec = await t.db.kysely
+        .selectFrom('usage_records')
+        .select(['cost', 'latency_ms'])
+        .where('request_id', '=', 'ext_null_cost')
+        .executeTakeFirstOrThrow();
+      // Priced from the catalog: 1000 × 2.50/M + 500 × 10.00/M = 0.0075
+      expect(rec).toEqual({ cost: 7_500_000n, latency_ms: null });
+      // The same report without the null fields is the same event.
+      expect((await log(report)).statusCode).toBe(200);
+      expect(await charges('ext_null_cost')).toBe(1);
+    });
+
     it('the same event 10× concurrently: one record, one charge; different content → 409, still one charge', async () => {
       const body = {
         user_id: 'dev@acme.test',
