@@ -20,11 +20,11 @@ const MAX_SETTINGS_DEPTH = 32;
 
 /** Settings are stored as JSON text, bounded in depth (checked first: very deep values overflow
  *  JSON.stringify's stack) and in size. False when an issue was added. */
-function settingsFit(v: Record<string, unknown>, ctx: z.RefinementCtx): boolean {
+function settingsFit(v: Record<string, unknown>, ctx: z.RefinementCtx, what = 'settings'): boolean {
   const problem = nestedDeeperThan(v, MAX_SETTINGS_DEPTH)
-    ? `settings are nested deeper than ${MAX_SETTINGS_DEPTH} levels`
+    ? `${what} are nested deeper than ${MAX_SETTINGS_DEPTH} levels`
     : JSON.stringify(v).length > 16_384
-      ? 'settings are larger than 16 KiB'
+      ? `${what} are larger than 16 KiB`
       : null;
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
   return problem === null;
@@ -63,6 +63,12 @@ export const tenantSettingsSchema = z.record(z.string(), z.unknown()).superRefin
   }
 });
 
+/** Seed 002's `services`: the tenant's deployed services as the operator records them (free JSON). */
+const tenantServicesSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((v, ctx) => void settingsFit(v, ctx, 'services'))
+  .describe('seed 002: the tenant\'s services, e.g. {"openwebui_port": 3001}');
+
 const name = z.string().trim().min(1).max(200);
 const domain = z
   .string()
@@ -79,6 +85,7 @@ export const tenantCreateSchema = z.object({
   billing_plan: z.string().trim().min(1).max(100).nullable().optional(),
   max_users: z.number().int().min(1).max(1_000_000).nullable().optional(),
   settings: tenantSettingsSchema.optional(),
+  services: tenantServicesSchema.optional(),
 });
 export type TenantCreate = z.input<typeof tenantCreateSchema>;
 
@@ -91,6 +98,7 @@ export const tenantUpdateSchema = z.object({
   billing_plan: z.string().trim().min(1).max(100).nullable().optional(),
   max_users: z.number().int().min(1).max(1_000_000).nullable().optional(),
   settings: tenantSettingsSchema.optional(),
+  services: tenantServicesSchema.optional(),
 });
 export type TenantUpdate = z.infer<typeof tenantUpdateSchema>;
 
@@ -121,6 +129,7 @@ export const tenantSchema = z.object({
   billing_plan: z.string().nullable(),
   max_users: z.number().nullable(),
   settings: z.record(z.string(), z.unknown()),
+  services: z.record(z.string(), z.unknown()),
   referral_code: z.string().nullable(),
   created: z.string(),
   updated: z.string(),

@@ -71,6 +71,7 @@ export function toTenant(r: Selectable<TenantsTable>): Tenant {
     billing_plan: r.billing_plan,
     max_users: r.max_users === null ? null : Number(r.max_users),
     settings: parseJsonObject(r.settings),
+    services: parseJsonObject(r.services),
     referral_code: r.referral_code,
     created: iso(r.created_at),
     updated: iso(r.updated_at),
@@ -151,6 +152,7 @@ export function createTenantService(deps: {
           billing_plan: input.billing_plan ?? null,
           max_users: input.max_users ?? null,
           settings: JSON.stringify(input.settings ?? {}),
+          services: JSON.stringify(input.services ?? {}),
           referral_code: referralCode(),
           created_at: now,
           updated_at: now,
@@ -229,6 +231,8 @@ export function createTenantService(deps: {
       for (const k of ['name', 'slug', 'domain', 'type', 'status', 'billing_plan', 'max_users'] as const) {
         if (patch[k] !== undefined) values[k] = patch[k];
       }
+      // Replaced whole, by PUT and PATCH alike.
+      if (patch.services !== undefined) values['services'] = JSON.stringify(patch.services);
       // A merge reads the stored settings and writes only if they are still what it read
       // (compare-and-set): a concurrent edit makes it read again instead of being overwritten.
       let storedSettings = beforeRow.settings;

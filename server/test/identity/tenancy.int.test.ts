@@ -156,6 +156,34 @@ eachDialect('tenancy', (dialect) => {
       expect(audit[1].ip).toBeTypeOf('string');
     });
 
+    it("keeps seed 002's tenant field `services` (platform admins set it; the tenant admin cannot)", async () => {
+      const created = await call(w.root.token, 'POST', '/api/v1/admin/tenants', {
+        name: 'Demo Tenant',
+        type: 'demo',
+        services: { openwebui_port: 3001, litellm: { port: 4000 } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const tenant = created.json();
+      expect(tenant.services).toEqual({ openwebui_port: 3001, litellm: { port: 4000 } });
+      const plain = (await call(w.root.token, 'POST', '/api/v1/admin/tenants', { name: 'No Services' })).json();
+      expect(plain.services).toEqual({});
+
+      const put = await call(w.root.token, 'PUT', `/api/v1/admin/tenants/${tenant.id}`, {
+        services: { openwebui_port: 3002 },
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      expect(put.json().services).toEqual({ openwebui_port: 3002 });
+      const patch = await call(w.root.token, 'PATCH', `/api/v1/admin/tenants/${tenant.id}`, { name: 'Demo' });
+      expect(patch.json()).toMatchObject({ name: 'Demo', services: { openwebui_port: 3002 } });
+      expect((await t.identity.tenants.getById(tenant.id))?.services).toEqual({ openwebui_port: 3002 });
+      expect(
+        (await call(w.root.token, 'PUT', `/api/v1/admin/tenants/${tenant.id}`, { services: [3001] })).statusCode,
+      ).toBe(400);
+
+      await call(w.adminA.token, 'PUT', '/api/v1/tenant', { services: { openwebui_port: 1 } });
+      expect((await t.identity.tenants.getById(w.a.id))?.services).toEqual({});
+    });
+
     it('a tenant admin edits name, domain and settings of their own tenant only', async () => {
       const res = await call(w.adminA.token, 'PUT', '/api/v1/tenant', {
         domain: 'a.example.com',

@@ -126,10 +126,23 @@ const auditLog: Migration = {
   },
 };
 
+/** Seed 002's tenant field `services` (the tenant's deployed services, e.g. `{openwebui_port: 3001}`). */
+const tenantServices: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .alterTable('tenants')
+      .addColumn('services', 'text', (c) => c.notNull().defaultTo('{}'))
+      .execute();
+  },
+};
+
 export const identityMigrations: Record<string, Migration> = {
   '0101_tenants': tenants,
   '0102_users': users,
   '0103_invites_sessions': invitesAndSessions,
   '0104_api_keys': apiKeys,
   '0105_audit_log': auditLog,
+  // Numbered after every migration that existed when it was added: names run in order, and a
+  // database that already ran 0400 must not be handed an earlier one.
+  '0500_tenant_services': tenantServices,
 };

@@ -19,6 +19,8 @@ export interface TenantsTable {
   max_users: NullableInt;
   /** JSON object; settings.provider holds provider preferences. */
   settings: string;
+  /** JSON object: seed 002's `services` (e.g. `{"openwebui_port": 3001}`). */
+  services: ColumnType<string, string | undefined, string>;
   referral_code: string | null;
   created_at: Int;
   updated_at: Int;
