@@ -37,6 +37,17 @@ describe('loadConfig', () => {
     expect([c.PORT, c.CIRCUIT_BREAKER_COOLDOWN_MS, c.UPSTREAM_MAX_RETRIES]).toEqual([8080, 30_000, 2]);
   });
 
+  it("takes seed 001's JWT_EXPIRES_IN as the session lifetime", () => {
+    expect(loadConfig({}).JWT_TTL_SECONDS).toBe(900);
+    expect(loadConfig({ JWT_EXPIRES_IN: '1h' }).JWT_TTL_SECONDS).toBe(3600);
+    expect(loadConfig({ JWT_EXPIRES_IN: '15m' }).JWT_TTL_SECONDS).toBe(900);
+    expect(loadConfig({ JWT_EXPIRES_IN: '1d', JWT_TTL_SECONDS: '86400' }).JWT_TTL_SECONDS).toBe(86_400);
+    // jsonwebtoken reads a bare "3600" as milliseconds, NestJS setups as seconds: a unit is required.
+    expect(() => loadConfig({ JWT_EXPIRES_IN: '3600' })).toThrow(/JWT_EXPIRES_IN: must be a duration/);
+    expect(() => loadConfig({ JWT_EXPIRES_IN: '7d' })).toThrow(/JWT_EXPIRES_IN: must be at most 1d/);
+    expect(() => loadConfig({ JWT_EXPIRES_IN: '1h', JWT_TTL_SECONDS: '900' })).toThrow(/JWT_EXPIRES_IN: disagrees/);
+  });
+
   it('every setting is documented in tollgate.example.env', () => {
     const doc = readFileSync(resolve(import.meta.dirname, '../../../tollgate.example.env'), 'utf8');
     const missing = Object.keys(configSchema.shape).filter((k) => !new RegExp(`^#?\\s*${k}=`, 'm').test(doc));

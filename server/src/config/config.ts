@@ -7,6 +7,7 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const DURATION_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 const optionalString = z
   .string()
   .optional()
@@ -37,6 +38,16 @@ export const configSchema = z.object({
   /** HMAC secret for session JWTs; generated and kept in DATA_DIR when unset. */
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_TTL_SECONDS: int(30, 86_400).default(900),
+  /** Seed 001's name for the session lifetime, as a duration ("1h", "15m"); sets JWT_TTL_SECONDS. */
+  JWT_EXPIRES_IN: optionalString.pipe(
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,6}\s*[smhd]$/, 'must be a duration with a unit, like 900s, 15m, 1h or 1d')
+      .transform((v) => Number(v.slice(0, -1).trim()) * DURATION_UNIT_SECONDS[v.slice(-1)]!)
+      .pipe(z.number().int().min(30, 'must be at least 30s').max(86_400, 'must be at most 1d'))
+      .optional(),
+  ),
   REFRESH_TTL_SECONDS: int(300, 365 * 86_400).default(30 * 86_400),
   LOGIN_MAX_ATTEMPTS: int(1, 100).default(5),
   LOGIN_LOCK_MINUTES: int(1, 24 * 60).default(15),
@@ -104,7 +115,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const config = parsed.data;
+  if (config.JWT_EXPIRES_IN !== undefined) {
+    if (known['JWT_TTL_SECONDS'] !== undefined && config.JWT_TTL_SECONDS !== config.JWT_EXPIRES_IN)
+      throw new ConfigError(
+        'invalid configuration:\n  JWT_EXPIRES_IN: disagrees with JWT_TTL_SECONDS; set one of them',
+      );
+    config.JWT_TTL_SECONDS = config.JWT_EXPIRES_IN;
+  }
+  return config;
 }
 
 export function isPostgres(config: Pick<Config, 'DATABASE_URL'>): boolean {
