@@ -64,7 +64,25 @@ export const configSchema = z.object({
 
   ADMIN_BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
   GATEWAY_BODY_LIMIT_BYTES: int(1024).default(8 * 1024 * 1024),
-  CORS_ORIGINS: optionalString,
+  /** Browser origins allowed to call the API from another site (comma-separated; `*` = any). */
+  CORS_ORIGINS: optionalString.pipe(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o.length > 0),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^(\*|https?:\/\/[^/\s]+)$/, 'each origin must look like https://admin.example.com (no path), or *'),
+        ),
+      )
+      .optional(),
+  ),
   TRUST_PROXY: bool.default(false),
   /** How long a stop waits for requests in progress before it closes every connection. */
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(30_000),

@@ -36,6 +36,21 @@ function decodeModelName(raw: string): string | null {
   }
 }
 
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-expose-headers',
+  'vary',
+];
+
+function copyCorsHeaders(_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  for (const h of CORS_HEADERS) {
+    const v = reply.getHeader(h);
+    if (v !== undefined) reply.raw.setHeader(h, v);
+  }
+  done();
+}
+
 const flavorOf = (request: FastifyRequest): ErrorFlavor => request.routeOptions.config?.gatewayFlavor ?? 'openai';
 
 export function gatewayRoutes(deps: GatewayDeps) {
@@ -63,6 +78,10 @@ export function gatewayRoutes(deps: GatewayDeps) {
       deps.metrics.request(request.routeOptions.url ?? 'unknown', e.status);
       return sendError(reply, flavorOf(request), e);
     });
+    // The CORS plugin (http/app.ts, when CORS_ORIGINS is set) puts its headers on Fastify's reply;
+    // successful gateway answers are written straight to the socket (request-context.ts sendJson,
+    // the stream relay), so the headers are copied to the raw response, which writeHead merges.
+    if (deps.config.CORS_ORIGINS) scope.addHook('onRequest', copyCorsHeaders);
     // Authenticate before the body is read: an unauthenticated caller cannot make us parse 8 MiB.
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       request.gatewayT0 = performance.now();

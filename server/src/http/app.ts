@@ -1,6 +1,7 @@
 // The HTTP surface: one Fastify instance for the admin API (/api/*, seed routes) and the gateway
 // (/v1/* model routes, registered by the gateway module in its own encapsulated scope).
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -32,6 +33,20 @@ export interface HttpDeps {
 
 export type App = FastifyInstance;
 
+/** Response headers a cross-site browser caller may read (the gateway's and the rate limiter's). */
+const CORS_EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-tollgate-cost',
+  'x-tollgate-provider',
+  'retry-after',
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-tokens',
+];
+
 /** One registered route as the app saw it: tests enumerate these so a new route is covered. */
 export interface RouteEntry {
   method: string;
@@ -48,6 +63,14 @@ declare module 'fastify' {
 
 export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // Errors the router raises (broken percent-encoding, no such route) answer in the envelope of the
+  // module that owns the path: OpenAI's (Anthropic's under /v1/messages) for the gateway's /v1
+  // model routes, whose SDK callers parse nothing else; the admin API's elsewhere, seed 001's
+  // /v1/auth and /v1/billing included.
+  const ownerOf = (url: string) =>
+    url.startsWith('/v1/auth') || url.startsWith('/v1/billing')
+      ? undefined
+      : deps.modules.find((m) => m.frameworkErrors && url.startsWith(m.frameworkErrors.prefix));
   const app = Fastify({
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     genReqId: (req) => {
@@ -66,8 +89,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     // Broken percent-encoding and over-long path parameters answer in the API's error envelope too.
     frameworkErrors: (error, request, reply) => {
-      const own = deps.modules.find((m) => m.frameworkErrors && request.url.startsWith(m.frameworkErrors.prefix));
-      (own?.frameworkErrors?.handle ?? adminErrorHandler)(error, request, reply);
+      (ownerOf(request.url)?.frameworkErrors?.handle ?? adminErrorHandler)(error, request, reply);
     },
     // The gateway's /v1 model routes log with an explicit requestId field and skip the per-request
     // child logger (a measurable cost on the hot path); every other route gets one.
@@ -81,8 +103,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(adminErrorHandler);
   app.setNotFoundHandler((request, reply) => {
-    adminErrorHandler(
-      new AppError('not_found', `route ${request.method} ${request.url.split('?')[0]} not found`),
+    const path = request.url.split('?')[0]!;
+    const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+    (ownerOf(request.url)?.frameworkErrors?.handle ?? adminErrorHandler)(
+      new AppError('not_found', `route ${request.method} ${shown} not found`),
       request,
       reply,
     );
@@ -93,8 +117,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   // Routes added by plugins (static assets, the OpenAPI UI) are public; every other route must
   // declare its access (the guard refuses undeclared ones).
   app.addHook('onRoute', (route) => {
+    // …and so is the CORS plugin's preflight route (OPTIONS *), which answers only the CORS question.
     const publicPrefix = route.url.startsWith('/assets/') || route.url.startsWith('/api/docs');
-    if (publicPrefix && !route.config?.access) route.config = { ...route.config, access: 'public' };
+    const preflight = route.method === 'OPTIONS' && route.url === '*';
+    if ((publicPrefix || preflight) && !route.config?.access) route.config = { ...route.config, access: 'public' };
     for (const method of [route.method].flat())
       routeTable.push({ method, url: route.url, access: route.config?.access });
     // Per route, not a global hook: the gateway's hot path does not pay for the check. A route is
@@ -128,6 +154,18 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // Cross-site browser callers (seed 002's admin portal on its own domain, browser apps calling the
+  // gateway with a key): only when configured, so the default hot path has no CORS hook.
+  if (config.CORS_ORIGINS) {
+    const origins = config.CORS_ORIGINS;
+    await app.register(fastifyCors, {
+      origin: origins.includes('*') ? true : origins,
+      credentials: !origins.includes('*'),
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {

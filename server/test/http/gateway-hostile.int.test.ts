@@ -203,6 +203,32 @@ eachDialect('gateway hostile values', (dialect) => {
     expect(res.json()).toMatchObject({ error: { code: 'unsupported_endpoint' } });
   });
 
+  it('an unknown /v1 route is a 404 in the envelope its SDKs parse; seed 001 and admin paths keep theirs', async () => {
+    const at = (method: 'GET' | 'POST', url: string) =>
+      w.t.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${w.secret}` },
+        payload: method === 'POST' ? {} : undefined,
+      });
+    const openai = await at('POST', '/v1/responses');
+    expect(openai.statusCode).toBe(404);
+    expect(openai.json()).toMatchObject({
+      error: { type: 'invalid_request_error', message: expect.stringContaining('/v1/responses') },
+    });
+    const anthropic = await at('POST', '/v1/messages/batches');
+    expect(anthropic.statusCode).toBe(404);
+    expect(anthropic.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    const long = await at('GET', `/v1/${'x'.repeat(5_000)}`);
+    expect(long.statusCode).toBe(404);
+    expect(long.body.length, 'the 5,000-character path is not echoed whole').toBeLessThan(600);
+    for (const url of ['/v1/auth/nope', '/v1/billing/nope', '/api/v1/nope']) {
+      const admin = await at('GET', url);
+      expect(admin.statusCode, url).toBe(404);
+      expect(admin.json(), url).toMatchObject({ error: { code: 'not_found' } });
+    }
+  });
+
   it('router refusals and unknown ids under /v1 answer in the OpenAI envelope, without echoing a long id', async () => {
     for (const url of ['/v1/models/%E0%A4%A', `/v1/models/${'m'.repeat(5_000)}`]) {
       const res = await w.t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${w.secret}` } });
