@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import type { Principal } from '../identity/ports.js';
 import { pageOf, toPage, type Page } from '../identity/pagination.js';
 import { isoOrNull, parseJsonObject } from '../identity/json.js';
-import { nextId } from '../identity/monotonic-id.js';
+import { nextId } from '../shared/monotonic-id.js';
 import { z } from 'zod';
 import { diffChanges, jsonSafe, type Changes } from './audit-diff.js';
 

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { randomToken, sha256Hex } from '../identity/crypto.js';
-import { nextId } from '../identity/monotonic-id.js';
+import { nextId } from '../shared/monotonic-id.js';
 
 export interface SessionMeta {
   ip?: string | null;

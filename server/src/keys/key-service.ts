@@ -10,7 +10,7 @@ import { iso, isoOrNull, parseStringArray } from '../identity/json.js';
 import { toPage, type Page } from '../identity/pagination.js';
 import type { BudgetPeriod } from '../identity/ports.js';
 import { AppError, invalid, notFound } from '../shared/errors.js';
-import { nextId } from '../identity/monotonic-id.js';
+import { nextId } from '../shared/monotonic-id.js';
 import { formatMoney } from '../shared/money.js';
 import { generateKeySecret, keyStatus, type KeyStatus } from './key-secret.js';
 import type { ApiKey, KeyCreate, KeyUpdate } from './key-schemas.js';

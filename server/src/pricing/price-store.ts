@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.js';
 import type { ModelPricesTable } from '../db/tables/money.js';
 import { toBig, toNum } from '../db/database.js';
 import { invalid } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { nextId } from '../shared/monotonic-id.js';
 import { MoneyFormatError, parseMoney, type Nano } from '../shared/money.js';
 import type { ModelPrice, PriceInput, PriceWriter } from './ports.js';
 import type { InMemoryPriceCatalog } from './price-catalog.js';
@@ -148,7 +148,7 @@ export function createPriceStore(
     }
 
     const raw: RawPrice = {
-      id: newId('prc', at),
+      id: nextId('prc', at),
       model,
       deploymentId,
       ...rates,
@@ -187,7 +187,7 @@ export function createPriceStore(
     const effectiveFrom = input.effectiveFrom ?? at;
     if (!Number.isSafeInteger(effectiveFrom)) throw invalid('effective_from', 'must be a valid time');
     const version: MultiplierVersion = {
-      id: newId('prc', at),
+      id: nextId('prc', at),
       tenantId: input.tenantId,
       ppm: input.ppm,
       effectiveFrom,

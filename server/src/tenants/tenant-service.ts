@@ -12,7 +12,7 @@ import { iso, parseJsonObject } from '../identity/json.js';
 import { toPage, type Page } from '../identity/pagination.js';
 import type { TenantInfo } from '../identity/ports.js';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.js';
-import { nextId } from '../identity/monotonic-id.js';
+import { nextId } from '../shared/monotonic-id.js';
 import { mergePatch } from './settings-patch.js';
 import { slugCandidate, slugify } from './slug.js';
 import {

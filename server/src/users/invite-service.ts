@@ -8,7 +8,7 @@ import type { ActionContext } from '../identity/context.js';
 import { randomToken, sha256Hex } from '../identity/crypto.js';
 import { iso } from '../identity/json.js';
 import { AppError, invalid, notFound } from '../shared/errors.js';
-import { nextId } from '../identity/monotonic-id.js';
+import { nextId } from '../shared/monotonic-id.js';
 import { hashPassword } from './password.js';
 import type { Invite, User } from './user-schemas.js';
 import type { UserService } from './user-service.js';

@@ -12,7 +12,7 @@ import { iso, isoOrNull } from '../identity/json.js';
 import { toPage, type Page } from '../identity/pagination.js';
 import type { Role, UserInfo } from '../identity/ports.js';
 import { AppError, conflict, invalid, notFound } from '../shared/errors.js';
-import { nextId } from '../identity/monotonic-id.js';
+import { nextId } from '../shared/monotonic-id.js';
 import type { Tenant } from '../tenants/tenant-schemas.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 import { hashPassword } from './password.js';

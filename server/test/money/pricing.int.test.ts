@@ -32,6 +32,21 @@ eachDialect('price store', (dialect) => {
   });
   afterAll(async () => db.close());
 
+  it('corrections written in the same millisecond for the same instant: the later one is in force', async () => {
+    // The clock stands still, so the versions share created_at too: only their ids order them.
+    for (let i = 1; i <= 20; i++) {
+      await store.setPrice(
+        { model: 'same-ms', inputPerMTok: String(i), outputPerMTok: '1', effectiveFrom: T1 },
+        'usr_op',
+      );
+      expect(catalog.price('ten', 'same-ms', usage, T1)?.cost, `price correction ${i}`).toBe(
+        BigInt(i) * 1_000_000_000n + 1_000_000_000n,
+      );
+      await store.setMultiplier({ tenantId: 'ten_same_ms', ppm: BigInt(i) * 1_000_000n, effectiveFrom: T1 });
+      expect(catalog.multiplierAt('ten_same_ms', T1).ppm, `multiplier correction ${i}`).toBe(BigInt(i) * 1_000_000n);
+    }
+  });
+
   it('a price change is a new version: events before and after are charged at their own version', async () => {
     const v1 = await store.setPrice(
       { model: 'gpt-x', inputPerMTok: '2.50', outputPerMTok: '10', effectiveFrom: T1 },

@@ -2,7 +2,7 @@
 // shared/ids.ts gives `<prefix>_<10 time chars><16 random chars>` in Crockford base32; two ids of
 // the same millisecond compare by their random part, so here a same-or-earlier id is replaced by
 // the previous one plus one (ULID's monotonic rule), per prefix, within this process.
-import { newId, type IdPrefix } from '../shared/ids.js';
+import { newId, type IdPrefix } from './ids.js';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const last = new Map<IdPrefix, string>();
