@@ -114,6 +114,8 @@ export async function budgetRoutes(app: FastifyInstance, ctx: BudgetRoutesContex
       const tenantId = await requiredTenant(userOf(req), req.query.tenant_id);
       const { scope, agent, limit, period } = req.body;
       if (scope === 'agent' && !agent) throw invalid('agent', 'is required for an agent budget');
+      // Naming an agent on the tenant budget is a mistake (meant scope agent?), not a detail to drop.
+      if (scope === 'tenant' && agent !== undefined) throw invalid('agent', 'is only for scope "agent"');
       const subject = scope === 'agent' ? agent! : tenantId;
       const scopeKey = budgetScopeKey(scope, tenantId, subject);
       const before = await ctx.admin.state(scopeKey);

@@ -96,6 +96,15 @@ eachDialect('budget routes', (dialect) => {
         payload: { scope: 'agent', limit: '5' },
       });
       expect(noAgent.statusCode).toBe(400);
+      // An agent named on the tenant budget is refused, not silently dropped.
+      const stray = await inject({
+        method: 'PUT',
+        url: '/api/v1/budgets',
+        headers: bearer(w.adminA.token),
+        payload: { scope: 'tenant', agent: 'support-bot', limit: '7' },
+      });
+      expect(stray.statusCode).toBe(400);
+      expect(stray.json().error).toMatchObject({ code: 'validation_error', field: 'agent' });
       // A platform admin must name the tenant, and an unknown one is a 404.
       expect((await inject({ method: 'GET', url: '/api/v1/budgets', headers: bearer(w.root.token) })).statusCode).toBe(
         400,
