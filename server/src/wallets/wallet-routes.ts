@@ -90,12 +90,20 @@ export function walletRoutes(ctx: MoneyRoutesContext) {
       async (req) => {
         const tenantId = req.params.id;
         await requireTenant(ctx, tenantId);
+        // A prepaid wallet has no credit: a limit sent with it is a mistake, not one to keep for
+        // a later switch to postpaid.
+        if (
+          req.body.mode === 'prepaid' &&
+          req.body.credit_limit !== undefined &&
+          parseMoney(req.body.credit_limit) !== 0n
+        )
+          throw invalid('credit_limit', 'applies to postpaid wallets only');
         const before = await ctx.wallets.getWallet(tenantId);
         const creditLimit =
-          req.body.credit_limit !== undefined
-            ? parseMoney(req.body.credit_limit)
-            : req.body.mode === 'prepaid'
-              ? 0n
+          req.body.mode === 'prepaid'
+            ? 0n
+            : req.body.credit_limit !== undefined
+              ? parseMoney(req.body.credit_limit)
               : before.creditLimit;
         const after = await ctx.wallets.setMode(tenantId, req.body.mode, creditLimit);
         await audit(ctx, req, {

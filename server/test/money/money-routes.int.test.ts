@@ -151,6 +151,19 @@ eachDialect('money routes: wallets, balance, transactions', (dialect) => {
       });
       expect(bad.json().error.field).toBe('mode');
     });
+
+    it('a credit limit is for postpaid only: refused with prepaid, dropped by a switch to prepaid', async () => {
+      const put = (payload: object) =>
+        f.call('root', { method: 'PUT', url: `/api/v1/admin/tenants/${f.tenantA}/wallet`, payload });
+      const refused = await put({ mode: 'prepaid', credit_limit: '500' });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error.field).toBe('credit_limit');
+      expect((await put({ mode: 'postpaid', credit_limit: '30' })).json()).toMatchObject({ credit_limit: '30.00' });
+      expect((await put({ mode: 'prepaid' })).json()).toMatchObject({ mode: 'prepaid', credit_limit: '0.00' });
+      // Back to postpaid without a limit: none, not the one set before (nor the 500 refused above).
+      expect((await put({ mode: 'postpaid' })).json()).toMatchObject({ mode: 'postpaid', credit_limit: '0.00' });
+      expect((await put({ mode: 'prepaid' })).statusCode).toBe(200);
+    });
   });
 
   describe('seed 001 /v1/billing/balance', () => {
