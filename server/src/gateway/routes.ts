@@ -104,6 +104,12 @@ export function gatewayRoutes(deps: GatewayDeps) {
     });
 
     const post = { bodyLimit, config: { access: 'gateway' as const } };
+    // The /v1/messages routes answer in Anthropic's error envelope.
+    const anthropicRoute = (summary: string) => ({
+      bodyLimit,
+      config: { access: 'gateway' as const, gatewayFlavor: 'anthropic' as const },
+      schema: { tags: ['gateway'], summary },
+    });
 
     scope.post(
       '/v1/chat/completions',
@@ -123,14 +129,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
 
     scope.post(
       '/v1/messages',
-      {
-        ...post,
-        config: { access: 'gateway', gatewayFlavor: 'anthropic' },
-        schema: {
-          tags: ['gateway'],
-          summary: 'Anthropic Messages API (stream and non-stream) on any configured model',
-        },
-      },
+      anthropicRoute('Anthropic Messages API (stream and non-stream) on any configured model'),
       async (request, reply) => {
         const c = parseMessagesRequest(request.body);
         if (!c.ok)
@@ -151,14 +150,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
 
     scope.post(
       '/v1/messages/count_tokens',
-      {
-        ...post,
-        config: { access: 'gateway', gatewayFlavor: 'anthropic' },
-        schema: {
-          tags: ['gateway'],
-          summary: 'Anthropic token counting: the input tokens of a Messages request (not billed)',
-        },
-      },
+      anthropicRoute('Anthropic token counting: the input tokens of a Messages request (not billed)'),
       async (request, reply) => {
         const c = parseCountTokensRequest(request.body);
         if (!c.ok)
