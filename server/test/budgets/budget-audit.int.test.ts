@@ -1,49 +1,41 @@
 // Budget administration leaves a trace: every budget set, removed or reset is in the audit log
 // (seed 003's reset-budgets with the admin service key as actor); a deleted tenant's budgets are
 // gone from the API; a user budget can be removed.
-import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/shared/clock.js';
-import { createTestApp, ADMIN_SECRET_KEY, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_SECRET_KEY } from '../support/app.js';
 import { eachDialect } from '../support/db.js';
+import { budgetApp } from './budget-app.js';
 import { systemContext } from '../../src/identity/context.js';
-import { bearer, makePerson, makeTenant, world } from '../identity/helpers.js';
+import { bearer, makePerson, makeTenant } from '../identity/helpers.js';
 
 eachDialect('budget audit', (dialect) => {
-  let t: TestApp;
-  let w: Awaited<ReturnType<typeof world>>;
-  const clock = new ManualClock(Date.UTC(2026, 2, 10, 12, 0, 0));
-  beforeAll(async () => {
-    t = await createTestApp(dialect, {}, { clock });
-    w = await world(t);
-  });
-  afterAll(async () => t.close());
-
-  const inject = (opts: InjectOptions) => t.app.inject(opts);
+  const app = budgetApp(dialect);
+  const { inject } = app;
 
   describe('audit and deleted tenants', () => {
     it('every budget change is audited: actor, tenant, budget, limit/period before and after', async () => {
       const put = (payload: object) =>
-        inject({ method: 'PUT', url: '/api/v1/budgets', headers: bearer(w.adminA.token), payload });
+        inject({ method: 'PUT', url: '/api/v1/budgets', headers: bearer(app.w.adminA.token), payload });
       expect((await put({ scope: 'agent', agent: 'audited-bot', limit: '10' })).statusCode).toBe(200);
       expect((await put({ scope: 'agent', agent: 'audited-bot', limit: '12.5', period: 'daily' })).statusCode).toBe(
         200,
       );
       expect((await put({ scope: 'agent', agent: 'audited-bot', limit: null })).statusCode).toBe(200);
-      const person = await makePerson(t, 'tenant_user', w.a.id);
+      const person = await makePerson(app.t, 'tenant_user', app.w.a.id);
       const user = await inject({
         method: 'PUT',
         url: `/api/v1/users/${person.id}/budget`,
-        headers: bearer(w.adminA.token),
+        headers: bearer(app.w.adminA.token),
         payload: { total: '7' },
       });
       expect(user.statusCode, user.body).toBe(200);
 
-      const target = `agent:${w.a.id}/audited-bot`;
-      const entries = (await t.identity.audit.list({ tenantId: w.a.id, targetType: 'budget', limit: 50 })).items;
+      const target = `agent:${app.w.a.id}/audited-bot`;
+      const entries = (await app.t.identity.audit.list({ tenantId: app.w.a.id, targetType: 'budget', limit: 50 }))
+        .items;
       const agent = entries.filter((e) => e.target_id === target).reverse();
       expect(agent.map((e) => e.action)).toEqual(['budget.set', 'budget.set', 'budget.remove']);
-      expect(agent[0]).toMatchObject({ actor: { email: w.adminA.email }, tenant_id: w.a.id });
+      expect(agent[0]).toMatchObject({ actor: { email: app.w.adminA.email }, tenant_id: app.w.a.id });
       expect(agent[0]!.changes).toMatchObject({ limit: { from: null, to: '10.00' } });
       expect(agent[1]!.changes).toEqual({
         limit: { from: '10.00', to: '12.50' },
@@ -58,7 +50,7 @@ eachDialect('budget audit', (dialect) => {
 
     it('seed 003 reset-budgets is audited with the admin service key as actor', async () => {
       const resets = async () =>
-        (await t.identity.audit.list({ tenantId: null, action: 'budget.reset', limit: 50 })).items;
+        (await app.t.identity.audit.list({ tenantId: null, action: 'budget.reset', limit: 50 })).items;
       const before = (await resets()).length;
       const res = await inject({
         method: 'POST',
@@ -76,41 +68,42 @@ eachDialect('budget audit', (dialect) => {
     });
 
     it("a deleted tenant's budgets are not found, like its wallet", async () => {
-      const gone = await makeTenant(t, 'Gone Inc');
-      await t.identity.tenants.deactivate(gone.id, systemContext);
+      const gone = await makeTenant(app.t, 'Gone Inc');
+      await app.t.identity.tenants.deactivate(gone.id, systemContext);
       const list = await inject({
         method: 'GET',
         url: `/api/v1/budgets?tenant_id=${gone.id}`,
-        headers: bearer(w.root.token),
+        headers: bearer(app.w.root.token),
       });
       expect(list.statusCode).toBe(404);
       const put = await inject({
         method: 'PUT',
         url: `/api/v1/budgets?tenant_id=${gone.id}`,
-        headers: bearer(w.root.token),
+        headers: bearer(app.w.root.token),
         payload: { scope: 'tenant', limit: '5' },
       });
       expect(put.statusCode).toBe(404);
-      expect(await t.budgets.admin.state(`tenant:${gone.id}`)).toBeNull();
+      expect(await app.t.budgets.admin.state(`tenant:${gone.id}`)).toBeNull();
     });
   });
 
   describe('removing a user budget', () => {
     it('a tenant admin removes a user budget (audited); users, other tenants and repeats cannot', async () => {
-      const person = await makePerson(t, 'tenant_user', w.a.id);
+      const person = await makePerson(app.t, 'tenant_user', app.w.a.id);
       const url = `/api/v1/users/${person.id}/budget`;
-      const set = await inject({ method: 'PUT', url, headers: bearer(w.adminA.token), payload: { total: '9' } });
+      const set = await inject({ method: 'PUT', url, headers: bearer(app.w.adminA.token), payload: { total: '9' } });
       expect(set.statusCode, set.body).toBe(200);
       expect((await inject({ method: 'DELETE', url, headers: bearer(person.token) })).statusCode).toBe(403);
-      expect((await inject({ method: 'DELETE', url, headers: bearer(w.adminB.token) })).statusCode).toBe(404);
-      const del = await inject({ method: 'DELETE', url, headers: bearer(w.adminA.token) });
+      expect((await inject({ method: 'DELETE', url, headers: bearer(app.w.adminB.token) })).statusCode).toBe(404);
+      const del = await inject({ method: 'DELETE', url, headers: bearer(app.w.adminA.token) });
       expect(del.statusCode, del.body).toBe(204);
-      expect((await inject({ method: 'GET', url, headers: bearer(w.adminA.token) })).statusCode).toBe(404);
-      const again = await inject({ method: 'DELETE', url, headers: bearer(w.adminA.token) });
+      expect((await inject({ method: 'GET', url, headers: bearer(app.w.adminA.token) })).statusCode).toBe(404);
+      const again = await inject({ method: 'DELETE', url, headers: bearer(app.w.adminA.token) });
       expect(again.statusCode).toBe(404);
-      const entries = (await t.identity.audit.list({ tenantId: w.a.id, action: 'budget.remove', limit: 50 })).items;
+      const entries = (await app.t.identity.audit.list({ tenantId: app.w.a.id, action: 'budget.remove', limit: 50 }))
+        .items;
       expect(entries.find((e) => e.target_id === `user:${person.id}`)).toMatchObject({
-        actor: { email: w.adminA.email },
+        actor: { email: app.w.adminA.email },
         changes: { limit: { from: '9.00', to: null } },
       });
     });

@@ -1,37 +1,27 @@
 // Seed 003's check-budget refusing what the gateway would refuse (exhausted budgets, an empty
 // prepaid wallet, inactive users and organizations, exact estimates), through the whole app.
-import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/shared/clock.js';
-import { createTestApp, BILLING_API_KEY, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { BILLING_API_KEY } from '../support/app.js';
 import { eachDialect } from '../support/db.js';
+import { budgetApp } from './budget-app.js';
 import { systemContext } from '../../src/identity/context.js';
-import { bearer, makePerson, makeTenant, world } from '../identity/helpers.js';
+import { bearer, makePerson, makeTenant } from '../identity/helpers.js';
 import { ledgerOf, meter, topUp } from './harness.js';
 
 const USD = 1_000_000_000n;
 
 eachDialect('seed 003 check-budget refusals', (dialect) => {
-  let t: TestApp;
-  let w: Awaited<ReturnType<typeof world>>;
-  const clock = new ManualClock(Date.UTC(2026, 2, 10, 12, 0, 0));
-  beforeAll(async () => {
-    t = await createTestApp(dialect, {}, { clock });
-    w = await world(t);
-    await topUp(ledgerOf(t.db, clock), w.a.id, 100n * USD, `seed-topup-${w.a.id}`, clock.now());
-  });
-  afterAll(async () => t.close());
-
-  const inject = (opts: InjectOptions) => t.app.inject(opts);
+  const app = budgetApp(dialect, { fund: true });
+  const { clock, inject } = app;
 
   describe('seed 003 check-budget refusals', () => {
     const check = (payload: object) =>
       inject({ method: 'POST', url: '/api/check-budget', headers: { 'x-api-key': BILLING_API_KEY }, payload });
     const spend = (requestId: string, tenantId: string, userId: string, amount: bigint) =>
       meter(
-        t.db,
-        ledgerOf(t.db, clock),
-        t.budgets,
+        app.t.db,
+        ledgerOf(app.t.db, clock),
+        app.t.budgets,
         [
           {
             requestId,
@@ -59,9 +49,9 @@ eachDialect('seed 003 check-budget refusals', (dialect) => {
     };
 
     it('refuses an exhausted or overspent user budget when the body has no estimate', async () => {
-      const spender = await makePerson(t, 'tenant_user', w.a.id);
-      await setUserBudget(w.adminA.token, spender.id, '50.00');
-      await spend('req_exhaust_1', w.a.id, spender.id, 50n * USD);
+      const spender = await makePerson(app.t, 'tenant_user', app.w.a.id);
+      await setUserBudget(app.w.adminA.token, spender.id, '50.00');
+      await spend('req_exhaust_1', app.w.a.id, spender.id, 50n * USD);
       const exhausted = await check({ user_id: spender.id, model: 'gpt-4' });
       expect(exhausted.statusCode, exhausted.body).toBe(200);
       expect(exhausted.json()).toEqual({
@@ -72,7 +62,7 @@ eachDialect('seed 003 check-budget refusals', (dialect) => {
       });
       // An explicit estimate is refused as well.
       expect((await check({ user_id: spender.id, model: 'gpt-4', cost_estimate: 0.01 })).json().allowed).toBe(false);
-      await spend('req_exhaust_2', w.a.id, spender.id, 5n * USD);
+      await spend('req_exhaust_2', app.w.a.id, spender.id, 5n * USD);
       const overspent = await check({ user_id: spender.id, model: 'gpt-4' });
       expect(overspent.json()).toMatchObject({
         allowed: false,
@@ -80,13 +70,13 @@ eachDialect('seed 003 check-budget refusals', (dialect) => {
         message: 'User budget exceeded',
       });
       // The wallet still has money: it is the budget that refuses.
-      expect((await check({ user_id: w.adminA.id, model: 'gpt-4' })).json()).toMatchObject({ allowed: true });
+      expect((await check({ user_id: app.w.adminA.id, model: 'gpt-4' })).json()).toMatchObject({ allowed: true });
     });
 
     it('refuses a prepaid wallet at exactly zero when the body has no estimate', async () => {
-      const tenant = await makeTenant(t, 'Tenant Drained');
-      const admin = await makePerson(t, 'tenant_admin', tenant.id);
-      await topUp(ledgerOf(t.db, clock), tenant.id, 10n * USD, `seed-topup-${tenant.id}`, clock.now());
+      const tenant = await makeTenant(app.t, 'Tenant Drained');
+      const admin = await makePerson(app.t, 'tenant_admin', tenant.id);
+      await topUp(ledgerOf(app.t.db, clock), tenant.id, 10n * USD, `seed-topup-${tenant.id}`, clock.now());
       expect((await check({ user_id: admin.id, model: 'gpt-4' })).json()).toMatchObject({ allowed: true });
       await spend('req_drain_1', tenant.id, admin.id, 10n * USD);
       expect((await check({ user_id: admin.id, model: 'gpt-4' })).json()).toEqual({
@@ -96,27 +86,27 @@ eachDialect('seed 003 check-budget refusals', (dialect) => {
         message: 'Insufficient wallet balance',
       });
       // A tenant that never had a wallet is no different.
-      expect((await check({ user_id: w.userB.id, model: 'gpt-4' })).json()).toMatchObject({
+      expect((await check({ user_id: app.w.userB.id, model: 'gpt-4' })).json()).toMatchObject({
         allowed: false,
         message: 'Insufficient wallet balance',
       });
     });
 
     it('refuses a user of a suspended (or deleted) organization, as the gateway does', async () => {
-      const tenant = await makeTenant(t, 'Tenant Suspended');
-      const admin = await makePerson(t, 'tenant_admin', tenant.id);
-      await topUp(ledgerOf(t.db, clock), tenant.id, 100n * USD, `seed-topup-${tenant.id}`, clock.now());
+      const tenant = await makeTenant(app.t, 'Tenant Suspended');
+      const admin = await makePerson(app.t, 'tenant_admin', tenant.id);
+      await topUp(ledgerOf(app.t.db, clock), tenant.id, 100n * USD, `seed-topup-${tenant.id}`, clock.now());
       expect((await check({ user_id: admin.id, model: 'gpt-4', cost_estimate: 1 })).json()).toMatchObject({
         allowed: true,
       });
-      await t.identity.tenants.update(tenant.id, { status: 'suspended' }, systemContext);
+      await app.t.identity.tenants.update(tenant.id, { status: 'suspended' }, systemContext);
       expect((await check({ user_id: admin.id, model: 'gpt-4', cost_estimate: 1 })).json()).toEqual({
         allowed: false,
         budget: { total: 100, used: 0, remaining: 100 },
         status: 'active',
         message: 'Organization is suspended',
       });
-      await t.identity.tenants.deactivate(tenant.id, systemContext);
+      await app.t.identity.tenants.deactivate(tenant.id, systemContext);
       expect((await check({ user_id: admin.email, model: 'gpt-4' })).json()).toMatchObject({
         allowed: false,
         message: 'Organization is deleted',
@@ -124,8 +114,8 @@ eachDialect('seed 003 check-budget refusals', (dialect) => {
     });
 
     it('refuses a suspended user', async () => {
-      const person = await makePerson(t, 'tenant_user', w.a.id);
-      await t.identity.users.suspend(person.id, systemContext);
+      const person = await makePerson(app.t, 'tenant_user', app.w.a.id);
+      await app.t.identity.users.suspend(person.id, systemContext);
       expect((await check({ user_id: person.id, model: 'gpt-4', cost_estimate: 0.01 })).json()).toMatchObject({
         allowed: false,
         status: 'suspended',
@@ -134,9 +124,9 @@ eachDialect('seed 003 check-budget refusals', (dialect) => {
     });
 
     it('reads cost_estimate exactly as written: 999999999.99 fits a budget of 999999999.99', async () => {
-      const tenant = await makeTenant(t, 'Tenant Large');
-      const admin = await makePerson(t, 'tenant_admin', tenant.id);
-      await topUp(ledgerOf(t.db, clock), tenant.id, 1_000_000_000n * USD, `seed-topup-${tenant.id}`, clock.now());
+      const tenant = await makeTenant(app.t, 'Tenant Large');
+      const admin = await makePerson(app.t, 'tenant_admin', tenant.id);
+      await topUp(ledgerOf(app.t.db, clock), tenant.id, 1_000_000_000n * USD, `seed-topup-${tenant.id}`, clock.now());
       await setUserBudget(admin.token, admin.id, '999999999.99');
       // toFixed(9) made this 999999999.990000010, one hair above the budget.
       expect((await check({ user_id: admin.id, model: 'gpt-4', cost_estimate: 999999999.99 })).json()).toMatchObject({

@@ -1,33 +1,21 @@
 // Budget routes and seed 003's check-budget / reset-budgets through the whole app (app.inject).
-import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/shared/clock.js';
-import { createTestApp, ADMIN_SECRET_KEY, BILLING_API_KEY, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_SECRET_KEY, BILLING_API_KEY } from '../support/app.js';
 import { eachDialect } from '../support/db.js';
-import { bearer, world } from '../identity/helpers.js';
-import { ledgerOf, meter, topUp } from './harness.js';
-
-const USD = 1_000_000_000n;
+import { budgetApp } from './budget-app.js';
+import { bearer } from '../identity/helpers.js';
+import { ledgerOf, meter } from './harness.js';
 
 eachDialect('budget routes', (dialect) => {
-  let t: TestApp;
-  let w: Awaited<ReturnType<typeof world>>;
-  const clock = new ManualClock(Date.UTC(2026, 2, 10, 12, 0, 0));
-  beforeAll(async () => {
-    t = await createTestApp(dialect, {}, { clock });
-    w = await world(t);
-    await topUp(ledgerOf(t.db, clock), w.a.id, 100n * USD, `seed-topup-${w.a.id}`, clock.now());
-  });
-  afterAll(async () => t.close());
-
-  const inject = (opts: InjectOptions) => t.app.inject(opts);
+  const app = budgetApp(dialect, { fund: true });
+  const { clock, inject } = app;
 
   describe('tenant and agent budgets', () => {
     it('a tenant admin sets and lists the tenant budget and an agent budget', async () => {
       let res = await inject({
         method: 'PUT',
         url: '/api/v1/budgets',
-        headers: bearer(w.adminA.token),
+        headers: bearer(app.w.adminA.token),
         payload: { scope: 'tenant', limit: '500.00' },
       });
       expect(res.statusCode, res.body).toBe(200);
@@ -42,16 +30,16 @@ eachDialect('budget routes', (dialect) => {
       res = await inject({
         method: 'PUT',
         url: '/api/v1/budgets',
-        headers: bearer(w.adminA.token),
+        headers: bearer(app.w.adminA.token),
         payload: { scope: 'agent', agent: 'support-bot', limit: '25.5', period: 'weekly' },
       });
       expect(res.statusCode, res.body).toBe(200);
-      res = await inject({ method: 'GET', url: '/api/v1/budgets', headers: bearer(w.adminA.token) });
+      res = await inject({ method: 'GET', url: '/api/v1/budgets', headers: bearer(app.w.adminA.token) });
       expect(res.statusCode).toBe(200);
       const budgets = res.json().budgets as { scope_key: string; limit: string }[];
       expect(budgets.map((b) => [b.scope_key, b.limit])).toEqual([
-        [`agent:${w.a.id}/support-bot`, '25.50'],
-        [`tenant:${w.a.id}`, '500.00'],
+        [`agent:${app.w.a.id}/support-bot`, '25.50'],
+        [`tenant:${app.w.a.id}`, '500.00'],
       ]);
     });
 
@@ -59,13 +47,13 @@ eachDialect('budget routes', (dialect) => {
       await inject({
         method: 'PUT',
         url: '/api/v1/budgets',
-        headers: bearer(w.adminA.token),
+        headers: bearer(app.w.adminA.token),
         payload: { scope: 'agent', agent: 'tmp', limit: '1' },
       });
       const res = await inject({
         method: 'PUT',
         url: '/api/v1/budgets',
-        headers: bearer(w.adminA.token),
+        headers: bearer(app.w.adminA.token),
         payload: { scope: 'agent', agent: 'tmp', limit: null },
       });
       expect(res.json()).toEqual({ budget: null });
@@ -73,17 +61,22 @@ eachDialect('budget routes', (dialect) => {
 
     it("another tenant's id is a 404; tenant users may not manage budgets; bad input is a 400", async () => {
       expect(
-        (await inject({ method: 'GET', url: `/api/v1/budgets?tenant_id=${w.a.id}`, headers: bearer(w.adminB.token) }))
-          .statusCode,
+        (
+          await inject({
+            method: 'GET',
+            url: `/api/v1/budgets?tenant_id=${app.w.a.id}`,
+            headers: bearer(app.w.adminB.token),
+          })
+        ).statusCode,
       ).toBe(404);
-      expect((await inject({ method: 'GET', url: '/api/v1/budgets', headers: bearer(w.userA.token) })).statusCode).toBe(
-        403,
-      );
+      expect(
+        (await inject({ method: 'GET', url: '/api/v1/budgets', headers: bearer(app.w.userA.token) })).statusCode,
+      ).toBe(403);
       expect((await inject({ method: 'GET', url: '/api/v1/budgets' })).statusCode).toBe(401);
       const bad = await inject({
         method: 'PUT',
         url: '/api/v1/budgets',
-        headers: bearer(w.adminA.token),
+        headers: bearer(app.w.adminA.token),
         payload: { scope: 'tenant', limit: '-5' },
       });
       expect(bad.statusCode).toBe(400);
@@ -91,7 +84,7 @@ eachDialect('budget routes', (dialect) => {
       const noAgent = await inject({
         method: 'PUT',
         url: '/api/v1/budgets',
-        headers: bearer(w.adminA.token),
+        headers: bearer(app.w.adminA.token),
         payload: { scope: 'agent', limit: '5' },
       });
       expect(noAgent.statusCode).toBe(400);
@@ -99,22 +92,27 @@ eachDialect('budget routes', (dialect) => {
       const stray = await inject({
         method: 'PUT',
         url: '/api/v1/budgets',
-        headers: bearer(w.adminA.token),
+        headers: bearer(app.w.adminA.token),
         payload: { scope: 'tenant', agent: 'support-bot', limit: '7' },
       });
       expect(stray.statusCode).toBe(400);
       expect(stray.json().error).toMatchObject({ code: 'validation_error', field: 'agent' });
       // A platform admin must name the tenant, and an unknown one is a 404.
-      expect((await inject({ method: 'GET', url: '/api/v1/budgets', headers: bearer(w.root.token) })).statusCode).toBe(
-        400,
-      );
       expect(
-        (await inject({ method: 'GET', url: '/api/v1/budgets?tenant_id=ten_nope', headers: bearer(w.root.token) }))
+        (await inject({ method: 'GET', url: '/api/v1/budgets', headers: bearer(app.w.root.token) })).statusCode,
+      ).toBe(400);
+      expect(
+        (await inject({ method: 'GET', url: '/api/v1/budgets?tenant_id=ten_nope', headers: bearer(app.w.root.token) }))
           .statusCode,
       ).toBe(404);
       expect(
-        (await inject({ method: 'GET', url: `/api/v1/budgets?tenant_id=${w.a.id}`, headers: bearer(w.root.token) }))
-          .statusCode,
+        (
+          await inject({
+            method: 'GET',
+            url: `/api/v1/budgets?tenant_id=${app.w.a.id}`,
+            headers: bearer(app.w.root.token),
+          })
+        ).statusCode,
       ).toBe(200);
     });
   });
@@ -123,13 +121,13 @@ eachDialect('budget routes', (dialect) => {
     it('a tenant admin sets a user budget; the user reads it as /me/budget', async () => {
       const res = await inject({
         method: 'PUT',
-        url: `/api/v1/users/${w.userA.id}/budget`,
-        headers: bearer(w.adminA.token),
+        url: `/api/v1/users/${app.w.userA.id}/budget`,
+        headers: bearer(app.w.adminA.token),
         payload: { total: '50.00' },
       });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toEqual({
-        user_id: w.userA.id,
+        user_id: app.w.userA.id,
         total: '50.00',
         used: '0.00',
         reserved: '0.00',
@@ -137,48 +135,58 @@ eachDialect('budget routes', (dialect) => {
         period: 'monthly',
         reset_date: '2026-04-01T00:00:00.000Z',
       });
-      const me = await inject({ method: 'GET', url: '/api/v1/me/budget', headers: bearer(w.userA.token) });
+      const me = await inject({ method: 'GET', url: '/api/v1/me/budget', headers: bearer(app.w.userA.token) });
       expect(me.statusCode).toBe(200);
       expect(me.json().total).toBe('50.00');
       const own = await inject({
         method: 'GET',
-        url: `/api/v1/users/${w.userA.id}/budget`,
-        headers: bearer(w.userA.token),
+        url: `/api/v1/users/${app.w.userA.id}/budget`,
+        headers: bearer(app.w.userA.token),
       });
       expect(own.statusCode).toBe(200);
     });
 
     it('cross-tenant and other-user access is a 404; users cannot set budgets', async () => {
       expect(
-        (await inject({ method: 'GET', url: `/api/v1/users/${w.userA.id}/budget`, headers: bearer(w.adminB.token) }))
-          .statusCode,
+        (
+          await inject({
+            method: 'GET',
+            url: `/api/v1/users/${app.w.userA.id}/budget`,
+            headers: bearer(app.w.adminB.token),
+          })
+        ).statusCode,
       ).toBe(404);
       expect(
         (
           await inject({
             method: 'PUT',
-            url: `/api/v1/users/${w.userA.id}/budget`,
-            headers: bearer(w.adminB.token),
+            url: `/api/v1/users/${app.w.userA.id}/budget`,
+            headers: bearer(app.w.adminB.token),
             payload: { total: '1' },
           })
         ).statusCode,
       ).toBe(404);
       expect(
-        (await inject({ method: 'GET', url: `/api/v1/users/${w.adminA.id}/budget`, headers: bearer(w.userA.token) }))
-          .statusCode,
+        (
+          await inject({
+            method: 'GET',
+            url: `/api/v1/users/${app.w.adminA.id}/budget`,
+            headers: bearer(app.w.userA.token),
+          })
+        ).statusCode,
       ).toBe(404);
       expect(
         (
           await inject({
             method: 'PUT',
-            url: `/api/v1/users/${w.userA.id}/budget`,
-            headers: bearer(w.userA.token),
+            url: `/api/v1/users/${app.w.userA.id}/budget`,
+            headers: bearer(app.w.userA.token),
             payload: { total: '1' },
           })
         ).statusCode,
       ).toBe(403);
       expect(
-        (await inject({ method: 'GET', url: '/api/v1/me/budget', headers: bearer(w.userB.token) })).statusCode,
+        (await inject({ method: 'GET', url: '/api/v1/me/budget', headers: bearer(app.w.userB.token) })).statusCode,
       ).toBe(404);
     });
   });
@@ -191,20 +199,20 @@ eachDialect('budget routes', (dialect) => {
       // Spend 12.34 of the user's 50.00 through the metering path (recordSpend, no lease).
       const attribution = {
         scopes: [
-          { kind: 'user' as const, id: w.userA.id },
-          { kind: 'wallet' as const, id: w.a.id },
+          { kind: 'user' as const, id: app.w.userA.id },
+          { kind: 'wallet' as const, id: app.w.a.id },
         ],
         leases: {},
       };
       await meter(
-        t.db,
-        ledgerOf(t.db, clock),
-        t.budgets,
-        [{ requestId: 'req_chk_1', tenantId: w.a.id, amount: 12_340_000_000n, attribution }],
+        app.t.db,
+        ledgerOf(app.t.db, clock),
+        app.t.budgets,
+        [{ requestId: 'req_chk_1', tenantId: app.w.a.id, amount: 12_340_000_000n, attribution }],
         clock.now(),
       );
       const res = await check({
-        user_id: w.userA.id,
+        user_id: app.w.userA.id,
         model: 'gpt-4',
         tokens_input: 100,
         tokens_output: 200,
@@ -220,7 +228,7 @@ eachDialect('budget routes', (dialect) => {
     });
 
     it('accepts an email as user_id and refuses an estimate beyond the remaining budget', async () => {
-      const res = await check({ user_id: w.userA.email, model: 'gpt-4', cost_estimate: 40 });
+      const res = await check({ user_id: app.w.userA.email, model: 'gpt-4', cost_estimate: 40 });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({
         allowed: false,
@@ -230,9 +238,9 @@ eachDialect('budget routes', (dialect) => {
     });
 
     it('without a user budget the wallet is the limit', async () => {
-      const res = await check({ user_id: w.adminA.id, model: 'gpt-4', cost_estimate: 10 });
+      const res = await check({ user_id: app.w.adminA.id, model: 'gpt-4', cost_estimate: 10 });
       expect(res.json()).toMatchObject({ allowed: true, message: 'OK' });
-      const poor = await check({ user_id: w.userB.id, model: 'gpt-4', cost_estimate: 0.01 });
+      const poor = await check({ user_id: app.w.userB.id, model: 'gpt-4', cost_estimate: 0.01 });
       expect(poor.json()).toMatchObject({
         allowed: false,
         message: 'Insufficient wallet balance',
@@ -242,7 +250,7 @@ eachDialect('budget routes', (dialect) => {
 
     it('null estimate fields count as absent', async () => {
       const res = await check({
-        user_id: w.userA.id,
+        user_id: app.w.userA.id,
         model: 'gpt-4',
         tokens_input: null,
         tokens_output: null,
@@ -253,7 +261,9 @@ eachDialect('budget routes', (dialect) => {
     });
 
     it('401 with a wrong or missing key, 404 for an unknown user, 400 for a bad body', async () => {
-      expect((await check({ user_id: w.userA.id, model: 'gpt-4' }, 'wrong-key-wrong-key-123')).statusCode).toBe(401);
+      expect((await check({ user_id: app.w.userA.id, model: 'gpt-4' }, 'wrong-key-wrong-key-123')).statusCode).toBe(
+        401,
+      );
       expect(
         (await inject({ method: 'POST', url: '/api/check-budget', payload: { user_id: 'x', model: 'y' } })).statusCode,
       ).toBe(401);
@@ -261,11 +271,11 @@ eachDialect('budget routes', (dialect) => {
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json().error.code).toBe('not_found');
       expect((await check({ model: 'gpt-4' })).statusCode).toBe(400);
-      expect((await check({ user_id: w.userA.id, model: 'gpt-4', cost_estimate: -1 })).statusCode).toBe(400);
-      expect((await check({ user_id: w.userA.id, model: 'gpt-4', tokens_input: 1.5 })).statusCode).toBe(400);
+      expect((await check({ user_id: app.w.userA.id, model: 'gpt-4', cost_estimate: -1 })).statusCode).toBe(400);
+      expect((await check({ user_id: app.w.userA.id, model: 'gpt-4', tokens_input: 1.5 })).statusCode).toBe(400);
       // The admin key is not the billing key.
       expect(
-        (await check({ user_id: w.userA.id, model: 'gpt-4' }, ADMIN_SECRET_KEY)).statusCode,
+        (await check({ user_id: app.w.userA.id, model: 'gpt-4' }, ADMIN_SECRET_KEY)).statusCode,
       ).toBeGreaterThanOrEqual(401);
     });
   });
@@ -284,7 +294,7 @@ eachDialect('budget routes', (dialect) => {
         method: 'POST',
         url: '/api/check-budget',
         headers: { 'x-api-key': BILLING_API_KEY },
-        payload: { user_id: w.userA.id, model: 'gpt-4', cost_estimate: 40 },
+        payload: { user_id: app.w.userA.id, model: 'gpt-4', cost_estimate: 40 },
       });
       expect(after.json()).toMatchObject({ allowed: true, budget: { total: 50, used: 0, remaining: 50 } });
     });
