@@ -50,6 +50,12 @@ export interface AuditQuery {
   cursor?: string;
 }
 
+/** What other areas need of the audit log: write an entry (they take it optionally, so they can be
+ *  built and tested without identity). */
+export interface AuditRecorder {
+  record(input: AuditInput): Promise<void>;
+}
+
 export interface AuditService {
   record(input: AuditInput, db?: Kysely<Database>): Promise<void>;
   list(q: AuditQuery): Promise<Page<AuditEntry>>;

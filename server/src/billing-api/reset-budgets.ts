@@ -5,11 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { BudgetAdmin } from '../budgets/budget-admin.js';
-import type { BudgetAudit } from '../budgets/routes.js';
+import type { AuditRecorder } from '../audit/audit-service.js';
 
 export async function resetBudgetsRoutes(
   app: FastifyInstance,
-  ctx: { admin: BudgetAdmin; audit?: BudgetAudit | null },
+  ctx: { admin: BudgetAdmin; audit?: AuditRecorder | null },
 ): Promise<void> {
   await app.register(async (scope) => {
     // The seed's call has no body, but schedulers and scripts copied from the other seed calls

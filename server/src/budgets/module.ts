@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { AuditRecorder } from '../audit/audit-service.js';
 import type { Core, Module } from '../app/core.js';
 import type { MoneyModule } from '../ledger/module.js';
 import { MemoryRateLimiter } from '../ratelimit/memory-rate-limiter.js';
@@ -15,7 +16,7 @@ import { LeasedBudgetService } from './budget-service.js';
 import { BudgetStore } from './budget-store.js';
 import { DefinitionCache } from './definition-cache.js';
 import type { SpendRecorder } from './ports.js';
-import { budgetRoutes, type BudgetAudit } from './routes.js';
+import { budgetRoutes } from './routes.js';
 import { CounterSpendRecorder } from './spend-recorder.js';
 
 export interface BudgetsModule extends Module {
@@ -60,7 +61,7 @@ export function createBudgetServices(
 export interface BudgetsDeps {
   money: MoneyModule;
   /** For audit entries of budget changes; optional so the module works without identity. */
-  identity?: { audit?: BudgetAudit };
+  identity?: { audit?: AuditRecorder };
 }
 
 export async function createBudgetsModule(core: Core, deps: BudgetsDeps): Promise<BudgetsModule> {

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AuditInput } from '../audit/audit-service.js';
+import type { AuditRecorder } from '../audit/audit-service.js';
 import type { Database } from '../db/schema.js';
 import { ADMINS, TENANT_ROLES, tenantScope, userOf } from '../http/access.js';
 import type { UserPrincipal } from '../identity/ports.js';
@@ -17,15 +17,11 @@ import { findUser, tenantExists, type BudgetUser } from './users-repo.js';
 
 const tags = ['budgets'];
 
-export interface BudgetAudit {
-  record(input: AuditInput): Promise<void>;
-}
-
 export interface BudgetRoutesContext {
   admin: BudgetAdmin;
   db: Kysely<Database>;
   /** The audit log; absent when the budgets module is built without identity. */
-  audit?: BudgetAudit | null;
+  audit?: AuditRecorder | null;
 }
 
 /** What an audit entry shows of a budget: its definition, not the spend that moves all the time. */

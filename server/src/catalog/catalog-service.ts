@@ -2,7 +2,7 @@
 // that needs the database (provider references, ownership), persistence, audit, prices, and the
 // change signal that makes every node rebuild its registry.
 import type { Logger } from 'pino';
-import type { AuditInput } from '../audit/audit-service.js';
+import type { AuditRecorder } from '../audit/audit-service.js';
 import type { EventBus } from '../bus/bus.js';
 import type { ManagedBy } from '../db/tables/gateway.js';
 import type { ActionContext } from '../identity/context.js';
@@ -15,10 +15,6 @@ import type { ModelUpdate, PricingSpec, ProviderUpdate } from './catalog-schema.
 import type { CatalogStore, DeploymentRow, ModelRow, ProviderRow } from './catalog-store.js';
 import { modelView, providerView, type ModelView, type ProviderView } from './catalog-views.js';
 
-export interface CatalogAudit {
-  record(input: AuditInput): Promise<void>;
-}
-
 export interface CatalogServiceDeps {
   store: CatalogStore;
   key: Buffer;
@@ -28,7 +24,7 @@ export interface CatalogServiceDeps {
   /** Absent until the money module provides them; prices are then skipped with a warning. */
   prices?: PriceWriter | null;
   pricing?: PriceCatalog | null;
-  audit?: CatalogAudit | null;
+  audit?: AuditRecorder | null;
   /** Rebuild this node's registry (other nodes rebuild on the bus message). */
   reload: () => Promise<void>;
 }

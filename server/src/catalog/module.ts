@@ -7,7 +7,8 @@ import { RoutingPlanner } from '../routing/planner.js';
 import type { ModelRegistry, RoutePlanner, RoutingStrategy } from '../routing/ports.js';
 import { openSecret } from '../shared/crypto.js';
 import { applyCatalogFile, type ApplySummary } from './apply-file.js';
-import { CatalogService, type CatalogAudit } from './catalog-service.js';
+import type { AuditRecorder } from '../audit/audit-service.js';
+import { CatalogService } from './catalog-service.js';
 import { CatalogStore } from './catalog-store.js';
 import { loadCatalogFile } from './config-file.js';
 import { buildCatalog, InMemoryRegistry } from './registry.js';
@@ -32,7 +33,7 @@ export interface CatalogModule extends Module {
 export interface CatalogDeps {
   money: MoneyModule;
   /** For audit entries; optional so the catalog works before identity is wired in. */
-  identity?: { audit?: CatalogAudit };
+  identity?: { audit?: AuditRecorder };
   /** Variables for ${VAR} in the config file; defaults to the process environment. */
   env?: Readonly<Record<string, string | undefined>>;
 }

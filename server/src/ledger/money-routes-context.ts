@@ -3,7 +3,7 @@
 // built and tested alone; without it unknown tenant ids cannot be told apart and no audit is kept.
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { AuditInput } from '../audit/audit-service.js';
+import type { AuditInput, AuditRecorder } from '../audit/audit-service.js';
 import type { Database } from '../db/schema.js';
 import type { TenantInfo } from '../identity/ports.js';
 import { AppError, notFound } from '../shared/errors.js';
@@ -13,7 +13,7 @@ import type { WalletService } from '../wallets/wallet-service.js';
 import type { LedgerStore } from './ledger-store.js';
 
 export interface IdentityHooks {
-  audit?: { record(input: AuditInput): Promise<void> };
+  audit?: AuditRecorder;
   tenants?: { info(id: string): Promise<TenantInfo | null> };
 }
 
