@@ -11,41 +11,28 @@ export async function resetBudgetsRoutes(
   app: FastifyInstance,
   ctx: { admin: BudgetAdmin; audit?: AuditRecorder | null },
 ): Promise<void> {
-  await app.register(async (scope) => {
-    // The seed's call has no body, but schedulers and scripts copied from the other seed calls
-    // often still send `Content-Type: application/json`: an empty body is no error here (nothing
-    // is read from it); a body that is there must still be valid JSON.
-    const json = scope.getDefaultJsonParser('error', 'error');
-    scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-      const text = body.toString();
-      if (text === '') return done(null, undefined);
-      json(req, text, done);
-    });
-
-    scope.withTypeProvider<ZodTypeProvider>().post(
-      '/api/admin/reset-budgets',
-      {
-        config: { access: { services: ['admin'] } },
-        schema: {
-          tags: ['billing-api'],
-          summary: 'Seed 003: reset all user budgets (X-Admin-Key)',
-          security: [{ adminKey: [] }],
-          response: { 200: z.object({ message: z.string(), reset: z.number().int() }) },
-        },
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/api/admin/reset-budgets',
+    {
+      config: { access: { services: ['admin'] } },
+      schema: {
+        tags: ['billing-api'],
+        summary: 'Seed 003: reset all user budgets (X-Admin-Key)',
+        security: [{ adminKey: [] }],
+        response: { 200: z.object({ message: z.string(), reset: z.number().int() }) },
       },
-      async (req) => {
-        const reset = await ctx.admin.resetUserBudgets();
-        await ctx.audit?.record({
-          actor: req.principal!,
-          tenantId: null,
-          action: 'budget.reset',
-          targetType: 'budget',
-          changes: { after: { user_budgets_reset: reset } },
-          ip: req.ip,
-        });
-        return { message: 'Budgets reset successfully', reset };
-      },
-    );
-  });
+    },
+    async (req) => {
+      const reset = await ctx.admin.resetUserBudgets();
+      await ctx.audit?.record({
+        actor: req.principal!,
+        tenantId: null,
+        action: 'budget.reset',
+        targetType: 'budget',
+        changes: { after: { user_budgets_reset: reset } },
+        ip: req.ip,
+      });
+      return { message: 'Budgets reset successfully', reset };
+    },
+  );
 }

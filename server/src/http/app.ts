@@ -99,6 +99,16 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
         : logger.child(bindings, opts),
   });
 
+  // A POST with `Content-Type: application/json` and no body (what fetch/axios wrappers and cron
+  // jobs send to actions such as reset-budgets, key rotation or logout-all) is a request without a
+  // body, not malformed JSON; a route whose schema wants a body still answers 400 naming it.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body.toString();
+    if (text === '') return done(null, undefined);
+    json(req, text, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(adminErrorHandler);
