@@ -5,6 +5,7 @@
 // (Anthropic: exact); otherwise, or when that provider fails, the offline tokenizer estimates.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { estimatePromptTokens } from '../providers/tokenizer/index.js';
+import { byPriority } from '../routing/strategies.js';
 import { modelFor } from './admission.js';
 import { callSignal } from './call-signal.js';
 import type { ChatRequest, Deployment, GatewayDeps, ModelEntry } from './deps.js';
@@ -12,10 +13,10 @@ import { callerOf, sendError } from './request-context.js';
 
 const ENDPOINT = 'count_tokens';
 
-/** The deployment a call would try first (lowest priority number; the catalog's order on ties). */
+/** The deployment a call would try first under priority routing. */
 function firstDeployment(entry: ModelEntry): Deployment | null {
   let first: Deployment | null = null;
-  for (const d of entry.deployments) if (!first || d.priority < first.priority) first = d;
+  for (const d of entry.deployments) if (!first || byPriority(d, first) < 0) first = d;
   return first;
 }
 

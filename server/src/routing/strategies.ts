@@ -14,7 +14,8 @@ export interface RankContext {
   throughputOf: (d: Deployment) => number | null;
 }
 
-const byPriority = (a: Deployment, b: Deployment): number => a.priority - b.priority || b.weight - a.weight;
+/** Lowest priority number first; on a tie the heavier weight. */
+export const byPriority = (a: Deployment, b: Deployment): number => a.priority - b.priority || b.weight - a.weight;
 
 /**
  * Weighted random order without replacement: each pick has probability weight / remaining total.
