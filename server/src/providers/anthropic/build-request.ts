@@ -4,7 +4,7 @@
 import type { ChatRequest, ProviderEndpoint, UpstreamRequest } from '../ports.js';
 import { arr, isObject, safeParse, str, type Json } from '../common/json.js';
 import { endsWithVersion, joinUrl } from '../common/url.js';
-import { cacheControlOf, nativeTextBlocks, withCacheControl } from './cache-control.js';
+import { hasCacheControl, nativeTextBlocks, withCacheControl } from './cache-control.js';
 import { blocksFromContent } from './content.js';
 import { jsonToolChoice, responseFormatTool } from './json-mode.js';
 import { assistantThinkingBlocks, isThinkingOn, planThinking } from './thinking.js';
@@ -46,7 +46,7 @@ function toolResultBlock(msg: Json): Json {
 /** The system prompt: one string, or text blocks when one of them is a cache breakpoint. */
 function systemOf(blocks: Json[]): string | Json[] | undefined {
   if (blocks.length === 0) return undefined;
-  if (blocks.some((b) => cacheControlOf(b))) return blocks;
+  if (blocks.some(hasCacheControl)) return blocks;
   return blocks.map((b) => b['text'] as string).join('\n\n');
 }
 
@@ -72,7 +72,7 @@ export function toAnthropicMessages(messages: unknown[]): { system: string | Jso
         continue;
       }
       const blocks = blocksFromContent(m['content']).filter((b) => b['type'] === 'text' && b['text'] !== '');
-      if (blocks.some((b) => cacheControlOf(b))) system.push(...blocks);
+      if (blocks.some(hasCacheControl)) system.push(...blocks);
       else if (blocks.length > 0) system.push({ type: 'text', text: blocks.map((b) => b['text']).join('\n') });
     } else if (role === 'assistant') {
       // Earlier thinking goes back first in its turn, as Anthropic requires (signatures intact).

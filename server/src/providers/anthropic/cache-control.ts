@@ -32,8 +32,8 @@ export function withCacheControl(block: Json, from: unknown): Json {
 
 /** Inbound /v1/messages: the client block's cache_control kept on its canonical counterpart. */
 export function keepCacheControl<T extends object>(target: T, block: Record<string, unknown>): T {
-  const cc = block['cache_control'];
-  if (isObject(cc)) setNative(target, NATIVE_CACHE_CONTROL, cc);
+  const cc = cacheControlOf(block);
+  if (cc) setNative(target, NATIVE_CACHE_CONTROL, cc);
   return target;
 }
 
@@ -44,15 +44,11 @@ export function hasCacheControl(o: object): boolean {
 /** Inbound /v1/messages: a system or assistant message whose text blocks carry breakpoints keeps
  *  them (as Anthropic text blocks) beside its one-string content. */
 export function keepTextBlocks(msg: Json, blocks: readonly ({ text: string } & Record<string, unknown>)[]): Json {
-  if (blocks.some((b) => isObject(b['cache_control'])))
+  if (blocks.some(hasCacheControl))
     setNative(
       msg,
       NATIVE_TEXT_BLOCKS,
-      blocks.map((b) =>
-        isObject(b['cache_control'])
-          ? { type: 'text', text: b.text, cache_control: b['cache_control'] }
-          : { type: 'text', text: b.text },
-      ),
+      blocks.map((b) => withCacheControl({ type: 'text', text: b.text }, b)),
     );
   return msg;
 }
